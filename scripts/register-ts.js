@@ -1,0 +1,24 @@
+// Lets plain `node -r ./scripts/register-ts.js file.ts` run the project's TypeScript without a
+// build step: used by tests that spawn child processes (crash tests) and by benchmarks.
+// Compiles with swc (same settings as jest) and resolves the @app/<lib> aliases.
+const fs = require('node:fs');
+const path = require('node:path');
+const Module = require('node:module');
+const { transformSync } = require('@swc/core');
+
+const root = path.resolve(__dirname, '..');
+const swcOptions = JSON.parse(fs.readFileSync(path.join(root, '.swcrc'), 'utf8'));
+delete swcOptions.$schema;
+
+const originalResolve = Module._resolveFilename;
+Module._resolveFilename = function resolveAlias(request, parent, ...rest) {
+  const match = /^@app\/([a-z-]+)$/.exec(request);
+  if (match) request = path.join(root, 'libs', match[1], 'src');
+  return originalResolve.call(this, request, parent, ...rest);
+};
+
+require.extensions['.ts'] = function compileTs(module, filename) {
+  const source = fs.readFileSync(filename, 'utf8');
+  const { code } = transformSync(source, { ...swcOptions, filename, swcrc: false });
+  module._compile(code, filename);
+};
