@@ -1,0 +1,167 @@
+import 'reflect-metadata';
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { DEFAULT_RULES, loadRulesFile, type Rules } from './rules';
+
+export const ROLES = ['ingest', 'analyst', 'auditor', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface ApiKey {
+  role: Role;
+  key: string;
+}
+
+export const DEV_API_KEYS: readonly ApiKey[] = ROLES.map((role) => ({ role, key: `dev-${role}` }));
+
+/** The environment as the service reads it; validated once at boot. */
+class Environment {
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'PORT must be an integer' })
+  @Min(0, { message: 'PORT must be between 0 and 65535' })
+  @Max(65535, { message: 'PORT must be between 0 and 65535' })
+  PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  CRM_DATA_DIR?: string;
+
+  @IsOptional()
+  @Matches(/^(esdb|esdb\+discover|kurrentdb|kdb):\/\/.+/, {
+    message: 'EVENTSTORE_URL must be an esdb:// connection string',
+  })
+  EVENTSTORE_URL?: string;
+
+  @IsOptional()
+  @Matches(/^mongodb(\+srv)?:\/\/.+/, {
+    message: 'MONGODB_URL must be a mongodb:// connection string',
+  })
+  MONGODB_URL?: string;
+
+  @IsOptional()
+  @Matches(/^[^/\\. "$*<>:|?]{1,63}$/, {
+    message: 'MONGODB_DB must be a valid MongoDB database name',
+  })
+  MONGODB_DB?: string;
+
+  @IsOptional()
+  @IsString()
+  CRM_API_KEYS?: string;
+
+  @IsOptional()
+  @IsString()
+  CRM_RULES_FILE?: string;
+
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'], {
+    message: 'NODE_ENV must be development, production or test',
+  })
+  NODE_ENV?: string;
+}
+
+export interface AppConfig {
+  port: number;
+  dataDir: string;
+  eventStoreUrl: string | undefined;
+  mongoUrl: string | undefined;
+  mongoDb: string;
+  apiKeys: readonly ApiKey[];
+  usingDevKeys: boolean;
+  production: boolean;
+  rules: Rules;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The only reader of process.env: fails with every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = plainToInstance(Environment, pickKnown(env));
+  const problems = validateSync(parsed, { forbidUnknownValues: false }).flatMap((error) =>
+    Object.values(error.constraints ?? {}),
+  );
+  const production = parsed.NODE_ENV === 'production';
+
+  const apiKeys = parseApiKeys(parsed.CRM_API_KEYS, problems);
+  if (production && apiKeys === undefined) {
+    problems.push(
+      'CRM_API_KEYS is required when NODE_ENV=production (comma-separated role:key pairs)',
+    );
+  }
+
+  let rules: Rules = DEFAULT_RULES;
+  if (parsed.CRM_RULES_FILE) {
+    try {
+      rules = loadRulesFile(parsed.CRM_RULES_FILE);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port: parsed.PORT ?? 3000,
+    dataDir: parsed.CRM_DATA_DIR ?? './data',
+    eventStoreUrl: parsed.EVENTSTORE_URL,
+    mongoUrl: parsed.MONGODB_URL,
+    mongoDb: parsed.MONGODB_DB ?? 'crm',
+    apiKeys: apiKeys ?? DEV_API_KEYS,
+    usingDevKeys: apiKeys === undefined,
+    production,
+    rules,
+  };
+}
+
+function parseApiKeys(raw: string | undefined, problems: string[]): ApiKey[] | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const keys: ApiKey[] = [];
+  raw.split(',').forEach((pair, index) => {
+    const separator = pair.indexOf(':');
+    const role = pair.slice(0, separator).trim();
+    const key = pair.slice(separator + 1).trim();
+    if (separator < 0 || !(ROLES as readonly string[]).includes(role)) {
+      problems.push(
+        `CRM_API_KEYS entry ${index + 1} must be role:key with role one of ${ROLES.join(', ')}`,
+      );
+    } else if (key.length < 8) {
+      problems.push(`CRM_API_KEYS entry ${index + 1} (${role}): key must be at least 8 characters`);
+    } else {
+      keys.push({ role: role as Role, key });
+    }
+  });
+  const seen = new Set<string>();
+  for (const { key } of keys) {
+    if (seen.has(key)) problems.push('CRM_API_KEYS: the same key is given twice');
+    seen.add(key);
+  }
+  return keys;
+}
+
+function pickKnown(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
+  const names = [
+    'PORT',
+    'CRM_DATA_DIR',
+    'EVENTSTORE_URL',
+    'MONGODB_URL',
+    'MONGODB_DB',
+    'CRM_API_KEYS',
+    'CRM_RULES_FILE',
+    'NODE_ENV',
+  ];
+  return Object.fromEntries(names.map((name) => [name, env[name]]));
+}
