@@ -1,0 +1,326 @@
+import { randomUUID } from 'node:crypto';
+import {
+  type AppendExpectedRevision,
+  type EventStoreDBClient,
+  FORWARDS,
+  jsonEvent,
+  NO_STREAM,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '@eventstore/db-client';
+import { ConcurrencyConflictError, RevisionMismatchError } from './errors';
+import type { CommandContext, EventMetadata, StoredEvent } from './envelope';
+import { type CustomerKeyStore, openPersonalFields, sealPersonalFields } from './personal-data';
+
+export interface DomainEvent {
+  type: string;
+  data: Record<string, unknown>;
+}
+
+/** What the store needs to know of a stream's decider: pure functions from libs/domain. */
+export interface DeciderDefinition<C, E extends DomainEvent, S> {
+  initialState: S;
+  evolve(state: S, event: E): S;
+  decide(command: C, state: S): E[];
+  streamId(entityId: string): string;
+  personalFields: Readonly<Record<string, readonly string[]>>;
+  schemaVersion(type: string): number;
+  upcast(type: string, schemaVersion: number, data: unknown): unknown;
+  /** Business time of an event; `fallback` is the command's `now`. */
+  occurredAt(event: E, fallback: string): string;
+}
+
+export interface DecisionRequest<C, E> {
+  command: C;
+  context: CommandContext;
+  /** Deterministic id for an event, so a retried request produces the same one; random otherwise. */
+  eventId?(event: E, index: number): string | undefined;
+  /** Business time to use when the event itself names none. */
+  now: string;
+}
+
+export interface DecidedEvent<E> {
+  event: E;
+  eventId: string;
+  revision: number;
+}
+
+export type DecisionOutcome<E> =
+  { ok: true; events: DecidedEvent<E>[] } | { ok: false; error: unknown };
+
+export interface DecisionResult<E, S> {
+  outcomes: DecisionOutcome<E>[];
+  /** Stream revision after the append; -1 for a stream that does not exist. */
+  revision: number;
+  /** Commit position of the append, or undefined when nothing was appended. */
+  position: number | undefined;
+  state: S;
+}
+
+export interface DeciderStoreOptions {
+  /** Retries when another writer appended first (touchpoints); 0 returns the conflict. */
+  conflictRetries?: number;
+  cacheSize?: number;
+  clock?: () => Date;
+}
+
+interface Snapshot<S> {
+  state: S;
+  revision: number;
+}
+
+/**
+ * Load–decide–append for one kind of stream, with the expected revision the load saw. Keeps each stream's folded
+ * state, keyed by revision, so ingestion reads only what was appended since (by anyone) instead of whole streams.
+ */
+export class DeciderStore<C, E extends DomainEvent, S> {
+  private readonly cache = new Map<string, Snapshot<S>>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly conflictRetries: number;
+  private readonly cacheSize: number;
+  private readonly clock: () => Date;
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly decider: DeciderDefinition<C, E, S>,
+    private readonly keys: CustomerKeyStore,
+    options: DeciderStoreOptions = {},
+  ) {
+    this.conflictRetries = options.conflictRetries ?? 5;
+    this.cacheSize = options.cacheSize ?? 50_000;
+    this.clock = options.clock ?? (() => new Date());
+  }
+
+  /** The stream's current state and revision (-1: no stream). */
+  async load(entityId: string): Promise<Snapshot<S>> {
+    return this.catchUp(entityId, this.cache.get(entityId));
+  }
+
+  /**
+   * Decides one command and appends its events. With `expectedRevision` (If-Match) a stream at another revision
+   * is refused with RevisionMismatchError and nothing is retried.
+   */
+  async execute(
+    entityId: string,
+    request: DecisionRequest<C, E>,
+    options: { expectedRevision?: number; retryConflicts?: boolean } = {},
+  ): Promise<{
+    events: DecidedEvent<E>[];
+    revision: number;
+    position: number | undefined;
+    state: S;
+  }> {
+    const result = await this.executeMany(entityId, [request], options);
+    const [outcome] = result.outcomes;
+    if (!outcome.ok) throw outcome.error;
+    return {
+      events: outcome.events,
+      revision: result.revision,
+      position: result.position,
+      state: result.state,
+    };
+  }
+
+  /**
+   * Decides several commands for one stream in order, each against the state the previous ones left, and appends
+   * all accepted events in one write. A rejected command stores nothing and does not stop the others.
+   */
+  async executeMany(
+    entityId: string,
+    requests: readonly DecisionRequest<C, E>[],
+    options: { expectedRevision?: number; retryConflicts?: boolean } = {},
+  ): Promise<DecisionResult<E, S>> {
+    // Requests for one stream in this process run one after another: concurrent duplicates then see each
+    // other's events instead of racing, and conflicts are left to other processes.
+    return this.serialised(entityId, () => this.decideAndAppend(entityId, requests, options));
+  }
+
+  private async decideAndAppend(
+    entityId: string,
+    requests: readonly DecisionRequest<C, E>[],
+    options: { expectedRevision?: number; retryConflicts?: boolean },
+  ): Promise<DecisionResult<E, S>> {
+    const streamId = this.decider.streamId(entityId);
+    const attempts = options.retryConflicts === false ? 1 : this.conflictRetries + 1;
+    let snapshot = this.cache.get(entityId);
+    for (let attempt = 1; ; attempt += 1) {
+      snapshot = await this.catchUp(entityId, snapshot);
+      if (
+        options.expectedRevision !== undefined &&
+        options.expectedRevision !== snapshot.revision
+      ) {
+        throw new RevisionMismatchError(streamId, options.expectedRevision, snapshot.revision);
+      }
+      const { outcomes, pending, state } = this.decideAll(snapshot, requests);
+      if (pending.length === 0) {
+        return { outcomes, revision: snapshot.revision, position: undefined, state };
+      }
+      try {
+        const appended = await this.append(entityId, snapshot.revision, pending);
+        const revision = snapshot.revision + pending.length;
+        this.remember(entityId, { state, revision });
+        return { outcomes, revision, position: appended, state };
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (options.expectedRevision !== undefined) {
+          throw new RevisionMismatchError(
+            streamId,
+            options.expectedRevision,
+            Number(error.actualVersion),
+          );
+        }
+        if (attempt >= attempts) throw new ConcurrencyConflictError(streamId, attempt);
+      }
+    }
+  }
+
+  private decideAll(snapshot: Snapshot<S>, requests: readonly DecisionRequest<C, E>[]) {
+    let state = snapshot.state;
+    let revision = snapshot.revision;
+    const pending: Array<{ event: E; eventId: string; request: DecisionRequest<C, E> }> = [];
+    const outcomes = requests.map((request): DecisionOutcome<E> => {
+      let events: E[];
+      try {
+        events = this.decider.decide(request.command, state);
+      } catch (error) {
+        return { ok: false, error };
+      }
+      const decided = events.map((event, index) => {
+        state = this.decider.evolve(state, event);
+        revision += 1;
+        const eventId = request.eventId?.(event, index) ?? randomUUID();
+        pending.push({ event, eventId, request });
+        return { event, eventId, revision };
+      });
+      return { ok: true, events: decided };
+    });
+    return { outcomes, pending, state };
+  }
+
+  private async append(
+    entityId: string,
+    revision: number,
+    pending: Array<{ event: E; eventId: string; request: DecisionRequest<C, E> }>,
+  ): Promise<number | undefined> {
+    const needsKey = pending.some(({ event }) => this.hasPersonalData(event));
+    const key = needsKey ? (await this.keys.obtain([entityId])).get(entityId) : undefined;
+    const recordedAt = this.clock().toISOString();
+    const events = pending.map(({ event, eventId, request }) => {
+      const paths = this.decider.personalFields[event.type] ?? [];
+      const data = key ? sealPersonalFields(event.data, paths, key, entityId) : event.data;
+      if (needsKey && !key && this.hasPersonalData(event)) {
+        throw new Error(`No data key for ${entityId}: personal data cannot be stored`);
+      }
+      const metadata: EventMetadata = {
+        eventId,
+        occurredAt: this.decider.occurredAt(event, request.now),
+        recordedAt,
+        actor: request.context.actor,
+        source: request.context.source,
+        correlationId: request.context.correlationId,
+        causationId: request.context.causationId ?? null,
+        schemaVersion: this.decider.schemaVersion(event.type),
+      };
+      return jsonEvent({
+        id: eventId,
+        type: event.type,
+        data: data,
+        metadata: metadata as unknown as Record<string, unknown>,
+      });
+    });
+    const expectedRevision: AppendExpectedRevision = revision < 0 ? NO_STREAM : BigInt(revision);
+    const result = await this.client.appendToStream(this.decider.streamId(entityId), events, {
+      expectedRevision,
+    });
+    return result.position ? Number(result.position.commit) : undefined;
+  }
+
+  private hasPersonalData(event: E): boolean {
+    const paths = this.decider.personalFields[event.type] ?? [];
+    return paths.some((path) => valueAt(event.data, path) !== undefined);
+  }
+
+  /** Every event of the stream from `fromRevision`, opened and upcast, with its metadata. */
+  async *read(entityId: string, fromRevision = 0): AsyncGenerator<StoredEvent<E>> {
+    const streamId = this.decider.streamId(entityId);
+    let key: Buffer | null | undefined;
+    try {
+      const events = this.client.readStream(streamId, {
+        direction: FORWARDS,
+        fromRevision: fromRevision === 0 ? START : BigInt(fromRevision),
+      });
+      for await (const resolved of events) {
+        const recorded = resolved.event;
+        if (!recorded || !recorded.isJson) continue;
+        const metadata = recorded.metadata as unknown as EventMetadata;
+        let data = recorded.data as Record<string, unknown>;
+        const paths = this.decider.personalFields[recorded.type] ?? [];
+        if (paths.length > 0 && JSON.stringify(data).includes('"enc:v1:')) {
+          if (key === undefined) key = (await this.keys.lookup([entityId])).get(entityId) ?? null;
+          data = openPersonalFields(data, paths, key, entityId);
+        }
+        const upcast = this.decider.upcast(recorded.type, metadata?.schemaVersion ?? 1, data);
+        yield {
+          event: { type: recorded.type, data: upcast } as E,
+          metadata,
+          streamId,
+          revision: Number(recorded.revision),
+          position: recorded.position ? Number(recorded.position.commit) : undefined,
+        };
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return;
+      throw error;
+    }
+  }
+
+  private async catchUp(entityId: string, snapshot: Snapshot<S> | undefined): Promise<Snapshot<S>> {
+    let { state, revision } = snapshot ?? { state: this.decider.initialState, revision: -1 };
+    for await (const stored of this.read(entityId, revision + 1)) {
+      state = this.decider.evolve(state, stored.event);
+      revision = stored.revision;
+    }
+    const caughtUp = { state, revision };
+    if (revision >= 0) this.remember(entityId, caughtUp);
+    return caughtUp;
+  }
+
+  private remember(entityId: string, snapshot: Snapshot<S>): void {
+    this.cache.delete(entityId);
+    this.cache.set(entityId, snapshot);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+
+  /** Forgets cached state (after erasure, or to force a full re-read). */
+  forget(entityId: string): void {
+    this.cache.delete(entityId);
+  }
+
+  private async serialised<T>(entityId: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.queues.get(entityId) ?? Promise.resolve();
+    const current = previous.then(work, work);
+    const settled = current.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(entityId, settled);
+    try {
+      return await current;
+    } finally {
+      if (this.queues.get(entityId) === settled) this.queues.delete(entityId);
+    }
+  }
+}
+
+function valueAt(data: Record<string, unknown>, path: string): unknown {
+  let current: unknown = data;
+  for (const part of path.split('.')) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current ?? undefined;
+}

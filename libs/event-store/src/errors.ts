@@ -1,0 +1,31 @@
+/** Raised when a caller's expected revision (If-Match) is not the stream's. Maps to HTTP 412. */
+export class RevisionMismatchError extends Error {
+  readonly code = 'REVISION_MISMATCH';
+  constructor(
+    readonly streamId: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`${streamId} is at revision ${actual}, not ${expected}; reload it and try again`);
+    this.name = 'RevisionMismatchError';
+  }
+  get details(): Record<string, unknown> {
+    return {
+      streamId: this.streamId,
+      expectedRevision: this.expected,
+      actualRevision: this.actual,
+    };
+  }
+}
+
+/** Raised when concurrent writers kept winning the race for a stream through every retry. */
+export class ConcurrencyConflictError extends Error {
+  readonly code = 'CONCURRENCY_CONFLICT';
+  constructor(
+    readonly streamId: string,
+    readonly attempts: number,
+  ) {
+    super(`${streamId} was changed concurrently ${attempts} times in a row; try again`);
+    this.name = 'ConcurrencyConflictError';
+  }
+}

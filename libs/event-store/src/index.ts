@@ -1,0 +1,5 @@
+export * from './connection';
+export * from './decider-store';
+export * from './envelope';
+export * from './errors';
+export * from './personal-data';
