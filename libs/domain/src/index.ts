@@ -1,0 +1,12 @@
+export * from './customer.events';
+export * from './customer.commands';
+export * from './customer.state';
+export { evolve, fold } from './customer.evolve';
+export { decide } from './customer.decide';
+export * from './customer-stream';
+export * from './event-id';
+export * from './domain.error';
+export * from './personal-fields';
+export * from './schema-version';
+export { PersistentMap } from './persistent-map';
+export * from './customer.decider';
