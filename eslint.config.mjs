@@ -31,7 +31,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['../../*'], message: 'Import across projects through @app/<lib> aliases.' },
+            {
+              regex: '^(\\.\\./){3,}|(^|/)(libs|apps)/',
+              message: 'Import across projects through @app/<lib> aliases.',
+            },
           ],
         },
       ],
@@ -45,7 +48,7 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['@nestjs/*', 'mongodb', '@eventstore/*', '../../*'],
+              regex: '^(@nestjs/|mongodb$|@eventstore/|(\\.\\./){3,})|(^|/)(libs|apps)/',
               message: 'libs/domain is pure TypeScript.',
             },
           ],
@@ -54,7 +57,13 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'bench/**/*.ts'],
+    files: [
+      '**/*.spec.ts',
+      '**/*.int-spec.ts',
+      '**/*.e2e-spec.ts',
+      '**/test/**/*.ts',
+      'bench/**/*.ts',
+    ],
     rules: { '@typescript-eslint/unbound-method': 'off' },
   },
 );

@@ -80,7 +80,7 @@ export function loadRulesFile(path: string): Rules {
   try {
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new Error(`CRM_RULES_FILE ${path}: ${(error as Error).message}`);
+    throw new Error(`CRM_RULES_FILE ${path}: ${(error as Error).message}`, { cause: error });
   }
   const problems = validateRules(parsed);
   if (problems.length > 0) throw new Error(`CRM_RULES_FILE ${path}: ${problems.join('; ')}`);

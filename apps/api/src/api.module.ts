@@ -1,0 +1,32 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD, Reflector } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { AppConfig } from '@app/config';
+import { CustomersModule } from './customers/customers.module';
+import { HealthController } from './health/health.controller';
+import { ApiKeyGuard } from './http/auth.guard';
+import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { TouchpointsModule } from './touchpoints/touchpoints.module';
+
+@Module({})
+export class ApiModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        CqrsModule.forRoot(),
+        InfrastructureModule.forRoot(config),
+        CustomersModule,
+        TouchpointsModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        {
+          provide: APP_GUARD,
+          inject: [Reflector],
+          useFactory: (reflector: Reflector) => new ApiKeyGuard(reflector, config.apiKeys),
+        },
+      ],
+    };
+  }
+}

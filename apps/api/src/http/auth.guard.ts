@@ -1,0 +1,78 @@
+import {
+  type CanActivate,
+  type ExecutionContext,
+  ForbiddenException,
+  Injectable,
+  SetMetadata,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ApiKey, Role } from '@app/config';
+
+const ROLES_KEY = 'crm:roles';
+const PUBLIC_KEY = 'crm:public';
+
+/** Roles that may call a route. `admin` may call everything. */
+export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+/** Routes for operations (health, docs) that need no key. */
+export const Public = () => SetMetadata(PUBLIC_KEY, true);
+
+export const API_KEYS = Symbol('API_KEYS');
+
+export interface Principal {
+  role: Role;
+  /** A stable, non-secret name of the key: recorded as the actor on events. */
+  actor: string;
+}
+
+export type AuthenticatedRequest = Request & { principal?: Principal };
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  private readonly keys: Array<{ digest: Buffer; principal: Principal }>;
+
+  constructor(
+    private readonly reflector: Reflector,
+    apiKeys: readonly ApiKey[],
+  ) {
+    this.keys = apiKeys.map(({ role, key }) => ({
+      digest: digest(key),
+      principal: { role, actor: `${role}:${digest(key).toString('hex').slice(0, 12)}` },
+    }));
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const principal = this.authenticate(request.headers.authorization);
+    request.principal = principal;
+    const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
+    if (principal.role !== 'admin' && !allowed.includes(principal.role)) {
+      throw new ForbiddenException(
+        `The ${principal.role} role may not call this route (allowed: ${['admin', ...allowed].join(', ')})`,
+      );
+    }
+    return true;
+  }
+
+  private authenticate(header: string | undefined): Principal {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+    if (!match)
+      throw new UnauthorizedException('An Authorization: Bearer <api key> header is required');
+    const presented = digest(match[1]);
+    // Compare against every key in constant time so timing does not reveal which prefix matched.
+    let found: Principal | undefined;
+    for (const key of this.keys) {
+      if (timingSafeEqual(key.digest, presented)) found = key.principal;
+    }
+    if (!found) throw new UnauthorizedException('The API key is not valid');
+    return found;
+  }
+}

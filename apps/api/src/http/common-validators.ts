@@ -1,0 +1,89 @@
+import {
+  registerDecorator,
+  type ValidationArguments,
+  type ValidationOptions,
+} from 'class-validator';
+
+/** How far ahead of the server's clock an emitter's business time may be. */
+export const CLOCK_SKEW_MS = 60 * 60 * 1000;
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** A full ISO-8601 instant with a zone, a real calendar date, not in the future beyond clock skew. */
+export function IsBusinessTime(options?: ValidationOptions) {
+  return function decorate(target: object, propertyName: string): void {
+    registerDecorator({
+      name: 'isBusinessTime',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate(value: unknown): boolean {
+          return describeTimeProblem(value) === undefined;
+        },
+        defaultMessage(args: ValidationArguments): string {
+          return `${args.property} ${describeTimeProblem(args.value) ?? 'is invalid'}`;
+        },
+      },
+    });
+  };
+}
+
+function describeTimeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !ISO_INSTANT.test(value)) {
+    return 'must be an ISO-8601 date-time with a time zone, e.g. 2026-03-01T10:15:00Z';
+  }
+  const time = Date.parse(value);
+  if (Number.isNaN(time) || !sameCalendarDate(value, time)) return 'is not a real calendar date';
+  if (time < Date.UTC(1970, 0, 1)) return 'must not be before 1970';
+  if (time > Date.now() + CLOCK_SKEW_MS) return 'must not be in the future';
+  return undefined;
+}
+
+/** Date.parse rolls 2026-02-30 over to March; such dates are refused rather than moved. */
+function sameCalendarDate(text: string, _time: number): boolean {
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number);
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  return (
+    probe.getUTCFullYear() === year &&
+    probe.getUTCMonth() === month - 1 &&
+    probe.getUTCDate() === day
+  );
+}
+
+/** Identifiers used in stream names and event ids: printable, no separators that could be abused. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+export const ID_MESSAGE = (field: string) =>
+  `${field} may contain only letters, digits and . _ : @ - and must start with a letter or digit`;
+
+/** A flat object of at most `maxKeys` string/number/boolean values. */
+export function IsFlatAttributes(maxKeys: number, options?: ValidationOptions) {
+  return function decorate(target: object, propertyName: string): void {
+    registerDecorator({
+      name: 'isFlatAttributes',
+      target: target.constructor,
+      propertyName,
+      options,
+      validator: {
+        validate(value: unknown): boolean {
+          if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+          const entries = Object.entries(value);
+          return (
+            entries.length <= maxKeys &&
+            entries.every(
+              ([key, item]) =>
+                key.length > 0 &&
+                key.length <= 100 &&
+                (typeof item === 'boolean' ||
+                  (typeof item === 'number' && Number.isFinite(item)) ||
+                  (typeof item === 'string' && item.length <= 1000)),
+            )
+          );
+        },
+        defaultMessage(args: ValidationArguments): string {
+          return `${args.property} must be an object of at most ${maxKeys} keys (1-100 characters) with string (up to 1000 characters), number or boolean values`;
+        },
+      },
+    });
+  };
+}

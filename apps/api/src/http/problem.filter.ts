@@ -1,0 +1,108 @@
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  HttpException,
+  Logger,
+} from '@nestjs/common';
+import type { Response } from 'express';
+import { problem, type Problem, PROBLEM_CONTENT_TYPE } from './problem';
+import { RequestValidationError } from './validation';
+
+/**
+ * HTTP status of each stable error code the domain and the event store adapter raise. Domain errors know
+ * nothing of HTTP; this table is the one place that decides.
+ */
+export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  CUSTOMER_NOT_FOUND: 404,
+  CUSTOMER_ALREADY_EXISTS: 409,
+  CUSTOMER_ERASED: 410,
+  COMPLAINT_NOT_OPEN: 409,
+  COMPLAINT_ALREADY_OPEN: 409,
+  COMPLAINT_NOT_RESOLVED: 409,
+  ALREADY_MEMBER: 409,
+  ORDER_NOT_FOUND: 422,
+  REFUND_EXCEEDS_PURCHASE: 422,
+  INVALID_AMOUNT: 400,
+  INVALID_FEEDBACK: 400,
+  INVALID_COMMAND: 400,
+  REVISION_MISMATCH: 412,
+  CONCURRENCY_CONFLICT: 409,
+  STORE_UNAVAILABLE: 503,
+};
+
+interface CodedError {
+  code: string;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+function isCodedError(error: unknown): error is CodedError {
+  return (
+    error instanceof Error &&
+    typeof (error as Partial<CodedError>).code === 'string' &&
+    (error as unknown as CodedError).code in STATUS_BY_CODE
+  );
+}
+
+/** Body-parser failures arrive as errors with an HTTP status and a `type` string. */
+function isBodyParserError(error: unknown): error is Error & { status: number; type: string } {
+  return (
+    error instanceof Error &&
+    typeof (error as { status?: unknown }).status === 'number' &&
+    typeof (error as { type?: unknown }).type === 'string'
+  );
+}
+
+export function toProblem(error: unknown): Problem | undefined {
+  if (error instanceof RequestValidationError) {
+    return problem(400, error.message, { code: 'VALIDATION_FAILED', errors: error.problems });
+  }
+  if (isCodedError(error)) {
+    return problem(STATUS_BY_CODE[error.code], error.message, {
+      code: error.code,
+      ...(error.details ? { details: error.details } : {}),
+    });
+  }
+  if (isBodyParserError(error)) {
+    const detail =
+      error.type === 'entity.too.large'
+        ? 'The request body is larger than the API accepts'
+        : `The request body could not be read: ${error.message}`;
+    return problem(error.status, detail, { code: error.type.toUpperCase().replace(/\./g, '_') });
+  }
+  if (error instanceof HttpException) {
+    const response = error.getResponse();
+    const message =
+      typeof response === 'string' ? response : (response as { message?: unknown }).message;
+    const detail = Array.isArray(message)
+      ? message.join('; ')
+      : typeof message === 'string'
+        ? message
+        : error.message;
+    return problem(error.getStatus(), detail);
+  }
+  return undefined;
+}
+
+export function sendProblem(response: Response, body: Problem): void {
+  response.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
+}
+
+@Catch()
+export class ProblemFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const known = toProblem(error);
+    if (known) {
+      if (known.status === 401) response.set('WWW-Authenticate', 'Bearer');
+      if (known.status === 503) response.set('Retry-After', '1');
+      sendProblem(response, known);
+      return;
+    }
+    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    sendProblem(response, problem(500, 'An unexpected error occurred; it has been logged'));
+  }
+}

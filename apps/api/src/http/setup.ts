@@ -1,0 +1,30 @@
+import type { INestApplication } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { bodyParsing } from './body-parsing';
+import { ProblemFilter } from './problem.filter';
+import { createValidationPipe } from './validation';
+
+/** Everything main.ts and the end-to-end tests share, so tests exercise the production pipeline. */
+export function configureHttp(app: NestExpressApplication): INestApplication {
+  app.disable('x-powered-by');
+  for (const handler of bodyParsing()) app.use(handler);
+  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalFilters(new ProblemFilter());
+  app.enableShutdownHooks();
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('CRM event backend')
+      .setDescription(
+        'Records every customer touchpoint as an event and serves read models. ' +
+          'Errors are application/problem+json; validation errors list every bad field in `errors`.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  return app;
+}

@@ -1,0 +1,54 @@
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Module,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import type { AppConfig } from '@app/config';
+import { connectEventStore, type EventStoreDBClient } from '@app/event-store';
+import { connectMongo, MongoCustomerKeyStore, type MongoConnection } from '@app/read-models';
+import { createCustomerStore } from './customer-store';
+import { APP_CONFIG, CUSTOMER_KEYS, CUSTOMER_STORE, EVENT_STORE, MONGO } from './tokens';
+
+/** Connections to the two stores, made once per process and closed on shutdown. */
+@Global()
+@Module({})
+export class InfrastructureModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly eventStore: EventStoreDBClient,
+    @Inject(MONGO) private readonly mongo: MongoConnection,
+  ) {}
+
+  static forRoot(config: AppConfig): DynamicModule {
+    const { eventStoreUrl, mongoUrl } = config;
+    if (!eventStoreUrl || !mongoUrl) {
+      throw new Error(
+        'EVENTSTORE_URL and MONGODB_URL must be set for the API (npm start sets them for the embedded servers)',
+      );
+    }
+    return {
+      module: InfrastructureModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: EVENT_STORE, useFactory: () => connectEventStore(eventStoreUrl) },
+        { provide: MONGO, useFactory: () => connectMongo(mongoUrl, config.mongoDb) },
+        {
+          provide: CUSTOMER_KEYS,
+          inject: [MONGO],
+          useFactory: (mongo: MongoConnection) => new MongoCustomerKeyStore(mongo.db),
+        },
+        {
+          provide: CUSTOMER_STORE,
+          inject: [EVENT_STORE, CUSTOMER_KEYS],
+          useFactory: createCustomerStore,
+        },
+      ],
+      exports: [APP_CONFIG, EVENT_STORE, MONGO, CUSTOMER_KEYS, CUSTOMER_STORE],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([this.eventStore.dispose(), this.mongo.close()]);
+  }
+}

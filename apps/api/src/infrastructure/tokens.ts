@@ -1,0 +1,5 @@
+export const APP_CONFIG = Symbol('APP_CONFIG');
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const MONGO = Symbol('MONGO');
+export const CUSTOMER_KEYS = Symbol('CUSTOMER_KEYS');
+export const CUSTOMER_STORE = Symbol('CUSTOMER_STORE');

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ConfigError, loadConfig } from '@app/config';
+import { ApiModule } from './api.module';
+import { configureHttp } from './http/setup';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = new Logger('API');
+  if (config.usingDevKeys) {
+    logger.warn(
+      'CRM_API_KEYS is not set: using the development keys dev-ingest, dev-analyst, dev-auditor, dev-admin',
+    );
+  }
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config), {
+    bodyParser: false,
+    logger: ['log', 'warn', 'error'],
+  });
+  configureHttp(app);
+  await app.listen(config.port, '0.0.0.0');
+  const url = `http://127.0.0.1:${config.port}`;
+  // The launcher waits for this line.
+  logger.log(`API listening on ${url} (docs at ${url}/docs)`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});

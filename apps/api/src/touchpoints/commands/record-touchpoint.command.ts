@@ -1,0 +1,36 @@
+import { Inject } from '@nestjs/common';
+import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { touchpointEventId } from '@app/domain';
+import type { CommandContext } from '@app/event-store';
+import type { CustomerStore } from '../../infrastructure/customer-store';
+import { CUSTOMER_STORE } from '../../infrastructure/tokens';
+import type { TouchpointDto } from '../dto/touchpoint.dto';
+import { type TouchpointReceipt, touchpointRequest } from '../touchpoint-command';
+
+export class RecordTouchpointCommand extends Command<TouchpointReceipt> {
+  constructor(
+    readonly touchpoint: TouchpointDto,
+    readonly context: CommandContext,
+  ) {
+    super();
+  }
+}
+
+@CommandHandler(RecordTouchpointCommand)
+export class RecordTouchpointHandler implements ICommandHandler<RecordTouchpointCommand> {
+  constructor(@Inject(CUSTOMER_STORE) private readonly store: CustomerStore) {}
+
+  async execute({ touchpoint, context }: RecordTouchpointCommand): Promise<TouchpointReceipt> {
+    const request = touchpointRequest(touchpoint, context, new Date().toISOString());
+    const result = await this.store.execute(touchpoint.customerId, request);
+    const eventId = touchpointEventId(touchpoint.source, touchpoint.touchpointId);
+    const stored = result.events.find((decided) => decided.eventId === eventId);
+    return {
+      eventId,
+      customerId: touchpoint.customerId,
+      revision: stored?.revision ?? result.revision,
+      position: stored ? (result.position ?? null) : null,
+      duplicate: stored === undefined,
+    };
+  }
+}

@@ -1,0 +1,80 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+/** Where the built entry points are, relative to this file, in dist/ or (under the TS hook) in the sources. */
+const ROOT = resolve(__dirname, '..', '..', '..');
+const RUNNING_FROM_SOURCE = __filename.endsWith('.ts');
+
+export function entryPoint(project: string): { command: string; args: string[] } {
+  const relative = `${project}/src/${project.startsWith('libs/') ? 'cli' : 'main'}`;
+  if (RUNNING_FROM_SOURCE) {
+    return {
+      command: process.execPath,
+      args: ['-r', join(ROOT, 'scripts', 'register-ts.js'), join(ROOT, `${relative}.ts`)],
+    };
+  }
+  const file = join(ROOT, `${relative}.js`);
+  if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
+  return { command: process.execPath, args: [file] };
+}
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  exited: Promise<number | null>;
+}
+
+/** Starts a child whose output lines are printed with its name, and resolves the first line matching `ready`. */
+export function startChild(
+  name: string,
+  project: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  timeoutMs = 60_000,
+): Promise<{ child: Child; match: RegExpMatchArray }> {
+  const entry = entryPoint(project);
+  const proc = spawn(entry.command, [...entry.args, ...args], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((done) => proc.once('exit', (code) => done(code)));
+  const child: Child = { name, process: proc, exited };
+  return new Promise((resolveReady, rejectReady) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      proc.kill('SIGTERM');
+      rejectReady(new Error(`${name} did not become ready within ${timeoutMs / 1000} s`));
+    }, timeoutMs);
+    const onLine = (line: string) => {
+      console.log(`[${name}] ${line}`);
+      const match = line.match(ready);
+      if (match && !settled) {
+        settled = true;
+        clearTimeout(timer);
+        resolveReady({ child, match });
+      }
+    };
+    createInterface({ input: proc.stdout }).on('line', onLine);
+    createInterface({ input: proc.stderr }).on('line', onLine);
+    void exited.then((code) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      rejectReady(new Error(`${name} exited with code ${code} before it was ready`));
+    });
+  });
+}
+
+/** Asks a child to stop, and kills it if it has not within the grace period. */
+export async function stopChild(child: Child, graceMs = 10_000): Promise<void> {
+  if (child.process.exitCode !== null || child.process.signalCode !== null) return;
+  child.process.kill('SIGTERM');
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), graceMs);
+  await child.exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,78 @@
+import { Logger } from '@nestjs/common';
+import {
+  type AllStreamSubscription,
+  type EventStoreDBClient,
+  START,
+  streamNameFilter,
+} from '@eventstore/db-client';
+import { CUSTOMER_STREAM_PREFIX } from '@app/domain';
+import type { MongoCheckpointStore, StoredPosition } from '@app/read-models';
+
+export const TRACKER_NAME = 'position-tracker';
+
+/**
+ * Follows the customer streams in `$all` from its checkpoint and records how far it has got. It is the
+ * skeleton every read model will share: the checkpoint moves only after what precedes it is durable.
+ */
+export class PositionTracker {
+  private readonly logger = new Logger('Projector');
+  private subscription: AllStreamSubscription | undefined;
+  private position: StoredPosition | undefined;
+  private saved: StoredPosition | undefined;
+  private eventsSeen = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private readonly checkpoints: MongoCheckpointStore,
+    private readonly flushEveryMs = 1000,
+  ) {}
+
+  async start(): Promise<void> {
+    const checkpoint = await this.checkpoints.load(TRACKER_NAME);
+    this.eventsSeen = checkpoint?.eventsSeen ?? 0;
+    this.position = checkpoint ?? undefined;
+    this.saved = checkpoint ?? undefined;
+    this.logger.log(
+      checkpoint
+        ? `resuming after commit position ${checkpoint.commit} (${this.eventsSeen} events seen so far)`
+        : 'starting from the beginning of $all',
+    );
+    this.subscription = this.client.subscribeToAll({
+      fromPosition: checkpoint ? { commit: checkpoint.commit, prepare: checkpoint.prepare } : START,
+      filter: streamNameFilter({ prefixes: [CUSTOMER_STREAM_PREFIX] }),
+    });
+    this.subscription.on('data', (resolved) => {
+      const position = resolved.event?.position;
+      if (!position) return;
+      this.position = position;
+      this.eventsSeen += 1;
+    });
+    this.subscription.on('error', (error: Error) => {
+      this.logger.error(`subscription failed: ${error.message}`);
+    });
+    this.timer = setInterval(() => {
+      this.flushing = this.flushing.then(() => this.flush());
+    }, this.flushEveryMs);
+  }
+
+  private async flush(): Promise<void> {
+    const position = this.position;
+    if (!position || (this.saved && this.saved.commit === position.commit)) return;
+    try {
+      await this.checkpoints.save(TRACKER_NAME, position, this.eventsSeen);
+      this.saved = position;
+      this.logger.log(`at commit position ${position.commit} (${this.eventsSeen} events)`);
+    } catch (error) {
+      this.logger.error(`could not store the checkpoint: ${(error as Error).message}`);
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.subscription?.unsubscribe();
+    await this.flushing;
+    await this.flush();
+  }
+}

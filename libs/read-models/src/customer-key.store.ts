@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { Binary, type Collection, type Db, MongoServerError } from 'mongodb';
+
+/** Mirrors CustomerKeyStore of @app/event-store; kept structural so this lib needs no event store import. */
+export interface CustomerKeys {
+  obtain(customerIds: readonly string[]): Promise<Map<string, Buffer | null>>;
+  lookup(customerIds: readonly string[]): Promise<Map<string, Buffer | null>>;
+  destroy(customerId: string): Promise<void>;
+}
+
+interface KeyDocument {
+  _id: string;
+  key: Binary | null;
+  createdAt: Date;
+  destroyedAt?: Date;
+}
+
+export const CUSTOMER_KEYS_COLLECTION = 'customer_keys';
+
+/**
+ * Per-customer data keys in MongoDB. Creation is an upsert with $setOnInsert, so concurrent writers agree on one
+ * key; the key is journaled before any event sealed with it is appended. Destroying a key (erasure) keeps the
+ * document as a tombstone so no new key is ever made for that customer. Calls made in the same tick are
+ * coalesced into one round trip, which keeps batch ingestion to one key query per batch.
+ */
+export class MongoCustomerKeyStore implements CustomerKeys {
+  private readonly collection: Collection<KeyDocument>;
+  private readonly cache = new Map<string, Buffer | null>();
+  private pending: { ids: Set<string>; create: boolean; done: Promise<void> } | undefined;
+
+  constructor(
+    db: Db,
+    private readonly cacheSize = 100_000,
+  ) {
+    this.collection = db.collection<KeyDocument>(CUSTOMER_KEYS_COLLECTION);
+  }
+
+  async obtain(customerIds: readonly string[]): Promise<Map<string, Buffer | null>> {
+    return this.fetch(customerIds, true);
+  }
+
+  async lookup(customerIds: readonly string[]): Promise<Map<string, Buffer | null>> {
+    return this.fetch(customerIds, false);
+  }
+
+  async destroy(customerId: string): Promise<void> {
+    await this.collection.updateOne(
+      { _id: customerId },
+      { $set: { key: null, destroyedAt: new Date() }, $setOnInsert: { createdAt: new Date() } },
+      { upsert: true, writeConcern: { w: 'majority', journal: true } },
+    );
+    this.cache.set(customerId, null);
+  }
+
+  private async fetch(
+    customerIds: readonly string[],
+    create: boolean,
+  ): Promise<Map<string, Buffer | null>> {
+    const missing = customerIds.filter((id) => !this.cache.has(id));
+    if (missing.length > 0) await this.load(missing, create);
+    const result = new Map<string, Buffer | null>();
+    for (const id of customerIds) {
+      if (this.cache.has(id)) result.set(id, this.cache.get(id) ?? null);
+    }
+    return result;
+  }
+
+  private load(ids: string[], create: boolean): Promise<void> {
+    if (this.pending && this.pending.create === create) {
+      ids.forEach((id) => this.pending!.ids.add(id));
+      return this.pending.done;
+    }
+    const batch = { ids: new Set(ids), create, done: Promise.resolve() };
+    batch.done = Promise.resolve().then(async () => {
+      if (this.pending === batch) this.pending = undefined;
+      await this.loadNow([...batch.ids], create);
+    });
+    this.pending = batch;
+    return batch.done;
+  }
+
+  private async loadNow(ids: string[], create: boolean): Promise<void> {
+    if (create) {
+      const now = new Date();
+      try {
+        await this.collection.bulkWrite(
+          ids.map((id) => ({
+            updateOne: {
+              filter: { _id: id },
+              update: { $setOnInsert: { key: new Binary(randomBytes(32)), createdAt: now } },
+              upsert: true,
+            },
+          })),
+          { ordered: false, writeConcern: { w: 'majority', journal: true } },
+        );
+      } catch (error) {
+        // A concurrent creator won the race for some ids: their key stands, read it below.
+        if (!(error instanceof MongoServerError && isOnlyDuplicateKeys(error))) throw error;
+      }
+    }
+    const found = await this.collection.find({ _id: { $in: ids } }).toArray();
+    for (const doc of found) {
+      this.remember(doc._id, doc.key ? Buffer.from(doc.key.buffer) : null);
+    }
+  }
+
+  private remember(id: string, key: Buffer | null): void {
+    this.cache.set(id, key);
+    if (this.cache.size > this.cacheSize) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+}
+
+function isOnlyDuplicateKeys(error: MongoServerError): boolean {
+  const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
+  if (Array.isArray(writeErrors) && writeErrors.length > 0) {
+    return writeErrors.every((e) => e.code === 11000);
+  }
+  return error.code === 11000;
+}

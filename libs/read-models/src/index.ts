@@ -1,0 +1,3 @@
+export * from './checkpoint.store';
+export * from './customer-key.store';
+export * from './mongo';
