@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import { start, type StartOptions } from './embedded-eventstore.server';
+
+const USAGE =
+  'usage: embedded-eventstore (--data DIR | --mem) [--port P (0 = any free port, default 2113)] ' +
+  '[--host H] [--max-append-size BYTES]';
+
+function parseOptions(argv: string[]): StartOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      data: { type: 'string' },
+      mem: { type: 'boolean' },
+      host: { type: 'string' },
+      'max-append-size': { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  if (values.mem && values.data !== undefined)
+    throw new Error('--mem and --data exclude each other');
+  if (!values.mem && values.data === undefined)
+    throw new Error('one of --data DIR or --mem is required');
+  if (values.data === '') throw new Error('--data needs a directory');
+  return {
+    mem: values.mem ?? false,
+    dataDir: values.data,
+    host: values.host,
+    port: values.port === undefined ? 2113 : integerOption('--port', values.port, 0, 65535),
+    maxAppendSize:
+      values['max-append-size'] === undefined
+        ? undefined
+        : integerOption('--max-append-size', values['max-append-size'], 1, 2 ** 31),
+  };
+}
+
+function integerOption(name: string, text: string, min: number, max: number): number {
+  if (!/^\d+$/.test(text))
+    throw new Error(`${name} must be an integer, got ${JSON.stringify(text)}`);
+  const value = Number(text);
+  if (value < min || value > max)
+    throw new Error(`${name} must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+async function main(): Promise<void> {
+  let options: StartOptions;
+  try {
+    options = parseOptions(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`embedded-eventstore: ${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  let server: Awaited<ReturnType<typeof start>>;
+  try {
+    server = await start(options);
+  } catch (error) {
+    process.stderr.write(`embedded-eventstore: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    server.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        process.stderr.write(
+          `embedded-eventstore: shutdown after ${signal} failed: ${String(error)}\n`,
+        );
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.stdout.write(`${server.connectionString}\n`);
+}
+
+void main();

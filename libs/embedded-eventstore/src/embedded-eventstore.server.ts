@@ -1,0 +1,90 @@
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
+import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
+import { EventStore } from './store/event-store';
+import { serverFeaturesHandlers } from './grpc/server-features.service';
+import { streamsHandlers } from './grpc/streams.service';
+
+export interface StartOptions {
+  port?: number;
+  dataDir?: string;
+  mem?: boolean;
+  maxAppendSize?: number;
+  host?: string;
+}
+
+export interface RunningEventStore {
+  connectionString: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+const SHUTDOWN_GRACE_MS = 1000;
+const MESSAGE_HEADROOM = 16 * 1024 * 1024;
+
+// Reads answer with pre-encoded ReadResp bytes; every other message still goes through the
+// generated serializers of the client package.
+const streamsService = {
+  ...StreamsService,
+  read: {
+    ...StreamsService.read,
+    responseSerialize: (value: Buffer) => value,
+  },
+};
+
+export async function start(options: StartOptions = {}): Promise<RunningEventStore> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 2113;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port ${port}`);
+  if (
+    options.maxAppendSize !== undefined &&
+    (!Number.isInteger(options.maxAppendSize) || options.maxAppendSize <= 0)
+  ) {
+    throw new Error(`invalid max append size ${options.maxAppendSize}`);
+  }
+  const store = await EventStore.open(options);
+  const maxMessage = store.maxAppendSize + MESSAGE_HEADROOM;
+  const server = new Server({
+    'grpc.max_receive_message_length': maxMessage,
+    'grpc.max_send_message_length': maxMessage,
+    // The official client pings every 10 s by default; never treat that as abuse.
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 1000,
+  });
+  server.addService(streamsService, streamsHandlers(store));
+  server.addService(ServerFeaturesService, serverFeaturesHandlers());
+  let boundPort: number;
+  try {
+    boundPort = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, bound) =>
+        error ? reject(error) : resolve(bound),
+      );
+    });
+  } catch (error) {
+    server.forceShutdown();
+    await store.close();
+    throw new Error(`cannot listen on ${host}:${port}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  let stopping: Promise<void> | undefined;
+  return {
+    connectionString: `esdb://${host}:${boundPort}?tls=false`,
+    port: boundPort,
+    stop: () =>
+      (stopping ??= (async () => {
+        await new Promise<void>((resolve) => {
+          // Subscriptions never end on their own: give calls a moment, then cut them.
+          const timer = setTimeout(() => {
+            server.forceShutdown();
+            resolve();
+          }, SHUTDOWN_GRACE_MS);
+          server.tryShutdown(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        await store.close();
+      })()),
+  };
+}
