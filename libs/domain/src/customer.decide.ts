@@ -10,9 +10,15 @@ import {
 } from './customer.commands';
 import { type CustomerEvent, type ProfileFields } from './customer.events';
 import { type CustomerState, type Profile } from './customer.state';
-import { assertNever } from './customer.evolve';
 import { DomainError } from './domain.error';
-import { compact, erasedError, notFoundError, requireLive, requireTimestamps } from './guards';
+import {
+  assertNever,
+  compact,
+  erasedError,
+  notFoundError,
+  requireLive,
+  requireTimestamps,
+} from './guards';
 import { recordTouchpoint } from './touchpoint.decide';
 
 /**

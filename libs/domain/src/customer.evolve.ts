@@ -17,6 +17,7 @@ import {
   type Profile,
 } from './customer.state';
 import { touchpointKey } from './event-id';
+import { assertNever } from './guards';
 import { addMoney, subtractMoney } from './money';
 import { earlierOf, laterOf } from './time';
 
@@ -226,8 +227,4 @@ function mergeProfile(profile: Profile, changes: ProfileFields): Profile {
   if (changes.phone !== undefined) merged.phone = changes.phone;
   if (changes.region !== undefined) merged.region = changes.region;
   return merged;
-}
-
-export function assertNever(value: never): never {
-  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
 }

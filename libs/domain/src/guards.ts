@@ -53,3 +53,8 @@ export function requireTimestamps(fields: Readonly<Record<string, string | undef
 export function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
 }
+
+/** Ends a switch over a union: adding a member without handling it fails to compile. */
+export function assertNever(value: never): never {
+  throw new Error(`unexpected value: ${JSON.stringify(value)}`);
+}

@@ -52,6 +52,11 @@ export class PersistentMap<V> {
     }
   }
 
+  /** What this version holds, so logs and snapshots show contents rather than shared internals. */
+  toJSON(): Record<string, V> {
+    return Object.fromEntries(this.entries());
+  }
+
   private copyVisible(): Store<V> {
     const history = new Map<string, { write: number; value: V }[]>();
     let writes = 0;

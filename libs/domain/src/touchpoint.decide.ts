@@ -10,11 +10,10 @@ import {
   type TouchpointBase,
   type TouchpointEvent,
 } from './customer.events';
-import { type Activity, type CustomerState } from './customer.state';
-import { assertNever, evolve } from './customer.evolve';
+import { type Activity, type CustomerState, emptyActivity } from './customer.state';
 import { DomainError } from './domain.error';
 import { touchpointKey } from './event-id';
-import { compact, erasedError, requireNotMerged, requireTimestamps } from './guards';
+import { assertNever, compact, erasedError, requireNotMerged, requireTimestamps } from './guards';
 import { carriesPersonalData } from './personal-fields';
 
 /**
@@ -24,24 +23,23 @@ import { carriesPersonalData } from './personal-fields';
  */
 export function recordTouchpoint(command: RecordTouchpoint, state: CustomerState): CustomerEvent[] {
   requireTimestamps({ occurredAt: command.occurredAt, now: command.now });
-  if (state.status === 'unknown') return prospectFor(command, state);
-  if (state.activity.touchpoints.has(touchpointKey(command.source, command.touchpointId)))
-    return [];
+  if (state.status === 'unknown') return prospectFor(command);
+  const key = touchpointKey(command.source, command.touchpointId);
+  if (state.activity.touchpoints.has(key)) return [];
+  if (state.status !== 'erased') requireNotMerged(state);
   const event = touchpointEvent(command, state.activity);
-  if (state.status === 'erased') {
-    // Facts without personal data still count (a refund of an old order, a visit); anything that
-    // would need the destroyed key is refused.
-    if (carriesPersonalData(event)) throw erasedError(command.customerId);
-    return [event];
+  // After an erasure, facts without personal data still count (a refund of an old order, a visit);
+  // anything that would need the destroyed key is refused.
+  if (state.status === 'erased' && carriesPersonalData(event)) {
+    throw erasedError(command.customerId);
   }
-  requireNotMerged(state);
   return [event];
 }
 
 // An unknown customer who shows up in a touchpoint becomes a prospect. The registration takes the
 // touchpoint's business time, so an as-of view or a backfill sees the customer from their first
 // contact; the command's `now` would date it after facts that refer to it.
-function prospectFor(command: RecordTouchpoint, state: CustomerState): CustomerEvent[] {
+function prospectFor(command: RecordTouchpoint): CustomerEvent[] {
   const registration: CustomerRegistered = {
     type: 'CustomerRegistered',
     data: {
@@ -50,9 +48,8 @@ function prospectFor(command: RecordTouchpoint, state: CustomerState): CustomerE
       registeredAt: command.occurredAt,
     },
   };
-  const prospect = evolve(state, registration);
-  if (prospect.status === 'unknown') throw new Error('registration did not create the customer');
-  return [registration, touchpointEvent(command, prospect.activity)];
+  // A new prospect has no orders or complaints yet: a refund or resolution is judged against that.
+  return [registration, touchpointEvent(command, emptyActivity)];
 }
 
 function touchpointEvent(command: RecordTouchpoint, activity: Activity): TouchpointEvent {

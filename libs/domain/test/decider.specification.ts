@@ -12,6 +12,10 @@ export function specification<Command, Event, State>(decider: Decider<Command, E
         when(command: Command) {
           const decided = () => decider.decide(command, state);
           return {
+            /** The events decided, to build further history from a real decision. */
+            decided(): Event[] {
+              return decided();
+            },
             then(...expected: Event[]): void {
               expect(decided()).toStrictEqual(expected);
             },
