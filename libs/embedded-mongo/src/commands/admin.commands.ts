@@ -1,0 +1,133 @@
+import { type Document, Long, ObjectId, UUID } from 'bson';
+import { MAX_BSON_BYTES, MAX_MESSAGE_BYTES } from '../wire/wire-protocol';
+import { type CommandHandler } from './command-context';
+
+export const SERVER_VERSION = '7.0.0';
+// Wire version 21 is MongoDB 7.0: inside the range both driver majors (6.x and 7.x) accept.
+const MAX_WIRE_VERSION = 21;
+const processId = new ObjectId();
+
+const hello: CommandHandler = (ctx) => {
+  const legacy = 'isMaster' in ctx.body || 'ismaster' in ctx.body;
+  const reply: Document = {
+    helloOk: true,
+    ...(legacy ? { ismaster: true } : { isWritablePrimary: true }),
+    maxBsonObjectSize: MAX_BSON_BYTES,
+    maxMessageSizeBytes: MAX_MESSAGE_BYTES,
+    maxWriteBatchSize: 100000,
+    localTime: new Date(),
+    logicalSessionTimeoutMinutes: 30,
+    connectionId: ctx.connectionId,
+    minWireVersion: 0,
+    maxWireVersion: MAX_WIRE_VERSION,
+    readOnly: false,
+    ok: 1,
+  };
+  return reply;
+};
+
+const buildInfo: CommandHandler = () => ({
+  version: SERVER_VERSION,
+  gitVersion: 'embedded-mongo',
+  versionArray: [7, 0, 0, 0],
+  bits: 64,
+  debug: false,
+  maxBsonObjectSize: MAX_BSON_BYTES,
+  storageEngines: ['embedded'],
+  modules: [],
+  ok: 1,
+});
+
+const getParameter: CommandHandler = (ctx) => {
+  const reply: Document = {};
+  if ('featureCompatibilityVersion' in ctx.body || ctx.body.getParameter === '*') {
+    reply.featureCompatibilityVersion = { version: '7.0' };
+  }
+  reply.ok = 1;
+  return reply;
+};
+
+const serverStatus: CommandHandler = (ctx) => {
+  const memory = process.memoryUsage();
+  const { state } = ctx;
+  let documents = 0;
+  for (const colls of state.catalog.databases.values())
+    for (const s of colls.values()) documents += s.records.size;
+  return {
+    host: 'embedded-mongo',
+    version: SERVER_VERSION,
+    process: 'mongod',
+    pid: Long.fromNumber(process.pid),
+    uptime: (Date.now() - state.startedAt) / 1000,
+    uptimeMillis: Long.fromNumber(Date.now() - state.startedAt),
+    localTime: new Date(),
+    connections: {
+      current: state.connections.current,
+      totalCreated: state.connections.totalCreated,
+      available: 1000,
+    },
+    mem: {
+      bits: 64,
+      resident: Math.round(memory.rss / 1048576),
+      virtual: Math.round(memory.rss / 1048576),
+      supported: true,
+    },
+    // Not a mongod field: lets benchmarks measure memory per document without guessing.
+    embedded: {
+      heapUsedBytes: memory.heapUsed,
+      documents,
+      openCursors: state.cursors.size,
+      processId,
+    },
+    ok: 1,
+  };
+};
+
+const ok: CommandHandler = () => ({ ok: 1 });
+
+const startSession: CommandHandler = () => ({ id: { id: new UUID() }, timeoutMinutes: 30, ok: 1 });
+
+const connectionStatus: CommandHandler = () => ({
+  authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] },
+  ok: 1,
+});
+
+const whatsmyuri: CommandHandler = () => ({ you: '127.0.0.1:0', ok: 1 });
+
+const hostInfo: CommandHandler = () => ({
+  system: { currentTime: new Date(), hostname: 'embedded-mongo', numCores: 1 },
+  os: { type: process.platform },
+  ok: 1,
+});
+
+const dbStats: CommandHandler = (ctx) => {
+  const colls = ctx.state.catalog.databases.get(ctx.db);
+  let objects = 0;
+  let indexes = 0;
+  for (const s of colls?.values() ?? []) {
+    objects += s.records.size;
+    indexes += s.indexes.size + 1;
+  }
+  return { db: ctx.db, collections: colls?.size ?? 0, views: 0, objects, indexes, ok: 1 };
+};
+
+export const adminCommands: Record<string, CommandHandler> = {
+  hello,
+  isMaster: hello,
+  ismaster: hello,
+  ping: ok,
+  buildInfo,
+  buildinfo: buildInfo,
+  getParameter,
+  serverStatus,
+  endSessions: ok,
+  killSessions: ok,
+  killAllSessions: ok,
+  refreshSessions: ok,
+  startSession,
+  connectionStatus,
+  whatsmyuri,
+  hostInfo,
+  dbStats,
+  getLastError: () => ({ n: 0, err: null, ok: 1 }),
+};

@@ -1,0 +1,231 @@
+import { Aggregator } from 'mingo';
+import { type Document, ObjectId } from 'bson';
+import { type TypeHints, fromView, isPlainObject, keyOf, toView } from '../bson/bson-values';
+import { type ChangeSet } from '../engine/catalog';
+import { CollectionStore, type StoredDoc } from '../engine/collection-store';
+import { MongoCommandError, asCommandError } from '../engine/mongo-error';
+import { renderValue } from '../engine/render-value';
+import { compileFilter } from '../engine/query-tools';
+import {
+  type CommandContext,
+  type CommandHandler,
+  optionalDocument,
+  optionalNumber,
+  requireArray,
+  withChanges,
+} from './command-context';
+
+interface Target {
+  db: string;
+  coll: string;
+}
+
+function parseTarget(ctx: CommandContext, value: unknown, stage: string): Target {
+  if (typeof value === 'string') return { db: ctx.db, coll: value };
+  if (isPlainObject(value) && typeof value.coll === 'string') {
+    return { db: typeof value.db === 'string' ? value.db : ctx.db, coll: value.coll };
+  }
+  throw new MongoCommandError(
+    'FailedToParse',
+    `${stage} requires a collection name or { db, coll }`,
+  );
+}
+
+const aggregate: CommandHandler = async (ctx) => {
+  const source = ctx.body.aggregate as unknown;
+  const pipeline = requireArray(ctx.body, 'pipeline') as Document[];
+  if (source !== 1 && typeof source !== 'string') {
+    throw new MongoCommandError(
+      'FailedToParse',
+      "BSON field 'aggregate' must be a collection name or 1",
+    );
+  }
+  pipeline.forEach((stage, i) => {
+    if (!isPlainObject(stage) || Object.keys(stage).length !== 1) {
+      throw new MongoCommandError(
+        'FailedToParse',
+        'A pipeline stage specification object must contain exactly one field.',
+      );
+    }
+    const [name] = Object.keys(stage);
+    if (name === '$changeStream') {
+      throw new MongoCommandError(
+        'Location40573',
+        'The $changeStream stage is only supported on replica sets',
+      );
+    }
+    if ((name === '$out' || name === '$merge') && i !== pipeline.length - 1) {
+      throw new MongoCommandError(
+        'Location40324' as const,
+        `${name} can only be the final stage in the pipeline`,
+      );
+    }
+  });
+  const cursorOptions = optionalDocument(ctx.body, 'cursor');
+  if (!cursorOptions && ctx.body.explain === undefined) {
+    throw new MongoCommandError(
+      'FailedToParse',
+      "The 'cursor' option is required, except for aggregate with the explain argument",
+    );
+  }
+  const last = pipeline.at(-1);
+  const writeStage = last && ('$out' in last || '$merge' in last) ? last : undefined;
+  const stages = writeStage ? pipeline.slice(0, -1) : pipeline;
+  const catalog = ctx.state.catalog;
+  const input: StoredDoc[] =
+    typeof source === 'string' ? [...(catalog.get(ctx.db, source)?.records.values() ?? [])] : [];
+  const hintsByDoc = new Map<object, TypeHints>();
+  for (const r of input) if (r.hints) hintsByDoc.set(r.doc, r.hints);
+  let results: Record<string, unknown>[];
+  try {
+    const aggregator = new Aggregator(stages, {
+      collectionResolver: (name: string) =>
+        [...(catalog.get(ctx.db, name)?.records.values() ?? [])].map((r) => r.doc),
+    });
+    results = aggregator.run<Record<string, unknown>>(input.map((r) => r.doc));
+  } catch (error) {
+    throw asCommandError(error);
+  }
+  const ns = `${ctx.db}.${typeof source === 'string' ? source : '$cmd.aggregate'}`;
+  if (writeStage) {
+    await withChanges(ctx.state, (changes) => {
+      if ('$out' in writeStage)
+        writeOut(ctx, parseTarget(ctx, writeStage.$out, '$out'), results, hintsByDoc, changes);
+      else writeMerge(ctx, writeStage.$merge, results, hintsByDoc, changes);
+    });
+    return { cursor: ctx.state.cursors.firstBatch(ns, [], 0), ok: 1 };
+  }
+  const docs = results.map((r) => fromView(r, hintsByDoc.get(r)));
+  return {
+    cursor: ctx.state.cursors.firstBatch(
+      ns,
+      docs,
+      optionalNumber(cursorOptions ?? {}, 'batchSize'),
+    ),
+    ok: 1,
+  };
+};
+
+function recordOf(doc: Record<string, unknown>, hintsByDoc: Map<object, TypeHints>): StoredDoc {
+  const hints = hintsByDoc.get(doc);
+  const { doc: view, hints: fresh } = toView({ ...doc });
+  const { _id, ...rest } = view;
+  return { doc: { _id: _id === undefined ? new ObjectId() : _id, ...rest }, hints: hints ?? fresh };
+}
+
+/** `$out`: replaces the target's documents all at once, keeping its indexes; fails without change. */
+function writeOut(
+  ctx: CommandContext,
+  target: Target,
+  results: Record<string, unknown>[],
+  hintsByDoc: Map<object, TypeHints>,
+  changes: ChangeSet,
+): void {
+  const catalog = ctx.state.catalog;
+  const existing = catalog.get(target.db, target.coll);
+  const staged = new CollectionStore(target.db, target.coll, existing?.options ?? {});
+  for (const spec of existing?.indexSpecs().slice(1) ?? []) staged.addIndexUnchecked(spec);
+  for (const doc of results) {
+    const record = recordOf(doc, hintsByDoc);
+    const idKey = keyOf(record.doc._id);
+    staged.checkWrite(idKey, record, true);
+    staged.put(idKey, record);
+  }
+  catalog.drop(target.db, target.coll, changes);
+  const store = catalog.ensure(target.db, target.coll, changes, staged.options);
+  for (const spec of staged.indexSpecs().slice(1)) catalog.createIndex(store, spec, changes);
+  for (const [idKey, record] of staged.records) catalog.put(store, idKey, record, changes);
+}
+
+/** `$merge`: matches each result on the `on` fields and merges, replaces, keeps or fails. */
+function writeMerge(
+  ctx: CommandContext,
+  spec: unknown,
+  results: Record<string, unknown>[],
+  hintsByDoc: Map<object, TypeHints>,
+  changes: ChangeSet,
+): void {
+  const options: Document = isPlainObject(spec) && !('coll' in spec) ? spec : { into: spec };
+  const target = parseTarget(ctx, options.into, '$merge');
+  const on: string[] =
+    options.on === undefined ? ['_id'] : Array.isArray(options.on) ? options.on : [options.on];
+  const whenMatched: unknown = options.whenMatched ?? 'merge';
+  const whenNotMatched: unknown = options.whenNotMatched ?? 'insert';
+  const catalog = ctx.state.catalog;
+  const store = catalog.ensure(target.db, target.coll, changes);
+  for (const result of results) {
+    const record = recordOf(result, hintsByDoc);
+    const filter: Document = {};
+    for (const field of on) {
+      const value = record.doc[field];
+      if (value === undefined && field !== '_id') {
+        throw new MongoCommandError(
+          'BadValue',
+          `$merge write error: 'on' field '${field}' cannot be missing, null, undefined or an array`,
+        );
+      }
+      filter[field] = value;
+    }
+    const hasId = '_id' in result;
+    const [match] =
+      on.length === 1 && on[0] === '_id' && !hasId ? [] : store.find(filter, compileFilter(filter));
+    if (!match) {
+      if (whenNotMatched === 'discard') continue;
+      if (whenNotMatched === 'fail') {
+        throw new MongoCommandError(
+          'BadValue',
+          '$merge could not find a matching document in the target collection for at least one document in the source collection',
+        );
+      }
+      const idKey = keyOf(record.doc._id);
+      store.checkWrite(idKey, record, true);
+      catalog.put(store, idKey, record, changes);
+      continue;
+    }
+    let next: StoredDoc;
+    if (whenMatched === 'keepExisting') continue;
+    if (whenMatched === 'fail') {
+      throw new MongoCommandError(
+        'DuplicateKey',
+        `E11000 duplicate key error collection: ${store.ns} index: _id_ dup key: { _id: ${renderValue(match.doc._id)} }`,
+        {
+          keyPattern: { _id: 1 },
+          keyValue: { _id: match.doc._id },
+        },
+      );
+    }
+    if (whenMatched === 'replace') {
+      const { _id: _ignored, ...rest } = record.doc;
+      next = { doc: { _id: match.doc._id, ...rest }, hints: record.hints };
+    } else if (whenMatched === 'merge') {
+      const { _id: _ignored, ...rest } = record.doc;
+      const { hints } = toView({ ...fromView(record.doc, record.hints) });
+      next = { doc: { ...match.doc, ...rest }, hints: mergeOwn(match.hints, hints) };
+    } else if (Array.isArray(whenMatched)) {
+      try {
+        const [updated] = new Aggregator(whenMatched as Document[], {
+          variables: { new: record.doc },
+        }).run<Record<string, unknown>>([match.doc]);
+        next = { doc: { ...updated, _id: match.doc._id }, hints: match.hints };
+      } catch (error) {
+        throw asCommandError(error);
+      }
+    } else {
+      throw new MongoCommandError(
+        'BadValue',
+        `Enumeration value '${String(whenMatched)}' for field 'whenMatched' is not a valid value.`,
+      );
+    }
+    const idKey = keyOf(match.doc._id);
+    store.checkWrite(idKey, next, false);
+    catalog.put(store, idKey, next, changes);
+  }
+}
+
+function mergeOwn(a: TypeHints | undefined, b: TypeHints | undefined): TypeHints | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return new Map([...a, ...b]);
+}
+
+export const aggregateCommands: Record<string, CommandHandler> = { aggregate };

@@ -1,0 +1,92 @@
+import { type Document, Long } from 'bson';
+import { type Catalog, ChangeSet } from '../engine/catalog';
+import { MongoCommandError } from '../engine/mongo-error';
+import { type Persistence } from '../storage/persistence';
+import { type CursorRegistry } from './cursor-registry';
+
+export interface ServerState {
+  catalog: Catalog;
+  persistence: Persistence | undefined;
+  cursors: CursorRegistry;
+  startedAt: number;
+  connections: { current: number; totalCreated: number };
+}
+
+export interface CommandContext {
+  state: ServerState;
+  db: string;
+  body: Document;
+  connectionId: number;
+  /** Sizes of the documents of each OP_MSG document sequence, for the 16 MiB check. */
+  sequenceSizes?: Map<string, number[]>;
+}
+
+export type CommandHandler = (ctx: CommandContext) => Document | Promise<Document>;
+
+/** Runs a mutation and resolves once its changes are durable (journal fsync'd). */
+export async function withChanges<T>(
+  state: ServerState,
+  mutate: (changes: ChangeSet) => T,
+): Promise<T> {
+  const changes = new ChangeSet();
+  let result: T;
+  try {
+    result = mutate(changes);
+  } finally {
+    // Whatever was applied before a failure is journaled too, exactly like what is acknowledged.
+    if (state.persistence) await state.persistence.commit(changes);
+  }
+  return result;
+}
+
+export function collectionName(ctx: CommandContext, field: string): string {
+  const value: unknown = ctx.body[field];
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new MongoCommandError(
+      'InvalidNamespace',
+      `collection name has invalid type ${value === undefined ? 'missing' : typeof value}`,
+    );
+  }
+  if (value.includes('\0') || value.startsWith('.') || value.includes('$')) {
+    throw new MongoCommandError('InvalidNamespace', `Invalid collection name: ${value}`);
+  }
+  return value;
+}
+
+export function optionalNumber(body: Document, field: string): number | undefined {
+  const value: unknown = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number') return value;
+  if (value instanceof Long) return value.toNumber();
+  throw new MongoCommandError(
+    'TypeMismatch',
+    `Field '${field}' should be a number, not ${typeof value}`,
+  );
+}
+
+export function optionalDocument(body: Document, field: string): Document | undefined {
+  const value: unknown = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new MongoCommandError(
+      'TypeMismatch',
+      `BSON field '${field}' is the wrong type '${Array.isArray(value) ? 'array' : typeof value}', expected type 'object'`,
+    );
+  }
+  return value;
+}
+
+export function requireArray(body: Document, field: string): unknown[] {
+  const value: unknown = body[field];
+  if (!Array.isArray(value)) {
+    throw new MongoCommandError(
+      'TypeMismatch',
+      `BSON field '${field}' is missing or is not an array`,
+    );
+  }
+  return value;
+}
+
+export function truthy(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== false && value !== 0;
+}

@@ -1,0 +1,459 @@
+import { type Document, Long } from 'bson';
+import { isPlainObject, keyOf, toView, toViewValue, fromView } from '../bson/bson-values';
+import { type CollectionStore, type QueryStats, type StoredDoc } from '../engine/collection-store';
+import { MongoCommandError, asCommandError } from '../engine/mongo-error';
+import { compileFilter, projectRecords, sortRecords } from '../engine/query-tools';
+import { applyModifier, buildUpsert, parseModifier } from '../engine/update-engine';
+import { MAX_BSON_BYTES } from '../wire/wire-protocol';
+import {
+  type CommandContext,
+  type CommandHandler,
+  collectionName,
+  optionalDocument,
+  optionalNumber,
+  requireArray,
+  truthy,
+  withChanges,
+} from './command-context';
+
+interface WriteError {
+  index: number;
+  code: number;
+  errmsg: string;
+  [extra: string]: unknown;
+}
+
+function writeError(index: number, error: unknown): WriteError {
+  const e = asCommandError(error);
+  return { index, code: e.code, errmsg: e.message, ...e.extra };
+}
+
+function checkId(doc: Record<string, unknown>): void {
+  const id = doc._id;
+  if (Array.isArray(id)) throw new MongoCommandError('BadValue', "can't use an array for _id");
+  if (id instanceof RegExp) throw new MongoCommandError('BadValue', "can't use a regex for _id");
+  if (id === undefined) throw new MongoCommandError('InvalidIdField', 'document has no _id');
+}
+
+const insert: CommandHandler = async (ctx) => {
+  const name = collectionName(ctx, 'insert');
+  const documents = requireArray(ctx.body, 'documents');
+  const ordered = ctx.body.ordered !== false;
+  const sizes = ctx.sequenceSizes?.get('documents');
+  const writeErrors: WriteError[] = [];
+  let n = 0;
+  await withChanges(ctx.state, (changes) => {
+    const store = ctx.state.catalog.ensure(ctx.db, name, changes);
+    for (let i = 0; i < documents.length; i++) {
+      try {
+        const raw = documents[i];
+        if (!isPlainObject(raw))
+          throw new MongoCommandError('TypeMismatch', 'document to insert must be an object');
+        if (sizes && sizes[i] > MAX_BSON_BYTES) {
+          throw new MongoCommandError(
+            'BSONObjectTooLarge',
+            `object to insert too large. size in bytes: ${sizes[i]}, max size: ${MAX_BSON_BYTES}`,
+          );
+        }
+        const { doc, hints } = toView(raw);
+        const record = withIdFirst(doc, hints);
+        checkId(record.doc);
+        const idKey = keyOf(record.doc._id);
+        store.checkWrite(idKey, record, true);
+        ctx.state.catalog.put(store, idKey, record, changes);
+        n++;
+      } catch (error) {
+        writeErrors.push(writeError(i, error));
+        if (ordered) break;
+      }
+    }
+  });
+  return writeErrors.length > 0 ? { n, writeErrors, ok: 1 } : { n, ok: 1 };
+};
+
+function withIdFirst(doc: Record<string, unknown>, hints: StoredDoc['hints']): StoredDoc {
+  if (Object.keys(doc)[0] === '_id') return { doc, hints };
+  if (!('_id' in doc)) throw new MongoCommandError('InvalidIdField', 'document has no _id');
+  const { _id, ...rest } = doc;
+  return { doc: { _id, ...rest }, hints };
+}
+
+interface FindSpec {
+  filter: Document;
+  sort?: Document;
+  projection?: Document;
+  skip?: number;
+  limit?: number;
+}
+
+export function runFind(
+  store: CollectionStore | undefined,
+  spec: FindSpec,
+  stats?: QueryStats,
+): StoredDoc[] {
+  const query = compileFilter(spec.filter);
+  if (!store) return [];
+  let records = store.find(spec.filter, query, stats);
+  records = sortRecords(records, spec.sort);
+  const skip = spec.skip ?? 0;
+  if (skip < 0) throw new MongoCommandError('BadValue', 'skip value must be non-negative');
+  const limit = spec.limit ?? 0;
+  if (skip > 0 || limit !== 0)
+    records = records.slice(skip, limit !== 0 ? skip + Math.abs(limit) : undefined);
+  return records;
+}
+
+function findSpec(body: Document, filterField: string): FindSpec {
+  return {
+    filter: optionalDocument(body, filterField) ?? {},
+    sort: optionalDocument(body, 'sort'),
+    projection: optionalDocument(body, 'projection') ?? optionalDocument(body, 'fields'),
+    skip: optionalNumber(body, 'skip'),
+    limit: optionalNumber(body, 'limit'),
+  };
+}
+
+const find: CommandHandler = (ctx) => {
+  const name = collectionName(ctx, 'find');
+  const spec = findSpec(ctx.body, 'filter');
+  const store = ctx.state.catalog.get(ctx.db, name);
+  const records = runFind(store, spec);
+  const docs = projectRecords(records, spec.projection);
+  const batchSize = optionalNumber(ctx.body, 'batchSize');
+  const singleBatch = truthy(ctx.body.singleBatch) || (spec.limit !== undefined && spec.limit < 0);
+  return {
+    cursor: ctx.state.cursors.firstBatch(`${ctx.db}.${name}`, docs, batchSize, singleBatch),
+    ok: 1,
+  };
+};
+
+const getMore: CommandHandler = (ctx) => {
+  const id = optionalNumber(ctx.body, 'getMore');
+  if (id === undefined)
+    throw new MongoCommandError('TypeMismatch', "Field 'getMore' must be of type long");
+  const collection = ctx.body.collection as unknown;
+  if (typeof collection !== 'string') {
+    throw new MongoCommandError(
+      'TypeMismatch',
+      "BSON field 'getMore.collection' is missing but a required field",
+    );
+  }
+  return {
+    cursor: ctx.state.cursors.nextBatch(id, collection, optionalNumber(ctx.body, 'batchSize')),
+    ok: 1,
+  };
+};
+
+const killCursors: CommandHandler = (ctx) => {
+  const ids = requireArray(ctx.body, 'cursors');
+  const killed: Long[] = [];
+  const notFound: Long[] = [];
+  for (const raw of ids) {
+    const id = typeof raw === 'number' ? raw : Number(raw);
+    (ctx.state.cursors.kill(id) ? killed : notFound).push(Long.fromNumber(id));
+  }
+  return {
+    cursorsKilled: killed,
+    cursorsNotFound: notFound,
+    cursorsAlive: [],
+    cursorsUnknown: [],
+    ok: 1,
+  };
+};
+
+interface UpdateStatement {
+  q: Document;
+  u: unknown;
+  multi: boolean;
+  upsert: boolean;
+  arrayFilters?: Document[];
+}
+
+function parseUpdateStatement(raw: unknown): UpdateStatement {
+  if (!isPlainObject(raw))
+    throw new MongoCommandError('TypeMismatch', 'update statement must be an object');
+  const q = toViewValue(raw.q);
+  if (!isPlainObject(q))
+    throw new MongoCommandError(
+      'TypeMismatch',
+      "BSON field 'update.updates.q' is missing or not an object",
+    );
+  if (raw.u === undefined)
+    throw new MongoCommandError(
+      'FailedToParse',
+      "BSON field 'update.updates.u' is missing but a required field",
+    );
+  const arrayFilters =
+    raw.arrayFilters === undefined ? undefined : (toViewValue(raw.arrayFilters) as Document[]);
+  return { q, u: raw.u, multi: truthy(raw.multi), upsert: truthy(raw.upsert), arrayFilters };
+}
+
+const update: CommandHandler = async (ctx) => {
+  const name = collectionName(ctx, 'update');
+  const statements = requireArray(ctx.body, 'updates');
+  const ordered = ctx.body.ordered !== false;
+  const writeErrors: WriteError[] = [];
+  const upserted: Document[] = [];
+  let n = 0;
+  let nModified = 0;
+  await withChanges(ctx.state, (changes) => {
+    const catalog = ctx.state.catalog;
+    for (let i = 0; i < statements.length; i++) {
+      try {
+        const statement = parseUpdateStatement(statements[i]);
+        const modifier = parseModifier(statement.u);
+        if (statement.multi && modifier.kind === 'replace') {
+          throw new MongoCommandError(
+            'FailedToParse',
+            'multi update is not supported for replacement-style update',
+          );
+        }
+        const existing = catalog.get(ctx.db, name);
+        let matches = runFind(existing, { filter: statement.q });
+        if (!statement.multi) matches = matches.slice(0, 1);
+        if (matches.length === 0) {
+          if (!statement.upsert) continue;
+          const record = buildUpsert(statement.q, modifier, statement.arrayFilters);
+          checkId(record.doc);
+          const store = catalog.ensure(ctx.db, name, changes);
+          const idKey = keyOf(record.doc._id);
+          store.checkWrite(idKey, record, true);
+          catalog.put(store, idKey, record, changes);
+          upserted.push({ index: i, _id: fromView({ _id: record.doc._id }, record.hints)._id });
+          n++;
+          continue;
+        }
+        const store = existing!;
+        for (const match of matches) {
+          const outcome = applyModifier(match, modifier, {
+            arrayFilters: statement.arrayFilters,
+            filter: statement.q,
+          });
+          n++;
+          if (!outcome.modified) continue;
+          const idKey = keyOf(match.doc._id);
+          store.checkWrite(idKey, outcome.record, false);
+          catalog.put(store, idKey, outcome.record, changes);
+          nModified++;
+        }
+      } catch (error) {
+        writeErrors.push(writeError(i, error));
+        if (ordered) break;
+      }
+    }
+  });
+  const reply: Document = { n, nModified };
+  if (upserted.length > 0) reply.upserted = upserted;
+  if (writeErrors.length > 0) reply.writeErrors = writeErrors;
+  reply.ok = 1;
+  return reply;
+};
+
+const deleteCommand: CommandHandler = async (ctx) => {
+  const name = collectionName(ctx, 'delete');
+  const statements = requireArray(ctx.body, 'deletes');
+  const ordered = ctx.body.ordered !== false;
+  const writeErrors: WriteError[] = [];
+  let n = 0;
+  await withChanges(ctx.state, (changes) => {
+    for (let i = 0; i < statements.length; i++) {
+      try {
+        const raw = statements[i];
+        if (!isPlainObject(raw))
+          throw new MongoCommandError('TypeMismatch', 'delete statement must be an object');
+        const q = toViewValue(raw.q);
+        if (!isPlainObject(q))
+          throw new MongoCommandError(
+            'TypeMismatch',
+            "BSON field 'delete.deletes.q' is missing or not an object",
+          );
+        const limit: unknown = toViewValue(raw.limit);
+        if (limit !== 0 && limit !== 1) {
+          throw new MongoCommandError(
+            'FailedToParse',
+            `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`,
+          );
+        }
+        const store = ctx.state.catalog.get(ctx.db, name);
+        let matches = runFind(store, { filter: q });
+        if (limit === 1) matches = matches.slice(0, 1);
+        for (const match of matches) {
+          ctx.state.catalog.delete(store!, keyOf(match.doc._id), changes);
+          n++;
+        }
+      } catch (error) {
+        writeErrors.push(writeError(i, error));
+        if (ordered) break;
+      }
+    }
+  });
+  return writeErrors.length > 0 ? { n, writeErrors, ok: 1 } : { n, ok: 1 };
+};
+
+const findAndModify: CommandHandler = async (ctx) => {
+  const name = collectionName(ctx, 'findAndModify' in ctx.body ? 'findAndModify' : 'findandmodify');
+  const body = ctx.body;
+  const query = optionalDocument(body, 'query') ?? {};
+  const sort = optionalDocument(body, 'sort');
+  const fields = optionalDocument(body, 'fields');
+  const remove = truthy(body.remove);
+  const returnNew = truthy(body.new);
+  const upsert = truthy(body.upsert);
+  if (remove && body.update !== undefined) {
+    throw new MongoCommandError('FailedToParse', 'Cannot specify both an update and remove=true');
+  }
+  if (!remove && body.update === undefined) {
+    throw new MongoCommandError(
+      'FailedToParse',
+      'Either an update or remove=true must be specified',
+    );
+  }
+  const modifier = remove ? undefined : parseModifier(body.update);
+  const arrayFilters =
+    body.arrayFilters === undefined ? undefined : (toViewValue(body.arrayFilters) as Document[]);
+  return withChanges(ctx.state, (changes) => {
+    const catalog = ctx.state.catalog;
+    const existing = catalog.get(ctx.db, name);
+    const [match] = runFind(existing, { filter: query, sort, limit: 1 });
+    const project = (record: StoredDoc | undefined): Document | null =>
+      record ? projectRecords([record], fields)[0] : null;
+    if (remove) {
+      if (match) catalog.delete(existing!, keyOf(match.doc._id), changes);
+      return { lastErrorObject: { n: match ? 1 : 0 }, value: project(match), ok: 1 };
+    }
+    if (!match) {
+      if (!upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
+      const record = buildUpsert(query, modifier!, arrayFilters);
+      checkId(record.doc);
+      const store = catalog.ensure(ctx.db, name, changes);
+      const idKey = keyOf(record.doc._id);
+      store.checkWrite(idKey, record, true);
+      catalog.put(store, idKey, record, changes);
+      return {
+        lastErrorObject: { n: 1, updatedExisting: false, upserted: record.doc._id },
+        value: returnNew ? project(record) : null,
+        ok: 1,
+      };
+    }
+    const outcome = applyModifier(match, modifier!, { arrayFilters, filter: query });
+    if (outcome.modified) {
+      const idKey = keyOf(match.doc._id);
+      existing!.checkWrite(idKey, outcome.record, false);
+      catalog.put(existing!, idKey, outcome.record, changes);
+    }
+    return {
+      lastErrorObject: { n: 1, updatedExisting: true },
+      value: project(returnNew ? outcome.record : match),
+      ok: 1,
+    };
+  });
+};
+
+const count: CommandHandler = (ctx) => {
+  const name = collectionName(ctx, 'count');
+  const store = ctx.state.catalog.get(ctx.db, name);
+  const records = runFind(store, {
+    filter: optionalDocument(ctx.body, 'query') ?? {},
+    skip: optionalNumber(ctx.body, 'skip'),
+    limit: optionalNumber(ctx.body, 'limit'),
+  });
+  return { n: records.length, ok: 1 };
+};
+
+const distinct: CommandHandler = (ctx) => {
+  const name = collectionName(ctx, 'distinct');
+  const key = ctx.body.key as unknown;
+  if (typeof key !== 'string')
+    throw new MongoCommandError(
+      'TypeMismatch',
+      "BSON field 'distinct.key' is missing or not a string",
+    );
+  const store = ctx.state.catalog.get(ctx.db, name);
+  const records = runFind(store, { filter: optionalDocument(ctx.body, 'query') ?? {} });
+  const seen = new Map<string, unknown>();
+  for (const record of records) {
+    const typed = fromView(record.doc, record.hints);
+    for (const value of valuesAt(typed, key)) {
+      const k = keyOf(toViewValue(value));
+      if (!seen.has(k)) seen.set(k, value);
+    }
+  }
+  return { values: [...seen.values()], ok: 1 };
+};
+
+function valuesAt(doc: unknown, path: string): unknown[] {
+  const parts = path.split('.');
+  const out: unknown[] = [];
+  const walk = (value: unknown, i: number): void => {
+    if (Array.isArray(value)) {
+      if (i === parts.length) {
+        out.push(...value);
+        return;
+      }
+      for (const element of value) walk(element, i);
+      return;
+    }
+    if (i === parts.length) {
+      if (value !== undefined) out.push(value);
+      return;
+    }
+    if (value === null || typeof value !== 'object') return;
+    walk((value as Record<string, unknown>)[parts[i]], i + 1);
+  };
+  walk(doc, 0);
+  return out;
+}
+
+/** `explain` of find, count and distinct: plan stage plus execution counters like mongod's. */
+const explain: CommandHandler = (ctx) => {
+  const inner = optionalDocument(ctx.body, 'explain');
+  if (!inner)
+    throw new MongoCommandError('FailedToParse', 'explain command requires a nested object');
+  const [command] = Object.keys(inner);
+  const innerCtx: CommandContext = { ...ctx, body: inner };
+  let spec: FindSpec;
+  if (command === 'find') spec = findSpec(inner, 'filter');
+  else if (command === 'count' || command === 'distinct')
+    spec = { filter: optionalDocument(inner, 'query') ?? {} };
+  else
+    throw new MongoCommandError(
+      'IllegalOperation',
+      `Explain for ${command} is not supported by this server`,
+    );
+  const name = collectionName(innerCtx, command);
+  const store = ctx.state.catalog.get(ctx.db, name);
+  const stats: QueryStats = { docsExamined: 0, keysExamined: 0, stage: store ? 'COLLSCAN' : 'EOF' };
+  const records = runFind(store, spec, stats);
+  const inputStage = stats.indexName
+    ? { stage: stats.stage, indexName: stats.indexName }
+    : { stage: stats.stage };
+  return {
+    queryPlanner: {
+      namespace: `${ctx.db}.${name}`,
+      parsedQuery: spec.filter,
+      winningPlan: stats.stage === 'IXSCAN' ? { stage: 'FETCH', inputStage } : inputStage,
+      rejectedPlans: [],
+    },
+    executionStats: {
+      executionSuccess: true,
+      nReturned: records.length,
+      totalKeysExamined: stats.keysExamined,
+      totalDocsExamined: stats.docsExamined,
+    },
+    ok: 1,
+  };
+};
+
+export const crudCommands: Record<string, CommandHandler> = {
+  insert,
+  find,
+  getMore,
+  killCursors,
+  update,
+  delete: deleteCommand,
+  findAndModify,
+  findandmodify: findAndModify,
+  count,
+  distinct,
+  explain,
+};

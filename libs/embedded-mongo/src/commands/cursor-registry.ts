@@ -1,0 +1,75 @@
+import { BSON, type Document, Long } from 'bson';
+import { MAX_BSON_BYTES } from '../wire/wire-protocol';
+import { MongoCommandError } from '../engine/mongo-error';
+
+interface OpenCursor {
+  ns: string;
+  docs: Document[];
+  position: number;
+}
+
+// Replies must stay under the 16 MiB document limit with room for the envelope.
+const BATCH_BYTES = MAX_BSON_BYTES - 64 * 1024;
+const DEFAULT_FIRST_BATCH = 101;
+
+/** Materialized results handed out in batches through `getMore`. */
+export class CursorRegistry {
+  private readonly open = new Map<number, OpenCursor>();
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  /** The `cursor` field of a find/aggregate reply; keeps the rest for getMore unless exhausted. */
+  firstBatch(
+    ns: string,
+    docs: Document[],
+    batchSize: number | undefined,
+    singleBatch = false,
+  ): Document {
+    const cursor: OpenCursor = { ns, docs, position: 0 };
+    const batch = this.take(cursor, batchSize ?? DEFAULT_FIRST_BATCH);
+    let id = 0;
+    if (!singleBatch && cursor.position < docs.length) {
+      do id = Math.floor(Math.random() * 2 ** 52) + 1;
+      while (this.open.has(id));
+      this.open.set(id, cursor);
+    }
+    return { firstBatch: batch, id: Long.fromNumber(id), ns };
+  }
+
+  nextBatch(id: number, collection: string, batchSize: number | undefined): Document {
+    const cursor = this.open.get(id);
+    if (!cursor) throw new MongoCommandError('CursorNotFound', `cursor id ${id} not found`);
+    const coll = cursor.ns.slice(cursor.ns.indexOf('.') + 1);
+    if (coll !== collection && collection !== '$cmd.aggregate') {
+      throw new MongoCommandError(
+        'Unauthorized',
+        `Requested getMore on namespace '${collection}', but cursor belongs to a different namespace ${cursor.ns}`,
+      );
+    }
+    const batch = this.take(cursor, batchSize ?? Number.MAX_SAFE_INTEGER);
+    const exhausted = cursor.position >= cursor.docs.length;
+    if (exhausted) this.open.delete(id);
+    return { nextBatch: batch, id: Long.fromNumber(exhausted ? 0 : id), ns: cursor.ns };
+  }
+
+  kill(id: number): boolean {
+    return this.open.delete(id);
+  }
+
+  private take(cursor: OpenCursor, batchSize: number): Document[] {
+    const limit = batchSize <= 0 ? Number.MAX_SAFE_INTEGER : batchSize;
+    const out: Document[] = [];
+    let bytes = 0;
+    while (cursor.position < cursor.docs.length && out.length < limit) {
+      const doc = cursor.docs[cursor.position];
+      const size = BSON.calculateObjectSize(doc, { ignoreUndefined: true });
+      if (out.length > 0 && bytes + size > BATCH_BYTES) break;
+      out.push(doc);
+      bytes += size;
+      cursor.position++;
+    }
+    return out;
+  }
+}

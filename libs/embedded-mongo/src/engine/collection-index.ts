@@ -1,0 +1,231 @@
+import { Query } from 'mingo';
+import { type Document } from 'bson';
+import { collectPathValues, compareValues, keyOf, canonicalRank } from '../bson/bson-values';
+import { MongoCommandError } from './mongo-error';
+import { renderValue } from './render-value';
+
+export interface IndexSpec {
+  name: string;
+  key: Record<string, number | string>;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Document;
+  expireAfterSeconds?: number;
+}
+
+interface Entry {
+  value: unknown;
+  id: string;
+}
+
+/**
+ * A secondary index: a hash map from the full key to document ids (uniqueness and equality on all
+ * fields) and a lazily sorted list of first-field values (ranges and prefix equality).
+ */
+export class CollectionIndex {
+  readonly fields: string[];
+  private readonly byKey = new Map<string, Set<string>>();
+  private readonly byFirst = new Map<string, Set<string>>();
+  private sorted: Entry[] = [];
+  private sortedDirty = false;
+  private readonly partial: Query | undefined;
+
+  constructor(
+    readonly spec: IndexSpec,
+    private readonly ns: string,
+  ) {
+    this.fields = Object.keys(spec.key);
+    this.partial = spec.partialFilterExpression
+      ? new Query(spec.partialFilterExpression, {})
+      : undefined;
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** Index keys of a document: one per element for array values (multikey), [] if not indexed. */
+  keysOf(doc: Record<string, unknown>): { full: string[]; first: unknown[] } {
+    if (this.partial && !this.partial.test(doc)) return { full: [], first: [] };
+    const perField = this.fields.map((field) => {
+      const values: unknown[] = [];
+      for (const v of collectPathValues(doc, field)) {
+        if (Array.isArray(v)) {
+          if (v.length === 0) values.push(undefined);
+          else for (const e of v) values.push(e);
+        } else values.push(v);
+      }
+      return values;
+    });
+    if (this.spec.sparse && perField.every((vs) => vs.every((v) => v === undefined))) {
+      return { full: [], first: [] };
+    }
+    let combos: unknown[][] = [[]];
+    for (const values of perField) {
+      const next: unknown[][] = [];
+      for (const combo of combos) for (const v of values) next.push([...combo, v]);
+      combos = next;
+    }
+    const full = [...new Set(combos.map((c) => this.comboKey(c)))];
+    return { full, first: perField[0] };
+  }
+
+  comboKey(values: unknown[]): string {
+    return values.length === 1 ? keyOf(values[0]) : JSON.stringify(values.map(keyOf));
+  }
+
+  /** Throws MongoDB's duplicate key error if another document already holds one of the keys. */
+  checkUnique(doc: Record<string, unknown>, id: string): void {
+    if (!this.spec.unique) return;
+    for (const key of this.keysOf(doc).full) {
+      const holders = this.byKey.get(key);
+      if (holders && (holders.size > 1 || !holders.has(id))) throw this.duplicateError(doc);
+    }
+  }
+
+  duplicateError(doc: Record<string, unknown>): MongoCommandError {
+    const keyValue: Record<string, unknown> = {};
+    for (const field of this.fields) {
+      const values = collectPathValues(doc, field);
+      keyValue[field] = values.length === 1 ? (values[0] ?? null) : values;
+    }
+    const rendered = Object.entries(keyValue)
+      .map(([k, v]) => `${k}: ${renderValue(v)}`)
+      .join(', ');
+    return new MongoCommandError(
+      'DuplicateKey',
+      `E11000 duplicate key error collection: ${this.ns} index: ${this.name} dup key: { ${rendered} }`,
+      { keyPattern: this.spec.key, keyValue },
+    );
+  }
+
+  add(doc: Record<string, unknown>, id: string): void {
+    const { full, first } = this.keysOf(doc);
+    for (const key of full) addTo(this.byKey, key, id);
+    if (this.fields.length > 1) for (const v of first) addTo(this.byFirst, keyOf(v), id);
+    for (const v of new Set(first)) this.sorted.push({ value: v, id });
+    if (first.length > 0) this.sortedDirty = true;
+  }
+
+  remove(doc: Record<string, unknown>, id: string): void {
+    const { full, first } = this.keysOf(doc);
+    for (const key of full) removeFrom(this.byKey, key, id);
+    if (this.fields.length > 1) for (const v of first) removeFrom(this.byFirst, keyOf(v), id);
+    if (first.length > 0) {
+      // Removal from the sorted list is deferred: stale entries are dropped on the next rebuild.
+      this.sortedDirty = true;
+      this.staleIds.add(id);
+    }
+  }
+
+  private readonly staleIds = new Set<string>();
+
+  /** Ids whose first field equals one of the values (a superset: the filter is re-checked). */
+  lookupFirstEqual(values: unknown[]): Set<string> {
+    const map = this.fields.length > 1 ? this.byFirst : this.byKey;
+    const out = new Set<string>();
+    for (const v of values) for (const id of map.get(keyOf(v)) ?? []) out.add(id);
+    return out;
+  }
+
+  lookupFullEqual(values: unknown[]): Set<string> {
+    return new Set(this.byKey.get(this.comboKey(values)) ?? []);
+  }
+
+  /** Ids whose first field lies within the bounds, type-bracketed as MongoDB does. */
+  lookupRange(
+    lower: { value: unknown; inclusive: boolean } | undefined,
+    upper: { value: unknown; inclusive: boolean } | undefined,
+    isLive: (id: string) => boolean,
+  ): Set<string> {
+    this.ensureSorted(isLive);
+    const rank = canonicalRank((lower ?? upper)!.value);
+    let lo: number;
+    let hi = this.sorted.length;
+    if (lower) {
+      lo = this.bound(lower.value, lower.inclusive ? 'first-ge' : 'first-gt');
+    } else {
+      lo = this.bound(minOfRank(rank), 'first-ge');
+    }
+    if (upper) {
+      hi = this.bound(upper.value, upper.inclusive ? 'first-gt' : 'first-ge');
+    }
+    const out = new Set<string>();
+    for (let i = lo; i < hi; i++) {
+      const entry = this.sorted[i];
+      if (canonicalRank(entry.value) !== rank) {
+        if (canonicalRank(entry.value) > rank) break;
+        continue;
+      }
+      out.add(entry.id);
+    }
+    return out;
+  }
+
+  private bound(value: unknown, mode: 'first-ge' | 'first-gt'): number {
+    let lo = 0;
+    let hi = this.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareValues(this.sorted[mid].value, value);
+      if (c < 0 || (mode === 'first-gt' && c === 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private ensureSorted(isLive: (id: string) => boolean): void {
+    if (!this.sortedDirty) return;
+    if (this.staleIds.size > 0) {
+      // A removed id may have been re-added with new values; keep only entries still in the index.
+      this.sorted = this.sorted.filter(
+        (e) => !this.staleIds.has(e.id) || (isLive(e.id) && this.entryCurrent(e)),
+      );
+      this.staleIds.clear();
+    }
+    this.sorted.sort((a, b) => compareValues(a.value, b.value));
+    this.sortedDirty = false;
+  }
+
+  private entryCurrent(entry: Entry): boolean {
+    const map = this.fields.length > 1 ? this.byFirst : this.byKey;
+    return map.get(keyOf(entry.value))?.has(entry.id) ?? false;
+  }
+
+  describe(): Document {
+    const out: Document = { v: 2, key: this.spec.key, name: this.name };
+    if (this.spec.unique) out.unique = true;
+    if (this.spec.sparse) out.sparse = true;
+    if (this.spec.partialFilterExpression) {
+      out.partialFilterExpression = this.spec.partialFilterExpression;
+    }
+    if (this.spec.expireAfterSeconds !== undefined) {
+      out.expireAfterSeconds = this.spec.expireAfterSeconds;
+    }
+    return out;
+  }
+}
+
+function minOfRank(rank: number): unknown {
+  switch (rank) {
+    case 3:
+      return -Infinity;
+    case 4:
+      return '';
+    default:
+      return null;
+  }
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, id: string): void {
+  const set = map.get(key);
+  if (set) set.add(id);
+  else map.set(key, new Set([id]));
+}
+
+function removeFrom(map: Map<string, Set<string>>, key: string, id: string): void {
+  const set = map.get(key);
+  if (!set) return;
+  set.delete(id);
+  if (set.size === 0) map.delete(key);
+}

@@ -1,0 +1,245 @@
+import { type Query } from 'mingo';
+import { type Document } from 'bson';
+import { type TypeHints, canonicalRank, isPlainObject, keyOf } from '../bson/bson-values';
+import { renderValue } from './render-value';
+import { CollectionIndex, type IndexSpec } from './collection-index';
+import { MongoCommandError } from './mongo-error';
+
+export interface StoredDoc {
+  doc: Record<string, unknown>;
+  hints: TypeHints | undefined;
+}
+
+export interface QueryStats {
+  docsExamined: number;
+  keysExamined: number;
+  stage: 'IDHACK' | 'IXSCAN' | 'COLLSCAN' | 'EOF';
+  indexName?: string;
+}
+
+const ID_INDEX: IndexSpec = { name: '_id_', key: { _id: 1 } };
+
+/** One collection's documents (by `_id` key) and its secondary indexes. */
+export class CollectionStore {
+  readonly records = new Map<string, StoredDoc>();
+  readonly indexes = new Map<string, CollectionIndex>();
+  /** Documents tested against a filter since start; exposed so tests can prove index use. */
+  docsExamined = 0;
+
+  constructor(
+    public db: string,
+    public name: string,
+    public options: Document = {},
+  ) {}
+
+  get ns(): string {
+    return `${this.db}.${this.name}`;
+  }
+
+  indexSpecs(): IndexSpec[] {
+    return [ID_INDEX, ...[...this.indexes.values()].map((i) => i.spec)];
+  }
+
+  describeIndexes(): Document[] {
+    return [
+      { v: 2, key: { _id: 1 }, name: '_id_' },
+      ...[...this.indexes.values()].map((i) => i.describe()),
+    ];
+  }
+
+  get(idKey: string): StoredDoc | undefined {
+    return this.records.get(idKey);
+  }
+
+  /** Checks every unique constraint for `next` replacing the document at `idKey` (if any). */
+  checkWrite(idKey: string, next: StoredDoc, isInsert: boolean): void {
+    if (isInsert && this.records.has(idKey)) {
+      throw new MongoCommandError(
+        'DuplicateKey',
+        `E11000 duplicate key error collection: ${this.ns} index: _id_ dup key: { _id: ${renderValue(next.doc._id)} }`,
+        { keyPattern: { _id: 1 }, keyValue: { _id: next.doc._id } },
+      );
+    }
+    for (const index of this.indexes.values()) index.checkUnique(next.doc, idKey);
+  }
+
+  /** Stores the document; the caller has already run checkWrite. */
+  put(idKey: string, next: StoredDoc): void {
+    const previous = this.records.get(idKey);
+    if (previous) for (const index of this.indexes.values()) index.remove(previous.doc, idKey);
+    for (const index of this.indexes.values()) index.add(next.doc, idKey);
+    this.records.set(idKey, next);
+  }
+
+  delete(idKey: string): boolean {
+    const previous = this.records.get(idKey);
+    if (!previous) return false;
+    for (const index of this.indexes.values()) index.remove(previous.doc, idKey);
+    this.records.delete(idKey);
+    return true;
+  }
+
+  /** Builds an index over existing documents; fails with the duplicate key error if unique breaks. */
+  addIndex(spec: IndexSpec): void {
+    const index = new CollectionIndex(spec, this.ns);
+    for (const [id, record] of this.records) {
+      index.checkUnique(record.doc, id);
+      index.add(record.doc, id);
+    }
+    this.indexes.set(spec.name, index);
+  }
+
+  addIndexUnchecked(spec: IndexSpec): void {
+    const index = new CollectionIndex(spec, this.ns);
+    for (const [id, record] of this.records) index.add(record.doc, id);
+    this.indexes.set(spec.name, index);
+  }
+
+  /**
+   * Documents matching the filter. Uses the `_id` map or a secondary index when the filter pins a
+   * top-level field by equality, `$in` or a range; otherwise scans.
+   */
+  find(filter: Document, query: Query, stats?: QueryStats): StoredDoc[] {
+    const candidates = this.plan(filter, stats);
+    const out: StoredDoc[] = [];
+    let examined = 0;
+    const test = (record: StoredDoc | undefined): void => {
+      if (!record) return;
+      examined++;
+      if (query.test(record.doc)) out.push(record);
+    };
+    if (candidates) for (const id of candidates) test(this.records.get(id));
+    else for (const record of this.records.values()) test(record);
+    this.docsExamined += examined;
+    if (stats) stats.docsExamined += examined;
+    return out;
+  }
+
+  private plan(filter: Document, stats?: QueryStats): Iterable<string> | undefined {
+    const conditions = topLevelConditions(filter);
+    const idCondition = conditions.get('_id');
+    if (idCondition) {
+      const eq =
+        isPlainObject(idCondition) && !isOperatorObject(idCondition)
+          ? [idCondition]
+          : equalityValues(idCondition);
+      if (eq) {
+        if (stats) {
+          stats.stage = eq.length === 1 ? 'IDHACK' : 'IXSCAN';
+          stats.indexName = '_id_';
+          stats.keysExamined += eq.length;
+        }
+        return eq.map(keyOf);
+      }
+    }
+    let best: { ids: Set<string>; index: CollectionIndex; score: number } | undefined;
+    for (const index of this.indexes.values()) {
+      if (index.spec.partialFilterExpression || index.spec.sparse) continue;
+      const first = conditions.get(index.fields[0]);
+      if (first === undefined) continue;
+      const allEq = index.fields.map((f) => {
+        const c = conditions.get(f);
+        const values = c === undefined ? undefined : equalityValues(c);
+        return values && values.length === 1 ? values[0] : undefined;
+      });
+      let ids: Set<string> | undefined;
+      let score = 0;
+      if (index.fields.length > 1 && allEq.every((v) => v !== undefined)) {
+        ids = index.lookupFullEqual(allEq);
+        score = 3;
+      } else {
+        const eq = equalityValues(first);
+        if (eq) {
+          ids = index.lookupFirstEqual(eq);
+          score = 2;
+        } else {
+          const range = rangeBounds(first);
+          if (range) {
+            ids = index.lookupRange(range.lower, range.upper, (id) => this.records.has(id));
+            score = 1;
+          }
+        }
+      }
+      if (
+        ids &&
+        (!best || score > best.score || (score === best.score && ids.size < best.ids.size))
+      ) {
+        best = { ids, index, score };
+      }
+    }
+    if (best) {
+      if (stats) {
+        stats.stage = 'IXSCAN';
+        stats.indexName = best.index.name;
+        stats.keysExamined += best.ids.size;
+      }
+      return best.ids;
+    }
+    if (stats) stats.stage = 'COLLSCAN';
+    return undefined;
+  }
+}
+
+/** Field → condition for the top level of a filter, looking into a top-level `$and`. */
+function topLevelConditions(filter: Document): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  const visit = (f: Document): void => {
+    for (const [key, value] of Object.entries(f)) {
+      if (key === '$and' && Array.isArray(value)) {
+        for (const part of value) if (isPlainObject(part)) visit(part);
+      } else if (!key.startsWith('$') && !out.has(key)) {
+        out.set(key, value);
+      }
+    }
+  };
+  visit(filter);
+  return out;
+}
+
+function isIndexableScalar(value: unknown): boolean {
+  if (value === undefined) return false;
+  if (Array.isArray(value) || value instanceof RegExp || isPlainObject(value)) return false;
+  const rank = canonicalRank(value);
+  return rank !== 1 && rank !== 12 && rank !== 13;
+}
+
+function isOperatorObject(value: unknown): value is Record<string, unknown> {
+  return (
+    isPlainObject(value) &&
+    Object.keys(value).length > 0 &&
+    Object.keys(value).every((k) => k.startsWith('$'))
+  );
+}
+
+/** The values a condition pins the field to, if it is an equality or `$in` of scalars. */
+function equalityValues(condition: unknown): unknown[] | undefined {
+  if (isIndexableScalar(condition)) return [condition];
+  if (!isOperatorObject(condition)) return undefined;
+  const keys = Object.keys(condition);
+  if (keys.length !== 1) return undefined;
+  if (keys[0] === '$eq' && isIndexableScalar(condition.$eq)) return [condition.$eq];
+  if (keys[0] === '$in' && Array.isArray(condition.$in) && condition.$in.every(isIndexableScalar)) {
+    return condition.$in;
+  }
+  return undefined;
+}
+
+function rangeBounds(condition: unknown):
+  | {
+      lower?: { value: unknown; inclusive: boolean };
+      upper?: { value: unknown; inclusive: boolean };
+    }
+  | undefined {
+  if (!isOperatorObject(condition)) return undefined;
+  let lower: { value: unknown; inclusive: boolean } | undefined;
+  let upper: { value: unknown; inclusive: boolean } | undefined;
+  for (const [op, value] of Object.entries(condition)) {
+    if (!isIndexableScalar(value) || value === null) return undefined;
+    if (op === '$gt' || op === '$gte') lower = { value, inclusive: op === '$gte' };
+    else if (op === '$lt' || op === '$lte') upper = { value, inclusive: op === '$lte' };
+    else return undefined;
+  }
+  if (lower && upper && canonicalRank(lower.value) !== canonicalRank(upper.value)) return undefined;
+  if (!lower && !upper) return undefined;
+  return { lower, upper };
+}

@@ -1,0 +1,155 @@
+import { Query } from 'mingo';
+import { type Document } from 'bson';
+import { collectPathValues, compareValues, fromView, isPlainObject } from '../bson/bson-values';
+import { type StoredDoc } from './collection-store';
+import { MongoCommandError, asCommandError } from './mongo-error';
+
+const QUERY_OPERATORS = new Set([
+  '$eq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$not',
+  '$exists',
+  '$type',
+  '$regex',
+  '$options',
+  '$elemMatch',
+  '$size',
+  '$all',
+  '$mod',
+  '$bitsAllSet',
+  '$bitsAnySet',
+  '$bitsAllClear',
+  '$bitsAnyClear',
+  '$geoWithin',
+  '$geoIntersects',
+  '$near',
+  '$nearSphere',
+  '$jsonSchema',
+]);
+const TOP_LEVEL_OPERATORS = new Set([
+  '$and',
+  '$or',
+  '$nor',
+  '$expr',
+  '$where',
+  '$comment',
+  '$text',
+  '$jsonSchema',
+]);
+
+/** Rejects unknown operators with mongod's messages before mingo sees the filter. */
+function validateFilter(filter: Document, topLevel: boolean): void {
+  for (const [key, value] of Object.entries(filter)) {
+    if (key.startsWith('$')) {
+      if (topLevel && !TOP_LEVEL_OPERATORS.has(key)) {
+        throw new MongoCommandError(
+          'BadValue',
+          `unknown top level operator: ${key}. If you have a field name that starts with a '$' symbol, consider using $getField or $setField.`,
+        );
+      }
+      if (!topLevel && !QUERY_OPERATORS.has(key)) {
+        throw new MongoCommandError('BadValue', `unknown operator: ${key}`);
+      }
+      if ((key === '$and' || key === '$or' || key === '$nor') && topLevel) {
+        if (!Array.isArray(value) || value.length === 0) {
+          throw new MongoCommandError('BadValue', `${key} must be a nonempty array`);
+        }
+        for (const part of value) {
+          if (!isPlainObject(part))
+            throw new MongoCommandError('BadValue', `${key} argument's entries must be objects`);
+          validateFilter(part, true);
+        }
+      }
+      if (key === '$elemMatch' && isPlainObject(value)) validateElemMatch(value);
+      if (key === '$not' && isPlainObject(value)) validateFilter(value, false);
+    } else if (isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$'))) {
+      validateFilter(value, false);
+    }
+  }
+}
+
+function validateElemMatch(value: Document): void {
+  const keys = Object.keys(value);
+  if (keys.every((k) => k.startsWith('$')) && keys.some((k) => QUERY_OPERATORS.has(k))) {
+    validateFilter(value, false);
+  } else {
+    validateFilter(value, true);
+  }
+}
+
+export function compileFilter(filter: Document | undefined): Query {
+  const f = filter ?? {};
+  if (!isPlainObject(f)) throw new MongoCommandError('TypeMismatch', 'filter must be an object');
+  validateFilter(f, true);
+  try {
+    return new Query(f, {});
+  } catch (error) {
+    throw asCommandError(error);
+  }
+}
+
+function sortKey(doc: Record<string, unknown>, path: string, descending: boolean): unknown {
+  let best: unknown;
+  let found = false;
+  for (const value of collectPathValues(doc, path)) {
+    const candidates = Array.isArray(value) ? (value.length === 0 ? [undefined] : value) : [value];
+    for (const c of candidates) {
+      if (!found) {
+        best = c;
+        found = true;
+        continue;
+      }
+      const cmp = compareValues(c, best);
+      if (descending ? cmp > 0 : cmp < 0) best = c;
+    }
+  }
+  return best;
+}
+
+/** Sorts as MongoDB does: arrays sort by their smallest (ascending) or largest (descending) element. */
+export function sortRecords(records: StoredDoc[], sort: Document | undefined): StoredDoc[] {
+  if (!sort || Object.keys(sort).length === 0) return records;
+  const fields = Object.entries(sort).map(([path, dir]) => {
+    if (dir !== 1 && dir !== -1) {
+      throw new MongoCommandError(
+        'BadValue',
+        `$sort key ordering must be 1 (for ascending) or -1 (for descending)`,
+      );
+    }
+    return { path, desc: dir === -1 };
+  });
+  const keyed = records.map((record) => ({
+    record,
+    keys: fields.map((f) => sortKey(record.doc, f.path, f.desc)),
+  }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < fields.length; i++) {
+      const c = compareValues(a.keys[i], b.keys[i]);
+      if (c !== 0) return fields[i].desc ? -c : c;
+    }
+    return 0;
+  });
+  return keyed.map((k) => k.record);
+}
+
+/** Projects view documents with mingo, then restores BSON types of the fields that remain. */
+export function projectRecords(records: StoredDoc[], projection: Document | undefined): Document[] {
+  if (!projection || Object.keys(projection).length === 0) {
+    return records.map((r) => fromView(r.doc, r.hints));
+  }
+  try {
+    const projector = new Query({}, {});
+    return records.map((r) => {
+      const [projected] = projector.find<Record<string, unknown>>([r.doc], projection).all();
+      return fromView(projected, r.hints);
+    });
+  } catch (error) {
+    throw asCommandError(error);
+  }
+}

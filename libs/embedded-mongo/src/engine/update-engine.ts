@@ -1,0 +1,224 @@
+import { Aggregator, update as mingoUpdate } from 'mingo';
+import { type Document, ObjectId } from 'bson';
+import {
+  type TypeHints,
+  cloneView,
+  isPlainObject,
+  keyOf,
+  mergeHints,
+  pruneHints,
+  toView,
+  toViewValue,
+} from '../bson/bson-values';
+import { type StoredDoc } from './collection-store';
+import { MongoCommandError, asCommandError } from './mongo-error';
+
+/** Operators whose result keeps the numeric type of the field they change. */
+const ARITHMETIC = new Set(['$inc', '$mul', '$min', '$max', '$bit']);
+/** Operators whose operands are compared, so they must be plain view values. */
+const COMPARING = new Set(['$pull', '$pullAll', '$unset', '$rename', '$pop', '$currentDate']);
+const KNOWN = new Set([...ARITHMETIC, ...COMPARING, '$set', '$setOnInsert', '$push', '$addToSet']);
+
+export type Modifier =
+  | { kind: 'replace'; doc: Record<string, unknown>; hints: TypeHints | undefined }
+  | { kind: 'operators'; ops: Array<[string, Document]> }
+  | { kind: 'pipeline'; stages: Document[] };
+
+/**
+ * Keeps integral Doubles, Longs and Decimals as BSON objects (so `$set: { n: Long(5) }` stores a
+ * Long); turns Int32 and fractional Doubles into numbers, which serialize back the same.
+ */
+function keepWideNumbers(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(keepWideNumbers);
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = keepWideNumbers(v);
+    return out;
+  }
+  const type = (value as { _bsontype?: string })._bsontype;
+  if (type === 'Int32') return (value as { value: number }).value;
+  if (type === 'Double') {
+    const n = (value as { value: number }).value;
+    return Number.isInteger(n) && !Object.is(n, -0) ? value : n;
+  }
+  return value;
+}
+
+/** Classifies and prepares the `u` of an update (decoded without promotion). */
+export function parseModifier(u: unknown): Modifier {
+  if (Array.isArray(u)) {
+    return { kind: 'pipeline', stages: toViewValue(u) as Document[] };
+  }
+  if (!isPlainObject(u)) {
+    throw new MongoCommandError(
+      'FailedToParse',
+      'Update argument must be either an object or an array',
+    );
+  }
+  const keys = Object.keys(u);
+  if (keys.length === 0 || !keys[0].startsWith('$')) {
+    for (const key of keys) {
+      if (key.startsWith('$')) {
+        throw new MongoCommandError(
+          'BadValue' as const,
+          `The dollar ($) prefixed field '${key}' in '${key}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
+        );
+      }
+    }
+    const { doc, hints } = toView(u);
+    return { kind: 'replace', doc, hints };
+  }
+  const ops: Array<[string, Document]> = [];
+  for (const key of keys) {
+    if (!KNOWN.has(key)) {
+      throw new MongoCommandError(
+        'FailedToParse',
+        `Unknown modifier: ${key}. Expected a valid update modifier or pipeline-style update specified as an array`,
+      );
+    }
+    const spec = u[key];
+    if (!isPlainObject(spec)) {
+      throw new MongoCommandError(
+        'FailedToParse',
+        `Modifiers operate on fields but we found type ${Array.isArray(spec) ? 'array' : typeof spec} instead. For example: {$mod: {<field>: ...}} not {${key}: ${String(spec)}}`,
+      );
+    }
+    const prepared =
+      ARITHMETIC.has(key) || COMPARING.has(key) ? toViewValue(spec) : keepWideNumbers(spec);
+    ops.push([key, prepared as Document]);
+  }
+  return { kind: 'operators', ops };
+}
+
+export interface UpdateOutcome {
+  record: StoredDoc;
+  modified: boolean;
+}
+
+function sameId(a: unknown, b: unknown): boolean {
+  return keyOf(a) === keyOf(b);
+}
+
+/** Applies a modifier to a copy of the stored document; the stored one is never mutated. */
+export function applyModifier(
+  record: StoredDoc,
+  modifier: Modifier,
+  options: { arrayFilters?: Document[]; filter?: Document; inserting?: boolean },
+): UpdateOutcome {
+  const before = record.doc;
+  try {
+    if (modifier.kind === 'replace') {
+      const replacement = cloneView(modifier.doc);
+      if ('_id' in replacement && !sameId(replacement._id, before._id)) {
+        throw immutableId(replacement._id);
+      }
+      const doc = { _id: before._id, ...replacement };
+      return {
+        record: { doc, hints: modifier.hints },
+        modified: keyOf(doc) !== keyOf(before),
+      };
+    }
+    if (modifier.kind === 'pipeline') {
+      const [result] = new Aggregator(modifier.stages, {}).run<Record<string, unknown>>([
+        cloneView(before),
+      ]);
+      if (!sameId(result._id, before._id)) throw immutableId(result._id);
+      const { hints } = toView(result);
+      const doc = { _id: result._id, ...result };
+      return {
+        record: { doc, hints: mergeHints(pruneHints(doc, record.hints), hints) },
+        modified: keyOf(doc) !== keyOf(before),
+      };
+    }
+    const doc = cloneView(before);
+    const replaced: string[] = [];
+    let modified = false;
+    for (const [op, spec] of modifier.ops) {
+      let effective = op;
+      if (op === '$setOnInsert') {
+        if (!options.inserting) continue;
+        effective = '$set';
+      }
+      const paths = mingoUpdate(
+        doc,
+        { [effective]: cloneView(spec) },
+        options.arrayFilters,
+        options.filter,
+        {
+          cloneMode: 'copy',
+        },
+      );
+      if (paths.length > 0) modified = true;
+      if (!ARITHMETIC.has(op)) replaced.push(...paths);
+    }
+    if (!sameId(doc._id, before._id)) throw immutableId(doc._id);
+    const { hints } = toView(doc);
+    return {
+      record: { doc, hints: mergeHints(pruneHints(doc, record.hints, replaced), hints) },
+      modified,
+    };
+  } catch (error) {
+    throw asCommandError(error);
+  }
+}
+
+function immutableId(value: unknown): MongoCommandError {
+  return new MongoCommandError(
+    'ImmutableField',
+    `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${String(value)}`,
+  );
+}
+
+/** The document an upsert inserts: the filter's equality fields, then the modifier on top. */
+export function buildUpsert(
+  filter: Document,
+  modifier: Modifier,
+  arrayFilters?: Document[],
+): StoredDoc {
+  const seed: Record<string, unknown> = {};
+  if (modifier.kind !== 'replace') collectEqualities(filter, seed);
+  else if ('_id' in filter && !isOperator(filter._id)) seed._id = filter._id;
+  else if (isPlainObject(filter._id) && '$eq' in filter._id) seed._id = filter._id.$eq;
+  let record: StoredDoc = { doc: seed, hints: undefined };
+  if (modifier.kind === 'replace') {
+    record = { doc: { ...seed, ...cloneView(modifier.doc) }, hints: modifier.hints };
+  } else {
+    record = applyModifier(record, modifier, { arrayFilters, inserting: true }).record;
+  }
+  const { _id, ...rest } = record.doc;
+  const doc = { _id: _id === undefined ? new ObjectId() : _id, ...rest };
+  return { doc, hints: record.hints };
+}
+
+function isOperator(value: unknown): boolean {
+  return isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$'));
+}
+
+function collectEqualities(filter: Document, out: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(filter)) {
+    if (key === '$and' && Array.isArray(value)) {
+      for (const part of value) if (isPlainObject(part)) collectEqualities(part, out);
+      continue;
+    }
+    if (key.startsWith('$')) continue;
+    let v: unknown = value;
+    if (isOperator(value)) {
+      const ops = value as Document;
+      if (!('$eq' in ops)) continue;
+      v = ops.$eq;
+    }
+    setPath(out, key, cloneView(v));
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let current = target;
+  for (let i = 0; i < parts.length - 1; i++) {
+    const next = current[parts[i]];
+    if (!isPlainObject(next)) current[parts[i]] = {};
+    current = current[parts[i]] as Record<string, unknown>;
+  }
+  current[parts[parts.length - 1]] = value;
+}

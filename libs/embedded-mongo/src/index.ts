@@ -1,0 +1,32 @@
+import { MongoServer } from './server/mongo-server';
+import { type PersistenceOptions } from './storage/persistence';
+
+export interface StartOptions {
+  /** TCP port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Directory for the journal and snapshots; required unless `mem` is true. */
+  dataDir?: string;
+  /** Keep everything in memory only (throwaway servers for tests). */
+  mem?: boolean;
+  host?: string;
+  persistence?: PersistenceOptions;
+}
+
+export interface RunningMongo {
+  connectionString: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a MongoDB-wire-compatible server that the official `mongodb` driver can use. */
+export async function start(options: StartOptions = {}): Promise<RunningMongo> {
+  const server = new MongoServer(options);
+  const port = await server.listen();
+  return {
+    connectionString: `mongodb://127.0.0.1:${port}`,
+    port,
+    stop: () => server.close(),
+  };
+}
+
+export { MongoServer } from './server/mongo-server';
