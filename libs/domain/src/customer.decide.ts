@@ -25,7 +25,9 @@ import { recordTouchpoint } from './touchpoint.decide';
  * Judges a command against the current state: the events to append, `[]` when there is nothing
  * to do (a retry, a change to the same value), or a DomainError naming the broken rule.
  */
-export function decide(command: CustomerCommand, state: CustomerState): CustomerEvent[] {
+export function decide(given: CustomerCommand, state: CustomerState): CustomerEvent[] {
+  // Commands are often built from JSON, where `null` and a missing field both mean "not given".
+  const command = compact(given);
   requireTimestamps({ now: command.now });
   switch (command.type) {
     case 'RegisterCustomer':

@@ -49,9 +49,11 @@ export function requireTimestamps(fields: Readonly<Record<string, string | undef
   }
 }
 
-/** Drops undefined fields so stored payloads hold only what was given. */
+/** Drops fields that are undefined or null, so stored payloads hold only what was given. */
 export function compact<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+  return Object.fromEntries(
+    Object.entries(value).filter(([, field]) => field !== undefined && field !== null),
+  ) as T;
 }
 
 /** Ends a switch over a union: adding a member without handling it fails to compile. */

@@ -36,7 +36,7 @@ export const PERSONAL_FIELDS: Readonly<Record<CustomerEventType, readonly string
 
 /** Whether an event holds any personal value, i.e. would need the customer's encryption key. */
 export function carriesPersonalData(event: CustomerEvent): boolean {
-  return PERSONAL_FIELDS[event.type].some((path) => valueAt(event.data, path) !== undefined);
+  return PERSONAL_FIELDS[event.type].some((path) => valueAt(event.data, path) != null);
 }
 
 function valueAt(data: unknown, path: string): unknown {

@@ -22,7 +22,7 @@ import { carriesPersonalData } from './personal-fields';
  * `[]` means exactly "duplicate" for this command.
  */
 export function recordTouchpoint(command: RecordTouchpoint, state: CustomerState): CustomerEvent[] {
-  requireTimestamps({ occurredAt: command.occurredAt, now: command.now });
+  requireTimestamps({ occurredAt: command.occurredAt });
   if (state.status === 'unknown') return prospectFor(command);
   const key = touchpointKey(command.source, command.touchpointId);
   if (state.activity.touchpoints.has(key)) return [];

@@ -1,3 +1,4 @@
+import { type ChangeProfile } from '@app/domain';
 import { CUSTOMER, given, NOW, OCCURRED_AT, registered, touchpoint } from './customer.fixtures';
 
 describe('RegisterCustomer', () => {
@@ -72,6 +73,17 @@ describe('ChangeProfile', () => {
           changedAt: NOW,
         },
       });
+  });
+
+  it('leaves a field sent as null unchanged', () => {
+    given(registered({ name: 'Jane Roe' }))
+      .when({
+        type: 'ChangeProfile',
+        customerId: CUSTOMER,
+        name: null,
+        now: NOW,
+      } as unknown as ChangeProfile)
+      .then();
   });
 
   it('records nothing when nothing changes', () => {

@@ -1,6 +1,11 @@
-import { type CustomerEvent, TOUCHPOINT_EVENT_TYPE_BY_KIND } from '@app/domain';
+import {
+  type CustomerEvent,
+  type RecordTouchpoint,
+  TOUCHPOINT_EVENT_TYPE_BY_KIND,
+} from '@app/domain';
 import {
   CUSTOMER,
+  erased,
   given,
   OCCURRED_AT,
   purchased,
@@ -298,5 +303,22 @@ describe('RecordTouchpoint', () => {
     })
       .when(touchpoint('inquiry', {}))
       .thenThrows('CUSTOMER_MERGED');
+  });
+});
+
+describe('commands built from JSON', () => {
+  it('treats null like a field not given, so nothing null is stored', () => {
+    const withNulls = {
+      ...touchpoint('feedback', { score: 5 }),
+      nps: null,
+      note: null,
+      comment: null,
+    } as unknown as RecordTouchpoint;
+    given(registered())
+      .when(withNulls)
+      .then(recorded('FeedbackGiven', { score: 5 }));
+    given(registered(), erased())
+      .when(withNulls)
+      .then(recorded('FeedbackGiven', { score: 5 }));
   });
 });
