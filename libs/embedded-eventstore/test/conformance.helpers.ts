@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import {
+  EventStoreDBClient,
+  jsonEvent,
+  type AppendToStreamOptions,
+  type JSONEventType,
+  type ResolvedEvent,
+} from '@eventstore/db-client';
+
+// The suites talk to whatever EVENTSTORE_URL points at: the embedded server started by jest's
+// globalSetup, or a real EventStoreDB. Stream names are unique per test so runs never collide.
+export function eventStoreUrl(): string {
+  const url = process.env.EVENTSTORE_URL;
+  if (!url)
+    throw new Error('EVENTSTORE_URL is not set (jest globalSetup starts the embedded server)');
+  return url;
+}
+
+export function connect(url = eventStoreUrl()): EventStoreDBClient {
+  return EventStoreDBClient.connectionString(url);
+}
+
+export function uniqueStream(prefix: string): string {
+  return `${prefix}-${randomUUID().replace(/-/g, '')}`;
+}
+
+export function testEvents(
+  count: number,
+  type = 'TestEvent',
+): ReturnType<typeof jsonEvent<JSONEventType>>[] {
+  return Array.from({ length: count }, (_, i) =>
+    jsonEvent({ type, data: { index: i, note: `event ${i}` } }),
+  );
+}
+
+export async function collect(source: AsyncIterable<ResolvedEvent>): Promise<ResolvedEvent[]> {
+  const result: ResolvedEvent[] = [];
+  for await (const event of source) result.push(event);
+  return result;
+}
+
+export function revisions(events: ResolvedEvent[]): bigint[] {
+  return events.map((e) => e.event!.revision);
+}
+
+// Appends go through BatchAppend when the server advertises it; passing credentials makes the
+// client fall back to the single-stream Append call, so both paths can be exercised.
+export const APPEND_PATHS: [string, AppendToStreamOptions][] = [
+  ['BatchAppend', {}],
+  ['Append', { credentials: { username: 'admin', password: 'changeit' } }],
+];
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
