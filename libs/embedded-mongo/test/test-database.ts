@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { type Db, MongoClient } from 'mongodb';
+
+export function mongoUrl(): string {
+  const url = process.env.MONGODB_URL;
+  if (!url) throw new Error('MONGODB_URL is not set (jest globalSetup starts the embedded server)');
+  return url;
+}
+
+/** A client and a database name unique to one suite, so suites also run against a real mongod. */
+export async function openTestDatabase(suite: string): Promise<{ client: MongoClient; db: Db }> {
+  const client = new MongoClient(mongoUrl(), { serverSelectionTimeoutMS: 5000 });
+  await client.connect();
+  const db = client.db(`t_${suite}_${randomBytes(4).toString('hex')}`);
+  return { client, db };
+}
+
+export async function closeTestDatabase(handle: { client: MongoClient; db: Db }): Promise<void> {
+  await handle.db.dropDatabase();
+  await handle.client.close();
+}
