@@ -56,6 +56,8 @@ export class FileEventLog implements EventLog {
   private flushing: Promise<void> | undefined;
   private failure: Error | undefined;
   private writeOffset: number;
+  // Number of write+fdatasync rounds so far: with group commit, far fewer than appends.
+  flushes = 0;
 
   private constructor(
     private readonly handle: FileHandle,
@@ -123,6 +125,7 @@ export class FileEventLog implements EventLog {
           written += bytesWritten;
         }
         await this.handle.datasync();
+        this.flushes += 1;
         this.writeOffset += bytes.length;
         for (const pending of batch) pending.resolve();
       } catch (error) {
