@@ -1,5 +1,5 @@
 import { type Db, type MongoClient, MongoServerError } from 'mongodb';
-import { closeTestDatabase, openTestDatabase } from './test-database';
+import { type AnyDoc, closeTestDatabase, openTestDatabase } from './test-database';
 
 describe('embedded-mongo: aggregation, $out and $merge', () => {
   let handle: { client: MongoClient; db: Db };
@@ -8,13 +8,13 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
   beforeAll(async () => {
     handle = await openTestDatabase('aggregate');
     db = handle.db;
-    await db.collection('sales').insertMany([
+    await db.collection<AnyDoc>('sales').insertMany([
       { _id: 1, item: 'apple', qty: 5, price: 2, region: 'north', tags: ['fruit', 'red'] },
       { _id: 2, item: 'pear', qty: 2, price: 3, region: 'south', tags: ['fruit'] },
       { _id: 3, item: 'apple', qty: 1, price: 2, region: 'south', tags: ['fruit', 'red'] },
       { _id: 4, item: 'kale', qty: 7, price: 4, region: 'north', tags: ['veg'] },
     ]);
-    await db.collection('items').insertMany([
+    await db.collection<AnyDoc>('items').insertMany([
       { _id: 'apple', color: 'red' },
       { _id: 'pear', color: 'green' },
     ]);
@@ -23,7 +23,7 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
 
   it('runs $match, $group, $sort and $project', async () => {
     const result = await db
-      .collection('sales')
+      .collection<AnyDoc>('sales')
       .aggregate([
         { $match: { qty: { $gt: 1 } } },
         {
@@ -45,7 +45,7 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
 
   it('runs $unwind and $count', async () => {
     const [{ reds }] = await db
-      .collection('sales')
+      .collection<AnyDoc>('sales')
       .aggregate<{ reds: number }>([
         { $unwind: '$tags' },
         { $match: { tags: 'red' } },
@@ -57,7 +57,7 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
 
   it('runs $facet and $bucket', async () => {
     const [facets] = await db
-      .collection('sales')
+      .collection<AnyDoc>('sales')
       .aggregate([
         {
           $facet: {
@@ -76,7 +76,7 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
 
   it('runs $lookup against another collection', async () => {
     const joined = await db
-      .collection('sales')
+      .collection<AnyDoc>('sales')
       .aggregate([
         { $match: { _id: { $in: [1, 4] } } },
         { $lookup: { from: 'items', localField: 'item', foreignField: '_id', as: 'info' } },
@@ -92,7 +92,7 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
 
   it('runs $setWindowFields', async () => {
     const running = await db
-      .collection('sales')
+      .collection<AnyDoc>('sales')
       .aggregate([
         {
           $setWindowFields: {
@@ -116,7 +116,7 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
   });
 
   it('returns large results through cursor batches', async () => {
-    const c = db.collection('agg_many');
+    const c = db.collection<AnyDoc>('agg_many');
     await c.insertMany(Array.from({ length: 500 }, (_, i) => ({ i })));
     const all = await c.aggregate([{ $sort: { i: -1 } }], { batchSize: 50 }).toArray();
     expect(all).toHaveLength(500);
@@ -124,13 +124,13 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
   });
 
   it('$out replaces the target collection with the results', async () => {
-    await db.collection('report').insertOne({ stale: true });
+    await db.collection<AnyDoc>('report').insertOne({ stale: true });
     const out = await db
-      .collection('sales')
+      .collection<AnyDoc>('sales')
       .aggregate([{ $group: { _id: '$item', qty: { $sum: '$qty' } } }, { $out: 'report' }])
       .toArray();
     expect(out).toEqual([]);
-    const report = await db.collection('report').find().sort({ _id: 1 }).toArray();
+    const report = await db.collection<AnyDoc>('report').find().sort({ _id: 1 }).toArray();
     expect(report).toEqual([
       { _id: 'apple', qty: 6 },
       { _id: 'kale', qty: 7 },
@@ -139,13 +139,13 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
   });
 
   it('$merge merges into, inserts into or keeps documents of the target', async () => {
-    const target = db.collection('totals');
+    const target = db.collection<AnyDoc>('totals');
     await target.insertMany([
       { _id: 'apple', qty: 0, note: 'keep me' },
       { _id: 'fig', qty: 9 },
     ]);
     await db
-      .collection('sales')
+      .collection<AnyDoc>('sales')
       .aggregate([
         { $group: { _id: '$item', qty: { $sum: '$qty' } } },
         { $merge: { into: 'totals', whenMatched: 'merge', whenNotMatched: 'insert' } },
@@ -158,7 +158,7 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
       { _id: 'pear', qty: 2 },
     ]);
     await db
-      .collection('sales')
+      .collection<AnyDoc>('sales')
       .aggregate([
         { $project: { _id: '$item', qty: { $literal: -1 } } },
         { $merge: { into: 'totals', whenMatched: 'keepExisting', whenNotMatched: 'discard' } },
@@ -169,13 +169,13 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
 
   it('rejects $out that is not the last stage and unknown stages', async () => {
     const misplaced = await db
-      .collection('sales')
+      .collection<AnyDoc>('sales')
       .aggregate([{ $out: 'x' }, { $match: {} }])
       .toArray()
       .catch((e: unknown) => e);
     expect(misplaced).toBeInstanceOf(MongoServerError);
     const unknown = await db
-      .collection('sales')
+      .collection<AnyDoc>('sales')
       .aggregate([{ $frobnicate: {} }])
       .toArray()
       .catch((e: unknown) => e);
@@ -184,7 +184,7 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
 
   it('refuses change streams like a standalone mongod (40573)', async () => {
     const error = await db
-      .collection('sales')
+      .collection<AnyDoc>('sales')
       .aggregate([{ $changeStream: {} }])
       .toArray()
       .catch((e: unknown) => e);

@@ -1,5 +1,5 @@
 import { type Db, type MongoClient, MongoServerError } from 'mongodb';
-import { closeTestDatabase, openTestDatabase } from './test-database';
+import { type AnyDoc, closeTestDatabase, openTestDatabase } from './test-database';
 
 describe('embedded-mongo: collections, databases and standalone limits', () => {
   let handle: { client: MongoClient; db: Db };
@@ -16,25 +16,25 @@ describe('embedded-mongo: collections, databases and standalone limits', () => {
 
   it('creates collections explicitly and implicitly, and lists them', async () => {
     await db.createCollection('explicit');
-    await db.collection('implicit').insertOne({ a: 1 });
+    await db.collection<AnyDoc>('implicit').insertOne({ a: 1 });
     expect(await names()).toEqual(['explicit', 'implicit']);
     const [info] = await db.listCollections({ name: 'explicit' }).toArray();
     expect(info).toMatchObject({ name: 'explicit', type: 'collection' });
   });
 
   it('drops a collection and its documents', async () => {
-    await db.collection('to_drop').insertOne({ a: 1 });
-    expect(await db.collection('to_drop').drop()).toBe(true);
+    await db.collection<AnyDoc>('to_drop').insertOne({ a: 1 });
+    expect(await db.collection<AnyDoc>('to_drop').drop()).toBe(true);
     expect(await names()).not.toContain('to_drop');
-    expect(await db.collection('to_drop').countDocuments()).toBe(0);
+    expect(await db.collection<AnyDoc>('to_drop').countDocuments()).toBe(0);
   });
 
   it('renames a collection, keeping documents and indexes', async () => {
-    const source = db.collection('rename_src');
+    const source = db.collection<AnyDoc>('rename_src');
     await source.insertMany([{ k: 1 }, { k: 2 }]);
     await source.createIndex({ k: 1 }, { unique: true });
     await db.renameCollection('rename_src', 'rename_dst');
-    const target = db.collection('rename_dst');
+    const target = db.collection<AnyDoc>('rename_dst');
     expect(await target.countDocuments()).toBe(2);
     expect((await target.indexes()).map((i) => i.name)).toContain('k_1');
     const dup = await target.insertOne({ k: 1 }).catch((e: unknown) => e);
@@ -43,14 +43,14 @@ describe('embedded-mongo: collections, databases and standalone limits', () => {
   });
 
   it('refuses to rename onto an existing collection unless dropTarget is set', async () => {
-    await db.collection('ra').insertOne({ from: 'a' });
-    await db.collection('rb').insertOne({ from: 'b' });
+    await db.collection<AnyDoc>('ra').insertOne({ from: 'a' });
+    await db.collection<AnyDoc>('rb').insertOne({ from: 'b' });
     const refused = await db.renameCollection('ra', 'rb').catch((e: unknown) => e);
     expect((refused as MongoServerError).code).toBe(48);
     await db.renameCollection('ra', 'rb', { dropTarget: true });
     expect(
       await db
-        .collection('rb')
+        .collection<AnyDoc>('rb')
         .find({}, { projection: { _id: 0 } })
         .toArray(),
     ).toEqual([{ from: 'a' }]);
@@ -60,7 +60,7 @@ describe('embedded-mongo: collections, databases and standalone limits', () => {
 
   it('drops a whole database', async () => {
     const other = handle.client.db(`${db.databaseName}_x`);
-    await other.collection('c').insertOne({ a: 1 });
+    await other.collection<AnyDoc>('c').insertOne({ a: 1 });
     await other.dropDatabase();
     const { databases } = await handle.client.db('admin').admin().listDatabases();
     expect(databases.map((d) => d.name)).not.toContain(`${db.databaseName}_x`);
@@ -79,7 +79,7 @@ describe('embedded-mongo: collections, databases and standalone limits', () => {
     try {
       session.startTransaction();
       const error = await db
-        .collection('tx')
+        .collection<AnyDoc>('tx')
         .insertOne({ a: 1 }, { session })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MongoServerError);
@@ -93,14 +93,14 @@ describe('embedded-mongo: collections, databases and standalone limits', () => {
     } finally {
       await session.endSession();
     }
-    expect(await db.collection('tx').countDocuments()).toBe(0);
+    expect(await db.collection<AnyDoc>('tx').countDocuments()).toBe(0);
   });
 
   it('works with explicit sessions outside transactions', async () => {
     const session = handle.client.startSession();
     try {
-      await db.collection('sessions').insertOne({ a: 1 }, { session });
-      expect(await db.collection('sessions').countDocuments({}, { session })).toBe(1);
+      await db.collection<AnyDoc>('sessions').insertOne({ a: 1 }, { session });
+      expect(await db.collection<AnyDoc>('sessions').countDocuments({}, { session })).toBe(1);
     } finally {
       await session.endSession();
     }

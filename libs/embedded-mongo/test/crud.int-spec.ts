@@ -9,7 +9,7 @@ import {
   MongoServerError,
   ObjectId,
 } from 'mongodb';
-import { closeTestDatabase, mongoUrl, openTestDatabase } from './test-database';
+import { type AnyDoc, closeTestDatabase, mongoUrl, openTestDatabase } from './test-database';
 
 describe('embedded-mongo: handshake, CRUD and cursors through the official driver', () => {
   let handle: { client: MongoClient; db: Db };
@@ -21,7 +21,7 @@ describe('embedded-mongo: handshake, CRUD and cursors through the official drive
   });
   afterAll(async () => closeTestDatabase(handle));
 
-  const fresh = (name: string): Collection => db.collection(name);
+  const fresh = (name: string): Collection<AnyDoc> => db.collection<AnyDoc>(name);
 
   describe('handshake and server commands', () => {
     it('answers hello as a writable standalone with a recent wire version', async () => {
@@ -57,7 +57,7 @@ describe('embedded-mongo: handshake, CRUD and cursors through the official drive
           clients.map((c, i) =>
             c
               .db(db.databaseName)
-              .collection('multi')
+              .collection<AnyDoc>('multi')
               .insertMany(Array.from({ length: 50 }, (_, j) => ({ client: i, j }))),
           ),
         );
@@ -220,7 +220,9 @@ describe('embedded-mongo: handshake, CRUD and cursors through the official drive
       const ids = [1, 2, 3].map((s) => ObjectId.createFromTime(1_700_000_000 + s));
       await c.insertMany([{ _id: ids[2] }, { _id: ids[0] }, { _id: ids[1] }]);
       const asc = await c.find({}).sort({ _id: 1 }).toArray();
-      expect(asc.map((d) => d._id.toHexString())).toEqual(ids.map((i) => i.toHexString()));
+      expect(asc.map((d) => (d._id as ObjectId).toHexString())).toEqual(
+        ids.map((i) => i.toHexString()),
+      );
       expect(await c.countDocuments({ _id: { $gt: ids[0] } })).toBe(2);
     });
   });
@@ -281,10 +283,10 @@ describe('embedded-mongo: handshake, CRUD and cursors through the official drive
         { arrayFilters: [{ 'g.subject': 'math' }] },
       );
       await c.updateOne({ _id: 1, 'grades.subject': 'art' }, { $inc: { 'grades.$.score': 1 } });
-      await c.updateOne(
-        { _id: 1 },
-        { $push: { tags: { $each: ['y', 'z'] } }, $addToSet: { tags: 'x' } },
-      );
+      await c.updateOne({ _id: 1 }, {
+        $push: { tags: { $each: ['y', 'z'] } },
+        $addToSet: { tags: 'x' },
+      } as never);
       expect(await c.findOne({ _id: 1 })).toEqual({
         _id: 1,
         grades: [

@@ -1,5 +1,5 @@
 import { type Db, type MongoClient, MongoBulkWriteError, MongoServerError } from 'mongodb';
-import { closeTestDatabase, openTestDatabase } from './test-database';
+import { type AnyDoc, closeTestDatabase, openTestDatabase } from './test-database';
 
 interface ExecutionStats {
   totalDocsExamined: number;
@@ -17,12 +17,12 @@ describe('embedded-mongo: indexes, unique constraints and bulk writes', () => {
   afterAll(async () => closeTestDatabase(handle));
 
   async function docsExamined(collection: string, filter: object): Promise<ExecutionStats> {
-    const plan = await db.collection(collection).find(filter).explain('executionStats');
+    const plan = await db.collection<AnyDoc>(collection).find(filter).explain('executionStats');
     return plan.executionStats as ExecutionStats;
   }
 
   it('creates, lists and drops indexes', async () => {
-    const c = db.collection('idx_admin');
+    const c = db.collection<AnyDoc>('idx_admin');
     await c.insertOne({ a: 1, b: 1 });
     expect(await c.createIndex({ a: 1 }, { unique: true })).toBe('a_1');
     expect(await c.createIndex({ a: 1, b: -1 }, { name: 'a_b' })).toBe('a_b');
@@ -36,7 +36,7 @@ describe('embedded-mongo: indexes, unique constraints and bulk writes', () => {
   });
 
   it('rejects a duplicate on a unique index with E11000, keyPattern and keyValue', async () => {
-    const c = db.collection('idx_unique');
+    const c = db.collection<AnyDoc>('idx_unique');
     await c.createIndex({ email: 1 }, { unique: true });
     await c.insertOne({ email: 'a@x.io' });
     const error = await c.insertOne({ email: 'a@x.io' }).catch((e: unknown) => e);
@@ -52,15 +52,15 @@ describe('embedded-mongo: indexes, unique constraints and bulk writes', () => {
   });
 
   it('rejects a duplicate _id', async () => {
-    const c = db.collection('idx_dup_id');
-    await c.insertOne({ _id: 'k' } as never);
-    const error = await c.insertOne({ _id: 'k' } as never).catch((e: unknown) => e);
+    const c = db.collection<AnyDoc>('idx_dup_id');
+    await c.insertOne({ _id: 'k' });
+    const error = await c.insertOne({ _id: 'k' }).catch((e: unknown) => e);
     expect((error as MongoServerError).code).toBe(11000);
     expect((error as MongoServerError).keyPattern).toEqual({ _id: 1 });
   });
 
   it('enforces compound unique indexes on the combination only', async () => {
-    const c = db.collection('idx_compound');
+    const c = db.collection<AnyDoc>('idx_compound');
     await c.createIndex({ tenant: 1, sku: 1 }, { unique: true });
     await c.insertMany([
       { tenant: 't1', sku: 'a' },
@@ -77,14 +77,14 @@ describe('embedded-mongo: indexes, unique constraints and bulk writes', () => {
   });
 
   it('refuses to build a unique index over existing duplicates', async () => {
-    const c = db.collection('idx_build_dup');
+    const c = db.collection<AnyDoc>('idx_build_dup');
     await c.insertMany([{ k: 1 }, { k: 1 }]);
     const error = await c.createIndex({ k: 1 }, { unique: true }).catch((e: unknown) => e);
     expect((error as MongoServerError).code).toBe(11000);
   });
 
   it('ordered bulk writes stop at the first error and report its index', async () => {
-    const c = db.collection('bulk_ordered');
+    const c = db.collection<AnyDoc>('bulk_ordered');
     await c.createIndex({ k: 1 }, { unique: true });
     const error = await c
       .insertMany([{ k: 1 }, { k: 2 }, { k: 1 }, { k: 3 }], { ordered: true })
@@ -93,7 +93,7 @@ describe('embedded-mongo: indexes, unique constraints and bulk writes', () => {
     const bulk = error as MongoBulkWriteError;
     expect(bulk.result.insertedCount).toBe(2);
     expect(bulk.writeErrors).toHaveLength(1);
-    expect((bulk.writeErrors as { index: number; code: number }[])[0]).toMatchObject({
+    expect((bulk.writeErrors as unknown as { index: number; code: number }[])[0]).toMatchObject({
       index: 2,
       code: 11000,
     });
@@ -101,7 +101,7 @@ describe('embedded-mongo: indexes, unique constraints and bulk writes', () => {
   });
 
   it('unordered bulk writes continue past errors and report each failed item', async () => {
-    const c = db.collection('bulk_unordered');
+    const c = db.collection<AnyDoc>('bulk_unordered');
     await c.createIndex({ k: 1 }, { unique: true });
     await c.insertOne({ k: 0 });
     const error = await c
@@ -119,7 +119,7 @@ describe('embedded-mongo: indexes, unique constraints and bulk writes', () => {
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MongoBulkWriteError);
     const bulk = error as MongoBulkWriteError;
-    const failed = (bulk.writeErrors as { index: number; code: number }[]).map((w) => [
+    const failed = (bulk.writeErrors as unknown as { index: number; code: number }[]).map((w) => [
       w.index,
       w.code,
     ]);
@@ -143,7 +143,7 @@ describe('embedded-mongo: indexes, unique constraints and bulk writes', () => {
   });
 
   it('upserts in bulk by a unique secondary key', async () => {
-    const c = db.collection('bulk_upsert_key');
+    const c = db.collection<AnyDoc>('bulk_upsert_key');
     await c.createIndex({ code: 1 }, { unique: true });
     const ops = (round: number) =>
       Array.from({ length: 100 }, (_, i) => ({
@@ -163,7 +163,7 @@ describe('embedded-mongo: indexes, unique constraints and bulk writes', () => {
 
   describe('index use (explain executionStats)', () => {
     beforeAll(async () => {
-      const c = db.collection('idx_usage');
+      const c = db.collection<AnyDoc>('idx_usage');
       await c.createIndex({ email: 1 }, { unique: true });
       await c.createIndex({ score: 1 });
       await c.createIndex({ tenant: 1, kind: 1 });
@@ -210,7 +210,7 @@ describe('embedded-mongo: indexes, unique constraints and bulk writes', () => {
     });
 
     it('keeps the index right after updates and deletes', async () => {
-      const c = db.collection('idx_usage');
+      const c = db.collection<AnyDoc>('idx_usage');
       await c.updateOne({ email: 'u5@x.io' }, { $set: { email: 'moved@x.io', score: 1000 } });
       await c.deleteOne({ email: 'u6@x.io' });
       expect(await c.findOne({ email: 'u5@x.io' })).toBeNull();

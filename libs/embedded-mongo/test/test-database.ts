@@ -19,3 +19,7 @@ export async function closeTestDatabase(handle: { client: MongoClient; db: Db })
   await handle.db.dropDatabase();
   await handle.client.close();
 }
+
+/** Documents with any `_id` type: the suites use strings, numbers and compound ids on purpose. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyDoc = { _id?: string | number | object; [field: string]: any };

@@ -255,25 +255,31 @@ const deleteCommand: CommandHandler = async (ctx) => {
   const ordered = ctx.body.ordered !== false;
   const writeErrors: WriteError[] = [];
   let n = 0;
+  // Statements are parsed before any runs: a malformed one fails the whole command, as in mongod.
+  const parsed = statements.map((raw) => {
+    if (!isPlainObject(raw)) {
+      throw new MongoCommandError('TypeMismatch', 'delete statement must be an object');
+    }
+    const q = toViewValue(raw.q);
+    if (!isPlainObject(q)) {
+      throw new MongoCommandError(
+        'TypeMismatch',
+        "BSON field 'delete.deletes.q' is missing or not an object",
+      );
+    }
+    const limit: unknown = toViewValue(raw.limit);
+    if (limit !== 0 && limit !== 1) {
+      throw new MongoCommandError(
+        'FailedToParse',
+        `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`,
+      );
+    }
+    return { q, limit };
+  });
   await withChanges(ctx.state, (changes) => {
-    for (let i = 0; i < statements.length; i++) {
+    for (let i = 0; i < parsed.length; i++) {
       try {
-        const raw = statements[i];
-        if (!isPlainObject(raw))
-          throw new MongoCommandError('TypeMismatch', 'delete statement must be an object');
-        const q = toViewValue(raw.q);
-        if (!isPlainObject(q))
-          throw new MongoCommandError(
-            'TypeMismatch',
-            "BSON field 'delete.deletes.q' is missing or not an object",
-          );
-        const limit: unknown = toViewValue(raw.limit);
-        if (limit !== 0 && limit !== 1) {
-          throw new MongoCommandError(
-            'FailedToParse',
-            `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`,
-          );
-        }
+        const { q, limit } = parsed[i];
         const store = ctx.state.catalog.get(ctx.db, name);
         let matches = runFind(store, { filter: q });
         if (limit === 1) matches = matches.slice(0, 1);
