@@ -4,6 +4,7 @@ import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb'
 import { EventStore } from './store/event-store';
 import { serverFeaturesHandlers } from './grpc/server-features.service';
 import { streamsHandlers } from './grpc/streams.service';
+import { widenReceiveWindowsAfterBind, widenReceiveWindowsBeforeBind } from './grpc/flow-control';
 
 export interface StartOptions {
   port?: number;
@@ -53,6 +54,7 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
   });
   server.addService(streamsService, streamsHandlers(store));
   server.addService(ServerFeaturesService, serverFeaturesHandlers());
+  widenReceiveWindowsBeforeBind(server);
   let boundPort: number;
   try {
     boundPort = await new Promise<number>((resolve, reject) => {
@@ -67,6 +69,7 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
       cause: error,
     });
   }
+  widenReceiveWindowsAfterBind(server);
   let stopping: Promise<void> | undefined;
   return {
     connectionString: `esdb://${host}:${boundPort}?tls=false`,

@@ -16,6 +16,7 @@ import { BadRequest, streamNameOf, uint64Of } from './request-parsing';
 // Filtered subscriptions checkpoint every (window × multiplier) scanned events; the window is 32
 // unless the client sets `max`, as on the reference server.
 const DEFAULT_SEARCH_WINDOW = 32;
+const MAX_QUEUED_MESSAGES = 256;
 const READ_FORWARDS = 0;
 const READ_BACKWARDS = 1;
 
@@ -275,7 +276,9 @@ async function followAll(
   }
 }
 
-// Writes that honour the call's flow control: a full buffer parks this reader until 'drain'.
+// Writes that honour the call's flow control: once MAX_QUEUED_MESSAGES are buffered on the call,
+// the reader is parked until 'drain'. The bound is well above the stream's default high-water
+// mark of 16 messages so the HTTP/2 pipe stays full, and still caps a stalled reader's memory.
 class CallWriter {
   cancelled = false;
   private finished = false;
@@ -298,7 +301,8 @@ class CallWriter {
 
   async write(message: Buffer): Promise<boolean> {
     if (this.cancelled || this.finished) return false;
-    if (this.call.write(message)) return true;
+    this.call.write(message);
+    if (this.call.writableLength < MAX_QUEUED_MESSAGES) return true;
     await new Promise<void>((resolve) => {
       const done = () => {
         this.call.removeListener('drain', done);

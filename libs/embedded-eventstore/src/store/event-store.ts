@@ -89,6 +89,11 @@ export class EventStore {
   private readonly linkTargets = new Map<number, { stream: string; revision: number }>();
   private readonly commitListeners = new Set<() => void>();
   private readonly recentIds = new Map<string, number>();
+  // Eviction order for recentIds as a ring: deleting a Map's oldest key via its iterator degrades
+  // badly in V8 once many deletions pile up at the front.
+  private readonly recentRing: (string | undefined)[] = [];
+  private readonly recentRingIndex = new Float64Array(RECENT_IDS);
+  private recentNext = 0;
   private failure: Error | undefined;
   recovery: RecoveryReport | undefined;
 
@@ -395,12 +400,22 @@ export class EventStore {
       return index;
     }
     stream.revisions.push(index);
-    this.recentIds.set(event.id, index);
-    if (this.recentIds.size > RECENT_IDS)
-      this.recentIds.delete(this.recentIds.keys().next().value as string);
+    this.rememberId(event.id, index);
     if (isMetastream(event.streamName)) this.indexMetadata(index, event.data);
     if (event.type === LINK_EVENT_TYPE) this.indexLink(index, event.data);
     return index;
+  }
+
+  private rememberId(id: string, index: number): void {
+    const slot = this.recentNext;
+    const evicted = this.recentRing[slot];
+    if (evicted !== undefined && this.recentIds.get(evicted) === this.recentRingIndex[slot]) {
+      this.recentIds.delete(evicted);
+    }
+    this.recentRing[slot] = id;
+    this.recentRingIndex[slot] = index;
+    this.recentNext = (slot + 1) % RECENT_IDS;
+    this.recentIds.set(id, index);
   }
 
   private indexMetadata(index: number, data: Buffer): void {
