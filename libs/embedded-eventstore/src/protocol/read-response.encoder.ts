@@ -32,7 +32,7 @@ const RESP_CAUGHT_UP = 8;
 // `created` travels as 100 ns ticks since the Unix epoch, which is what the client divides back.
 // The tombstone event of a hard-deleted stream carries the largest signed 64-bit revision.
 export const TOMBSTONE_REVISION = 9223372036854775807n;
-const TICKS_PER_MS = 10000n;
+const TICKS_PER_MS_ZEROS = '0000';
 
 export interface RecordedEventFields {
   id: string;
@@ -46,17 +46,33 @@ export interface RecordedEventFields {
   metadata: Buffer;
 }
 
-export function encodeRecordedEvent(fields: RecordedEventFields): Buffer {
+const TYPE_KEY = Buffer.from('type');
+const CONTENT_TYPE_KEY = Buffer.from('content-type');
+const CREATED_KEY = Buffer.from('created');
+
+// The variable-length parts of a RecordedEvent, measured once so the event can be written straight
+// into its final place (a slab of the event table) in a single pass.
+export interface RecordedEventLayout {
+  fields: RecordedEventFields;
+  id: Buffer;
+  stream: Buffer;
+  type: Buffer;
+  contentType: Buffer;
+  created: Buffer;
+  uuidSize: number;
+  streamSize: number;
+  size: number;
+}
+
+export function layoutRecordedEvent(fields: RecordedEventFields): RecordedEventLayout {
   const id = Buffer.from(fields.id, 'latin1');
   const stream = Buffer.from(fields.streamName, 'utf8');
-  const created = String(BigInt(Math.round(fields.createdMs)) * TICKS_PER_MS);
-  const entries = [
-    mapEntry('type', fields.type),
-    mapEntry('content-type', fields.contentType),
-    mapEntry('created', created),
-  ];
-  const uuidSize = tagSize(UUID_STRING) + lengthPrefixedSize(id.length);
-  const streamSize = tagSize(STREAM_NAME) + lengthPrefixedSize(stream.length);
+  const type = Buffer.from(fields.type, 'utf8');
+  const contentType = Buffer.from(fields.contentType, 'utf8');
+  // Milliseconds to 100 ns ticks: append four zeros to the integer, no BigInt needed.
+  const created = Buffer.from(`${Math.round(fields.createdMs)}${TICKS_PER_MS_ZEROS}`, 'latin1');
+  const uuidSize = 1 + lengthPrefixedSize(id.length);
+  const streamSize = 1 + lengthPrefixedSize(stream.length);
   const size =
     1 +
     lengthPrefixedSize(uuidSize) +
@@ -64,39 +80,60 @@ export function encodeRecordedEvent(fields: RecordedEventFields): Buffer {
     lengthPrefixedSize(streamSize) +
     1 +
     varintSize(fields.revision) +
+    2 * (1 + varintSize(fields.position)) +
     1 +
-    varintSize(fields.position) +
+    lengthPrefixedSize(mapEntrySize(TYPE_KEY, type)) +
     1 +
-    varintSize(fields.position) +
-    entries.reduce((sum, entry) => sum + 1 + lengthPrefixedSize(entry.length), 0) +
+    lengthPrefixedSize(mapEntrySize(CONTENT_TYPE_KEY, contentType)) +
+    1 +
+    lengthPrefixedSize(mapEntrySize(CREATED_KEY, created)) +
     1 +
     lengthPrefixedSize(fields.metadata.length) +
     1 +
     lengthPrefixedSize(fields.data.length);
-  const out = Buffer.allocUnsafe(size);
-  let o = writeTag(out, 0, RECORDED_ID, WIRE_LENGTH);
-  o = writeVarint(out, o, uuidSize);
+  return { fields, id, stream, type, contentType, created, uuidSize, streamSize, size };
+}
+
+export function writeRecordedEvent(
+  out: Buffer,
+  offset: number,
+  layout: RecordedEventLayout,
+): number {
+  const { fields } = layout;
+  let o = writeTag(out, offset, RECORDED_ID, WIRE_LENGTH);
+  o = writeVarint(out, o, layout.uuidSize);
   o = writeTag(out, o, UUID_STRING, WIRE_LENGTH);
-  o = writeBytes(out, o, id);
+  o = writeBytes(out, o, layout.id);
   o = writeTag(out, o, RECORDED_STREAM, WIRE_LENGTH);
-  o = writeVarint(out, o, streamSize);
+  o = writeVarint(out, o, layout.streamSize);
   o = writeTag(out, o, STREAM_NAME, WIRE_LENGTH);
-  o = writeBytes(out, o, stream);
+  o = writeBytes(out, o, layout.stream);
   o = writeTag(out, o, RECORDED_REVISION, WIRE_VARINT);
   o = writeVarint(out, o, fields.revision);
   o = writeTag(out, o, RECORDED_PREPARE, WIRE_VARINT);
   o = writeVarint(out, o, fields.position);
   o = writeTag(out, o, RECORDED_COMMIT, WIRE_VARINT);
   o = writeVarint(out, o, fields.position);
-  for (const entry of entries) {
-    o = writeTag(out, o, RECORDED_METADATA_MAP, WIRE_LENGTH);
-    o = writeBytes(out, o, entry);
-  }
+  o = writeMapEntry(out, o, TYPE_KEY, layout.type);
+  o = writeMapEntry(out, o, CONTENT_TYPE_KEY, layout.contentType);
+  o = writeMapEntry(out, o, CREATED_KEY, layout.created);
   o = writeTag(out, o, RECORDED_CUSTOM_METADATA, WIRE_LENGTH);
   o = writeBytes(out, o, fields.metadata);
   o = writeTag(out, o, RECORDED_DATA, WIRE_LENGTH);
-  writeBytes(out, o, fields.data);
-  return out;
+  return writeBytes(out, o, fields.data);
+}
+
+function mapEntrySize(key: Buffer, value: Buffer): number {
+  return 1 + lengthPrefixedSize(key.length) + 1 + lengthPrefixedSize(value.length);
+}
+
+function writeMapEntry(out: Buffer, offset: number, key: Buffer, value: Buffer): number {
+  let o = writeTag(out, offset, RECORDED_METADATA_MAP, WIRE_LENGTH);
+  o = writeVarint(out, o, mapEntrySize(key, value));
+  o = writeTag(out, o, 1, WIRE_LENGTH);
+  o = writeBytes(out, o, key);
+  o = writeTag(out, o, 2, WIRE_LENGTH);
+  return writeBytes(out, o, value);
 }
 
 // Swaps the string id (always the first field of a stored RecordedEvent) for the structured form,
@@ -181,25 +218,12 @@ export function encodeStreamNotFound(streamName: string): Buffer {
   );
 }
 
-function mapEntry(key: string, value: string): Buffer {
-  const k = Buffer.from(key, 'utf8');
-  const v = Buffer.from(value, 'utf8');
-  return Buffer.concat([
-    tagged(1, WIRE_LENGTH, lengthPrefixed(k)),
-    tagged(2, WIRE_LENGTH, lengthPrefixed(v)),
-  ]);
-}
-
 function tagged(field: number, wire: number, body: Buffer): Buffer {
   return Buffer.concat([varintBytes((field << 3) | wire), body]);
 }
 
 function lengthPrefixed(body: Buffer): Buffer {
   return Buffer.concat([varintBytes(body.length), body]);
-}
-
-function tagSize(field: number): number {
-  return varintSize(field << 3);
 }
 
 function lengthPrefixedSize(length: number): number {

@@ -6,7 +6,11 @@ import {
   type RecoveryReport,
 } from '../storage/event-log';
 import { encodeFrame, type LoggedEvent, TOMBSTONE_FLAG } from '../storage/log-frame.codec';
-import { encodeRecordedEvent, TOMBSTONE_REVISION } from '../protocol/read-response.encoder';
+import {
+  layoutRecordedEvent,
+  TOMBSTONE_REVISION,
+  writeRecordedEvent,
+} from '../protocol/read-response.encoder';
 import { EventTable } from './event-table';
 import type { EventFilter } from './event-filter';
 
@@ -382,6 +386,10 @@ export class EventStore {
   private insert(event: LoggedEvent): number {
     const stream = this.stream(event.streamName);
     const tombstone = (event.flags & TOMBSTONE_FLAG) !== 0;
+    const layout = layoutRecordedEvent({
+      ...event,
+      revision: tombstone ? TOMBSTONE_REVISION : event.revision,
+    });
     const index = this.table.push({
       position: event.position,
       revision: tombstone ? -1 : event.revision,
@@ -390,10 +398,8 @@ export class EventStore {
       type: this.typeNo(event.type),
       flags: event.flags,
       id: Buffer.from(event.id.replace(/-/g, ''), 'hex'),
-      recorded: encodeRecordedEvent({
-        ...event,
-        revision: tombstone ? TOMBSTONE_REVISION : event.revision,
-      }),
+      recordedSize: layout.size,
+      writeRecorded: (out, offset) => writeRecordedEvent(out, offset, layout),
     });
     if (tombstone) {
       stream.tombstone = index;

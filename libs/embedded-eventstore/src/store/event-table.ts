@@ -28,7 +28,8 @@ export class EventTable {
     type: number;
     flags: number;
     id: Buffer;
-    recorded: Buffer;
+    recordedSize: number;
+    writeRecorded: (out: Buffer, offset: number) => unknown;
   }): number {
     if (this.length === this.capacity) this.grow();
     const i = this.length++;
@@ -39,13 +40,13 @@ export class EventTable {
     this.type[i] = row.type;
     this.flags[i] = row.flags;
     row.id.copy(this.ids, i * 16);
-    const size = row.recorded.length;
+    const size = row.recordedSize;
     if (this.slabUsed + size > SLAB_SIZE || this.slabs.length === 0) {
       this.slabs.push(Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, size)));
       this.slabUsed = 0;
     }
     const slab = this.slabs.length - 1;
-    row.recorded.copy(this.slabs[slab], this.slabUsed);
+    row.writeRecorded(this.slabs[slab], this.slabUsed);
     this.slabNo[i] = slab;
     this.slabOffset[i] = this.slabUsed;
     this.byteLength[i] = size;
