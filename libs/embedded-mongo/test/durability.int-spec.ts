@@ -25,7 +25,7 @@ function startServer(dataDir: string): Promise<ServerProcess> {
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20000);
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
       const match = /mongodb:\/\/127\.0\.0\.1:\d+/.exec(out);
       if (match) {
@@ -33,7 +33,7 @@ function startServer(dataDir: string): Promise<ServerProcess> {
         resolve({ child, url: match[0] });
       }
     });
-    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
     child.on('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code}: ${err}`));
@@ -128,7 +128,7 @@ describe('embedded-mongo durability: every acknowledged write survives kill -9',
       clients.push(check);
       const docs = check.db('crash').collection<AnyDoc>('docs');
       const present = new Set(
-        (await docs.find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)),
+        (await docs.find({}, { projection: { _id: 1 } }).toArray()).map((d) => d._id as string),
       );
       const lost = [...inserted].filter((id) => !present.has(id));
       expect(lost).toEqual([]);
