@@ -135,6 +135,21 @@ describe('subscribing to a stream', () => {
     expect((await seen.waitFor(1))[0].event!.revision).toBe(0n);
   });
 
+  it('from the start of a soft-deleted stream delivers only what is written after the delete', async () => {
+    const stream = uniqueStream('sub-soft-deleted');
+    await client.appendToStream(stream, testEvents(3));
+    await client.setStreamMetadata(stream, { owner: 'crm' });
+    await client.deleteStream(stream);
+    const subscription = client.subscribeToStream(stream, { fromRevision: START });
+    open.push(subscription);
+    const seen = record(subscription);
+    await waitForMark(seen.marks, 'caughtUp');
+    expect(seen.events).toHaveLength(0);
+    await client.appendToStream(stream, testEvents(2));
+    const events = await seen.waitFor(2);
+    expect(events.map((e) => e.event!.revision)).toEqual([3n, 4n]);
+  });
+
   it('ends with StreamDeletedError when the stream is tombstoned', async () => {
     const stream = uniqueStream('sub-tombstoned');
     await client.appendToStream(stream, testEvents(1));

@@ -202,8 +202,16 @@ async function followStream(
   };
   const initial = store.streamState(target.name);
   let next: number;
-  if (target.from === 'start') next = store.getStreamMetadata(target.name)?.truncateBefore ?? 0;
-  else if (target.from === 'end') next = initial ? visibleCount(initial.revisions) : 0;
+  if (target.from === 'start') {
+    const truncateBefore = store.getStreamMetadata(target.name)?.truncateBefore ?? 0;
+    // A soft-deleted stream truncates before "infinity": only events written after it count.
+    next =
+      truncateBefore > Number.MAX_SAFE_INTEGER
+        ? initial
+          ? visibleCount(initial.revisions)
+          : 0
+        : truncateBefore;
+  } else if (target.from === 'end') next = initial ? visibleCount(initial.revisions) : 0;
   else
     next =
       target.from >= BigInt(Number.MAX_SAFE_INTEGER)
