@@ -283,10 +283,12 @@ describe('embedded-mongo: handshake, CRUD and cursors through the official drive
         { arrayFilters: [{ 'g.subject': 'math' }] },
       );
       await c.updateOne({ _id: 1, 'grades.subject': 'art' }, { $inc: { 'grades.$.score': 1 } });
-      await c.updateOne({ _id: 1 }, {
-        $push: { tags: { $each: ['y', 'z'] } },
-        $addToSet: { tags: 'x' },
-      } as never);
+      await c.updateOne({ _id: 1 }, { $push: { tags: { $each: ['y', 'z'] } } } as never);
+      await c.updateOne({ _id: 1 }, { $addToSet: { tags: 'x' } });
+      const conflict = await c
+        .updateOne({ _id: 1 }, { $push: { tags: 'w' }, $addToSet: { tags: 'x' } } as never)
+        .catch((e: unknown) => e);
+      expect((conflict as MongoServerError).code).toBe(40);
       expect(await c.findOne({ _id: 1 })).toEqual({
         _id: 1,
         grades: [

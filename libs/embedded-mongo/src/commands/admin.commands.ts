@@ -48,6 +48,9 @@ const getParameter: CommandHandler = (ctx) => {
 };
 
 const serverStatus: CommandHandler = (ctx) => {
+  // Non-standard: benchmarks ask for a collection first so heap figures are not garbage-dominated.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (ctx.body.embeddedGc === true && gc) gc();
   const memory = process.memoryUsage();
   const { state } = ctx;
   let documents = 0;

@@ -1,7 +1,7 @@
-import { type Query } from 'mingo';
 import { type Document } from 'bson';
 import { type TypeHints, canonicalRank, isPlainObject, keyOf } from '../bson/bson-values';
 import { renderValue } from './render-value';
+import { type Matcher } from './query-tools';
 import { CollectionIndex, type IndexSpec } from './collection-index';
 import { MongoCommandError } from './mongo-error';
 
@@ -99,14 +99,14 @@ export class CollectionStore {
    * Documents matching the filter. Uses the `_id` map or a secondary index when the filter pins a
    * top-level field by equality, `$in` or a range; otherwise scans.
    */
-  find(filter: Document, query: Query, stats?: QueryStats): StoredDoc[] {
+  find(filter: Document, matches: Matcher, stats?: QueryStats): StoredDoc[] {
     const candidates = this.plan(filter, stats);
     const out: StoredDoc[] = [];
     let examined = 0;
     const test = (record: StoredDoc | undefined): void => {
       if (!record) return;
       examined++;
-      if (query.test(record.doc)) out.push(record);
+      if (matches(record.doc)) out.push(record);
     };
     if (candidates) for (const id of candidates) test(this.records.get(id));
     else for (const record of this.records.values()) test(record);

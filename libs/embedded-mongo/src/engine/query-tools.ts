@@ -1,6 +1,13 @@
 import { Query } from 'mingo';
 import { type Document } from 'bson';
-import { collectPathValues, compareValues, fromView, isPlainObject } from '../bson/bson-values';
+import {
+  canonicalRank,
+  collectPathValues,
+  compareValues,
+  fromView,
+  isPlainObject,
+  keyOf,
+} from '../bson/bson-values';
 import { type StoredDoc } from './collection-store';
 import { MongoCommandError, asCommandError } from './mongo-error';
 
@@ -83,12 +90,51 @@ function validateElemMatch(value: Document): void {
   }
 }
 
-export function compileFilter(filter: Document | undefined): Query {
+export type Matcher = (doc: Record<string, unknown>) => boolean;
+
+function isSimpleScalar(value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  const t = typeof value;
+  if (t === 'string' || t === 'number' || t === 'boolean') return true;
+  return value instanceof Date || canonicalRank(value) === 8;
+}
+
+/**
+ * `{ a: 1, 'b.c': 'x' }` needs no query engine: equality on scalars (a field or any array element
+ * equal to the value). Compiling a mingo Query costs more than the rest of a point lookup, so
+ * these filters, the shape of nearly every `_id` or key lookup, are matched directly.
+ */
+function equalityMatcher(filter: Document): Matcher | undefined {
+  const terms: Array<[string, string]> = [];
+  for (const [path, raw] of Object.entries(filter)) {
+    if (path.startsWith('$')) return undefined;
+    let value: unknown = raw;
+    if (isPlainObject(raw)) {
+      const keys = Object.keys(raw);
+      if (keys.length !== 1 || keys[0] !== '$eq') return undefined;
+      value = raw.$eq;
+    }
+    if (!isSimpleScalar(value)) return undefined;
+    terms.push([path, keyOf(value)]);
+  }
+  return (doc) =>
+    terms.every(([path, key]) =>
+      collectPathValues(doc, path).some((v) =>
+        Array.isArray(v) ? v.some((e) => !Array.isArray(e) && keyOf(e) === key) : keyOf(v) === key,
+      ),
+    );
+}
+
+export function compileFilter(filter: Document | undefined): Matcher {
   const f = filter ?? {};
   if (!isPlainObject(f)) throw new MongoCommandError('TypeMismatch', 'filter must be an object');
+  if (Object.keys(f).length === 0) return () => true;
+  const simple = equalityMatcher(f);
+  if (simple) return simple;
   validateFilter(f, true);
   try {
-    return new Query(f, {});
+    const query = new Query(f, {});
+    return (doc) => query.test(doc);
   } catch (error) {
     throw asCommandError(error);
   }

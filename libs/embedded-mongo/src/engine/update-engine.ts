@@ -13,6 +13,13 @@ import {
 import { type StoredDoc } from './collection-store';
 import { MongoCommandError, asCommandError } from './mongo-error';
 
+type UpdateOperator = (expr: Document, arrayFilters?: Document[]) => (doc: Document) => string[];
+// mingo's update operators, called one by one: its `update()` rebuilds its whole operator context
+// on every call, which costs more than the update itself. (A public subpath export that the
+// project's node10 type resolution cannot see, hence require.)
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const UPDATE_OPERATORS = require('mingo/operators/update') as Record<string, UpdateOperator>;
+
 /** Operators whose result keeps the numeric type of the field they change. */
 const ARITHMETIC = new Set(['$inc', '$mul', '$min', '$max', '$bit']);
 /** Operators whose operands are compared, so they must be plain view values. */
@@ -21,7 +28,7 @@ const KNOWN = new Set([...ARITHMETIC, ...COMPARING, '$set', '$setOnInsert', '$pu
 
 export type Modifier =
   | { kind: 'replace'; doc: Record<string, unknown>; hints: TypeHints | undefined }
-  | { kind: 'operators'; ops: Array<[string, Document]> }
+  | { kind: 'operators'; ops: Array<[string, Document]>; positional: boolean }
   | { kind: 'pipeline'; stages: Document[] };
 
 /**
@@ -70,6 +77,7 @@ export function parseModifier(u: unknown): Modifier {
     return { kind: 'replace', doc, hints };
   }
   const ops: Array<[string, Document]> = [];
+  const paths: string[] = [];
   for (const key of keys) {
     if (!KNOWN.has(key)) {
       throw new MongoCommandError(
@@ -87,8 +95,34 @@ export function parseModifier(u: unknown): Modifier {
     const prepared =
       ARITHMETIC.has(key) || COMPARING.has(key) ? toViewValue(spec) : keepWideNumbers(spec);
     ops.push([key, prepared as Document]);
+    paths.push(...Object.keys(spec));
+    if (key === '$rename') paths.push(...Object.values(spec).map(String));
   }
-  return { kind: 'operators', ops };
+  checkConflicts(paths);
+  const positional = paths.some((p) => p === '$' || p.includes('.$.') || p.endsWith('.$'));
+  return { kind: 'operators', ops, positional };
+}
+
+/** Two operators may not touch the same path or a path and its parent (mongod's code 40). */
+function checkConflicts(paths: string[]): void {
+  const normalized = paths.map((p) =>
+    p
+      .split('.')
+      .filter((part) => !part.startsWith('$'))
+      .join('.'),
+  );
+  for (let i = 0; i < normalized.length; i++) {
+    for (let j = i + 1; j < normalized.length; j++) {
+      const a = normalized[i];
+      const b = normalized[j];
+      if (a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`)) {
+        throw new MongoCommandError(
+          'ConflictingUpdateOperators',
+          `Updating the path '${paths[j]}' would create a conflict at '${paths[i]}'`,
+        );
+      }
+    }
+  }
 }
 
 export interface UpdateOutcome {
@@ -140,15 +174,12 @@ export function applyModifier(
         if (!options.inserting) continue;
         effective = '$set';
       }
-      const paths = mingoUpdate(
-        doc,
-        { [effective]: cloneView(spec) },
-        options.arrayFilters,
-        options.filter,
-        {
-          cloneMode: 'copy',
-        },
-      );
+      // The positional `$` needs the query that matched; only mingo's update() carries it.
+      const paths = modifier.positional
+        ? mingoUpdate(doc, { [effective]: cloneView(spec) }, options.arrayFilters, options.filter, {
+            cloneMode: 'copy',
+          })
+        : UPDATE_OPERATORS[effective](cloneView(spec), options.arrayFilters)(doc);
       if (paths.length > 0) modified = true;
       if (!ARITHMETIC.has(op)) replaced.push(...paths);
     }
