@@ -2,6 +2,7 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { EventStore } from './store/event-store';
+import { decodeBatchAppendRequest } from './protocol/batch-append-request.decoder';
 import { serverFeaturesHandlers } from './grpc/server-features.service';
 import { streamsHandlers } from './grpc/streams.service';
 import { widenReceiveWindowsAfterBind, widenReceiveWindowsBeforeBind } from './grpc/flow-control';
@@ -23,13 +24,17 @@ export interface RunningEventStore {
 const SHUTDOWN_GRACE_MS = 1000;
 const MESSAGE_HEADROOM = 16 * 1024 * 1024;
 
-// Reads answer with pre-encoded ReadResp bytes; every other message still goes through the
-// generated serializers of the client package.
+// Reads answer with pre-encoded ReadResp bytes and BatchAppend events are decoded straight from
+// the wire; every other message goes through the generated classes of the client package.
 const streamsService = {
   ...StreamsService,
   read: {
     ...StreamsService.read,
     responseSerialize: (value: Buffer) => value,
+  },
+  batchAppend: {
+    ...StreamsService.batchAppend,
+    requestDeserialize: decodeBatchAppendRequest,
   },
 };
 

@@ -1,4 +1,5 @@
-import type { StreamIdentifier, UUID } from '@eventstore/db-client/generated/shared_pb';
+import type { StreamIdentifier } from '@eventstore/db-client/generated/shared_pb';
+import type { UuidView } from '../protocol/batch-append-request.decoder';
 import { formatUuid } from '../storage/log-frame.codec';
 import type { ExpectedRevision, ProposedEvent } from '../store/event-store';
 
@@ -18,7 +19,7 @@ export function streamNameOf(
   return name;
 }
 
-export function uuidOf(uuid: UUID | undefined, what: string): string {
+export function uuidOf(uuid: UuidView | undefined, what: string): string {
   if (!uuid) throw new BadRequest(`${what} is required`);
   if (uuid.hasStructured()) {
     const structured = uuid.getStructured()!;
@@ -57,7 +58,7 @@ export function expectedRevisionOf(
 }
 
 interface ProposedSource {
-  getId(): UUID | undefined;
+  getId(): UuidView | undefined;
   getMetadataMap(): { get(key: string): string | undefined };
   getData_asU8(): Uint8Array;
   getCustomMetadata_asU8(): Uint8Array;

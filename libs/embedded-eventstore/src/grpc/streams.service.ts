@@ -51,6 +51,7 @@ import {
   wrongExpectedVersionError,
 } from './grpc-errors';
 import { handleRead } from './read.handler';
+import type { BatchAppendRequestView } from '../protocol/batch-append-request.decoder';
 import {
   BadRequest,
   expectedRevisionOf,
@@ -73,7 +74,7 @@ export function streamsHandlers(store: EventStore): UntypedServiceImplementation
       call: ServerReadableStream<AppendReq, AppendResp>,
       callback: sendUnaryData<AppendResp>,
     ) => handleAppend(store, call, callback),
-    batchAppend: (call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>) =>
+    batchAppend: (call: ServerDuplexStream<BatchAppendRequestView, BatchAppendResp>) =>
       handleBatchAppend(store, call),
     delete: (call: ServerUnaryCall<DeleteReq, DeleteResp>, callback: sendUnaryData<DeleteResp>) => {
       void handleDelete(store, call.request, 'delete', callback);
@@ -202,7 +203,7 @@ interface PendingBatch {
 
 function handleBatchAppend(
   store: EventStore,
-  call: ServerDuplexStream<BatchAppendReq, BatchAppendResp>,
+  call: ServerDuplexStream<BatchAppendRequestView, BatchAppendResp>,
 ): void {
   const pending = new Map<string, PendingBatch>();
   let inFlight = 0;
@@ -217,7 +218,7 @@ function handleBatchAppend(
   const respond = (response: BatchAppendResp) => {
     if (!closed && !call.cancelled) call.write(response);
   };
-  call.on('data', (request: BatchAppendReq) => {
+  call.on('data', (request: BatchAppendRequestView) => {
     let key: string;
     try {
       key = uuidOf(request.getCorrelationId(), 'correlation_id');
