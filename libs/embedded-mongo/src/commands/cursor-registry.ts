@@ -6,7 +6,11 @@ interface OpenCursor {
   ns: string;
   docs: Document[];
   position: number;
+  lastUsed: number;
 }
+
+// mongod's default cursorTimeoutMillis: abandoned cursors must not hold their results forever.
+const CURSOR_IDLE_MS = 10 * 60 * 1000;
 
 // Replies must stay under the 16 MiB document limit with room for the envelope.
 const BATCH_BYTES = MAX_BSON_BYTES - 64 * 1024;
@@ -15,6 +19,7 @@ const DEFAULT_FIRST_BATCH = 101;
 /** Materialized results handed out in batches through `getMore`. */
 export class CursorRegistry {
   private readonly open = new Map<number, OpenCursor>();
+  private lastSweep = Date.now();
 
   get size(): number {
     return this.open.size;
@@ -27,7 +32,8 @@ export class CursorRegistry {
     batchSize: number | undefined,
     singleBatch = false,
   ): Document {
-    const cursor: OpenCursor = { ns, docs, position: 0 };
+    this.sweep();
+    const cursor: OpenCursor = { ns, docs, position: 0, lastUsed: Date.now() };
     const batch = this.take(cursor, batchSize ?? DEFAULT_FIRST_BATCH);
     let id = 0;
     if (!singleBatch && cursor.position < docs.length) {
@@ -48,10 +54,20 @@ export class CursorRegistry {
         `Requested getMore on namespace '${collection}', but cursor belongs to a different namespace ${cursor.ns}`,
       );
     }
+    cursor.lastUsed = Date.now();
     const batch = this.take(cursor, batchSize ?? Number.MAX_SAFE_INTEGER);
     const exhausted = cursor.position >= cursor.docs.length;
     if (exhausted) this.open.delete(id);
     return { nextBatch: batch, id: Long.fromNumber(exhausted ? 0 : id), ns: cursor.ns };
+  }
+
+  private sweep(): void {
+    const now = Date.now();
+    if (now - this.lastSweep < 60_000) return;
+    this.lastSweep = now;
+    for (const [id, cursor] of this.open) {
+      if (now - cursor.lastUsed > CURSOR_IDLE_MS) this.open.delete(id);
+    }
   }
 
   kill(id: number): boolean {

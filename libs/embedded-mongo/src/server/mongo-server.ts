@@ -87,7 +87,12 @@ export class MongoServer {
           socket.destroy();
           return;
         }
-        queue = queue.then(() => this.handle(socket, frame, connectionId));
+        // handle() answers every failure itself; anything escaping it means the connection is unusable.
+        queue = queue
+          .then(() => this.handle(socket, frame, connectionId))
+          .catch(() => {
+            socket.destroy();
+          });
       }
     });
     socket.on('error', () => socket.destroy());
