@@ -1,2 +1,3 @@
 export { start, type RunningEventStore, type StartOptions } from './embedded-eventstore.server';
-export { DEFAULT_MAX_APPEND_SIZE } from './store/event-store';
+// The store without the gRPC layer, for embedding and for measuring its state (bench).
+export { DEFAULT_MAX_APPEND_SIZE, EventStore } from './store/event-store';

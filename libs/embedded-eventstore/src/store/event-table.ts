@@ -55,6 +55,26 @@ export class EventTable {
     return i;
   }
 
+  // Bytes held by the table: slabs as allocated plus the typed-array columns at their capacity.
+  footprint(): { slabBytes: number; columnBytes: number } {
+    const columns = [
+      this.position,
+      this.revision,
+      this.created,
+      this.stream,
+      this.type,
+      this.flags,
+      this.slabNo,
+      this.slabOffset,
+      this.byteLength,
+      this.ids,
+    ];
+    return {
+      slabBytes: this.slabs.reduce((sum, slab) => sum + slab.length, 0),
+      columnBytes: columns.reduce((sum, column) => sum + column.byteLength, 0),
+    };
+  }
+
   recorded(i: number): Buffer {
     const offset = this.slabOffset[i];
     return this.slabs[this.slabNo[i]].subarray(offset, offset + this.byteLength[i]);
