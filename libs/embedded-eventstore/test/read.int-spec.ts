@@ -110,6 +110,13 @@ describe('reading $all', () => {
     expect(commits[1]).toBeGreaterThan(commits[0]);
   });
 
+  it('reads nothing forwards from the end or backwards from the start', async () => {
+    expect(await collect(client.readAll({ fromPosition: END, maxCount: 5 }))).toEqual([]);
+    expect(
+      await collect(client.readAll({ direction: BACKWARDS, fromPosition: START, maxCount: 5 })),
+    ).toEqual([]);
+  });
+
   it('reads forwards from the start', async () => {
     const events = await collect(client.readAll({ fromPosition: START, maxCount: 5 }));
     expect(events).toHaveLength(5);

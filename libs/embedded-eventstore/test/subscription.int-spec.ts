@@ -12,6 +12,7 @@ import {
   type StreamSubscription,
   type AllStreamSubscription,
 } from '@eventstore/db-client';
+import { start } from '@app/embedded-eventstore';
 import { connect, delay, testEvents, uniqueStream } from './conformance.helpers';
 
 type AnySubscription = StreamSubscription | AllStreamSubscription;
@@ -163,6 +164,43 @@ describe('subscribing to a stream', () => {
   });
 });
 
+describe('checkpoints of a filtered $all subscription on a dedicated embedded server', () => {
+  it('arrive after every (window x multiplier) scanned events, at the last scanned position', async () => {
+    const server = await start({ port: 0, mem: true });
+    const client = connect(server.connectionString);
+    try {
+      const checkpoints: Position[] = [];
+      const subscription = client.subscribeToAll({
+        fromPosition: START,
+        filter: streamNameFilter({
+          prefixes: ['wanted-'],
+          checkpointInterval: 2,
+          checkpointReached: (_sub, position) => {
+            checkpoints.push(position);
+          },
+        }),
+      });
+      const seen = record(subscription);
+      await waitForMark(seen.marks, 'caughtUp');
+      // 192 events in $all, 100 of them matching: with the default window of 32 and a multiplier
+      // of 2, a checkpoint follows scanned events 64, 128 and 192.
+      await client.appendToStream('wanted-a', testEvents(50));
+      await client.appendToStream('unwanted-b', testEvents(92));
+      await client.appendToStream('wanted-c', testEvents(50));
+      await seen.waitFor(100);
+      const deadline = Date.now() + 5000;
+      while (checkpoints.length < 3 && Date.now() < deadline) await delay(20);
+      const all: bigint[] = [];
+      for await (const event of client.readAll()) all.push(event.event!.position.commit);
+      expect(checkpoints.map((c) => c.commit)).toEqual([all[63], all[127], all[191]]);
+      await subscription.unsubscribe();
+    } finally {
+      await client.dispose();
+      await server.stop();
+    }
+  });
+});
+
 describe('subscribing to $all', () => {
   let client: EventStoreDBClient;
   const open: AnySubscription[] = [];
@@ -238,6 +276,26 @@ describe('subscribing to $all', () => {
     ]);
     const types = (await seenNoSystem.waitFor(4)).map((e) => e.event!.type);
     expect(types).toEqual([`${marker}Created`, 'Unrelated', `${marker}Updated`, 'Last']);
+  });
+
+  it('filters by stream name regex', async () => {
+    const base = uniqueStream('suball-regex');
+    const subscription = client.subscribeToAll({
+      fromPosition: END,
+      filter: streamNameFilter({ regex: `^${base}-(keep|also)$` }),
+    });
+    open.push(subscription);
+    const seen = record(subscription);
+    await waitForMark(seen.marks, 'caughtUp');
+    await client.appendToStream(`${base}-keep`, testEvents(2));
+    await client.appendToStream(`${base}-drop`, testEvents(2));
+    await client.appendToStream(`${base}-also`, testEvents(1));
+    const events = await seen.waitFor(3);
+    expect(events.map((e) => e.event!.streamId)).toEqual([
+      `${base}-keep`,
+      `${base}-keep`,
+      `${base}-also`,
+    ]);
   });
 
   it('starts after the given position (exclusive)', async () => {

@@ -216,7 +216,13 @@ function handleBatchAppend(
     }
   };
   const respond = (response: BatchAppendResp) => {
-    if (!closed && !call.cancelled) call.write(response);
+    if (closed || call.cancelled) return;
+    try {
+      call.write(response);
+    } catch {
+      // The peer went away between the check and the write: nobody is left to answer.
+      closed = true;
+    }
   };
   call.on('data', (request: BatchAppendRequestView) => {
     let key: string;
