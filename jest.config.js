@@ -26,11 +26,17 @@ const common = {
   rootDir: __dirname,
   transform: { '^.+\\.ts$': tsTransform, '^.+\\.m?js$': esmTransform },
   transformIgnorePatterns: [`/node_modules/(?!(${esmPackages.join('|')})/)`],
-  moduleNameMapper: { '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src' },
+  moduleNameMapper: {
+    '^@app/([a-z-]+)$': '<rootDir>/libs/$1/src',
+    '^@apps/([a-z-]+)$': '<rootDir>/apps/$1/src',
+  },
   testEnvironment: 'node',
+  // Suites against servers over sockets: a generous ceiling for a loaded 2-core machine, not a target.
+  testTimeout: 60_000,
 };
 
 module.exports = {
+  testTimeout: 60_000,
   globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
   globalTeardown: '<rootDir>/libs/testing/src/jest-global-teardown.ts',
   projects: [

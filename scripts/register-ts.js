@@ -12,8 +12,10 @@ delete swcOptions.$schema;
 
 const originalResolve = Module._resolveFilename;
 Module._resolveFilename = function resolveAlias(request, parent, ...rest) {
-  const match = /^@app\/([a-z-]+)$/.exec(request);
-  if (match) request = path.join(root, 'libs', match[1], 'src');
+  const lib = /^@app\/([a-z-]+)$/.exec(request);
+  if (lib) request = path.join(root, 'libs', lib[1], 'src');
+  const app = /^@apps\/([a-z-]+)$/.exec(request);
+  if (app) request = path.join(root, 'apps', app[1], 'src');
   return originalResolve.call(this, request, parent, ...rest);
 };
 

@@ -6,30 +6,48 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Response } from 'express';
+import type { DomainErrorCode } from '@app/domain';
 import { problem, type Problem, PROBLEM_CONTENT_TYPE } from './problem';
 import { RequestValidationError } from './validation';
 
 /**
- * HTTP status of each stable error code the domain and the event store adapter raise. Domain errors know
- * nothing of HTTP; this table is the one place that decides.
+ * HTTP status of each stable error code. Domain errors know nothing of HTTP; this table is the one place that
+ * decides, and its type makes a new domain code fail to compile until it has a status here.
  */
-export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+const DOMAIN_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   CUSTOMER_NOT_FOUND: 404,
   CUSTOMER_ALREADY_EXISTS: 409,
   CUSTOMER_ERASED: 410,
-  COMPLAINT_NOT_OPEN: 409,
+  CUSTOMER_MERGED: 409,
   COMPLAINT_ALREADY_OPEN: 409,
+  COMPLAINT_ALREADY_RESOLVED: 409,
+  COMPLAINT_NOT_OPEN: 409,
   COMPLAINT_NOT_RESOLVED: 409,
   ALREADY_MEMBER: 409,
   ORDER_NOT_FOUND: 422,
   REFUND_EXCEEDS_PURCHASE: 422,
+  CURRENCY_MISMATCH: 422,
   INVALID_AMOUNT: 400,
   INVALID_FEEDBACK: 400,
-  INVALID_COMMAND: 400,
+  INVALID_CURRENCY: 400,
+  INVALID_DURATION: 400,
+  INVALID_TIMESTAMP: 400,
+};
+
+export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+  ...DOMAIN_STATUS,
   REVISION_MISMATCH: 412,
   CONCURRENCY_CONFLICT: 409,
-  STORE_UNAVAILABLE: 503,
 };
+
+/** Errors of the store clients that mean "not reachable now": the caller may retry. */
+const UNAVAILABLE_ERRORS = new Set([
+  'UnavailableError',
+  'DeadlineExceededError',
+  'MongoServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+]);
 
 interface CodedError {
   code: string;
@@ -70,6 +88,13 @@ export function toProblem(error: unknown): Problem | undefined {
         ? 'The request body is larger than the API accepts'
         : `The request body could not be read: ${error.message}`;
     return problem(error.status, detail, { code: error.type.toUpperCase().replace(/\./g, '_') });
+  }
+  // The event store client's errors keep the name "Error"; their classes say what they are.
+  const kind = error instanceof Error ? [error.name, error.constructor.name] : [];
+  if (kind.some((name) => UNAVAILABLE_ERRORS.has(name))) {
+    return problem(503, `A store is not reachable right now (${kind[1]}); retry shortly`, {
+      code: 'STORE_UNAVAILABLE',
+    });
   }
   if (error instanceof HttpException) {
     const response = error.getResponse();

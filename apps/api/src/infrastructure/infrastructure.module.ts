@@ -49,6 +49,19 @@ export class InfrastructureModule implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.eventStore.dispose(), this.mongo.close()]);
+    // dispose() waits for every open call to report its end; shutdown must not hang on one that never does.
+    await Promise.allSettled([withDeadline(this.eventStore.dispose(), 2000), this.mongo.close()]);
+  }
+}
+
+async function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  try {
+    await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }

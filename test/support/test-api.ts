@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { Test } from '@nestjs/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadConfig } from '@app/config';
+import { connectEventStore, type EventStoreDBClient } from '@app/event-store';
+import { connectMongo, type MongoConnection } from '@app/read-models';
+import { testServers, uniqueId } from '@app/testing';
+import { ApiModule, configureHttp } from '@apps/api';
+
+export interface TestApi {
+  app: NestExpressApplication;
+  /** The API's HTTP server, for supertest. */
+  http: Parameters<typeof import('supertest')>[0];
+  eventStore: EventStoreDBClient;
+  mongo: MongoConnection;
+  close(): Promise<void>;
+}
+
+export const KEYS = {
+  ingest: 'Bearer dev-ingest',
+  analyst: 'Bearer dev-analyst',
+  auditor: 'Bearer dev-auditor',
+  admin: 'Bearer dev-admin',
+} as const;
+
+/** Boots the real API module with the production HTTP pipeline against the test servers. */
+export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi> {
+  const { eventStoreUrl, mongoUrl } = testServers();
+  const database = uniqueId('e2e').replace(/-/g, '_');
+  const config = loadConfig({
+    EVENTSTORE_URL: eventStoreUrl,
+    MONGODB_URL: mongoUrl,
+    MONGODB_DB: database,
+    ...env,
+  });
+  const moduleRef = await Test.createTestingModule({
+    imports: [ApiModule.forRoot(config)],
+  }).compile();
+  const app = moduleRef.createNestApplication<NestExpressApplication>({
+    bodyParser: false,
+    logger: false,
+  });
+  configureHttp(app);
+  await app.init();
+  const eventStore = connectEventStore(eventStoreUrl);
+  const mongo = await connectMongo(mongoUrl, database);
+  return {
+    app,
+    http: app.getHttpServer() as Parameters<typeof import('supertest')>[0],
+    eventStore,
+    mongo,
+    async close() {
+      await app.close();
+      await eventStore.dispose();
+      await mongo.close();
+    },
+  };
+}

@@ -1,0 +1,113 @@
+import request from 'supertest';
+import { touchpointEventId } from '@app/domain';
+import { uniqueId } from '@app/testing';
+import { storedEvents } from './support/stored-events';
+import { KEYS, startTestApi, type TestApi } from './support/test-api';
+import { purchase } from './support/touchpoints';
+
+describe('POST /v1/touchpoints/batch', () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await startTestApi();
+  });
+  afterAll(() => api.close());
+
+  const sendBatch = (touchpoints: unknown) =>
+    request(api.http)
+      .post('/v1/touchpoints/batch')
+      .set('Authorization', KEYS.ingest)
+      .send({ touchpoints });
+
+  it('answers each item: created, duplicate or rejected, storing all but the rejected', async () => {
+    const customerId = uniqueId('cust');
+    const first = purchase({ customerId });
+    const invalid = purchase({ customerId: uniqueId('cust'), amount: 'lots' });
+    const ruleBreaker = purchase({
+      customerId,
+      kind: 'complaint_escalated',
+      orderId: undefined,
+      amount: undefined,
+      currency: undefined,
+      complaintId: 'never-opened',
+    });
+    const response = await sendBatch([first, invalid, first, ruleBreaker, 'not an object']);
+    expect(response.status).toBe(200);
+    const eventId = touchpointEventId('shop-till', first.touchpointId as string);
+    expect(response.body.results).toEqual([
+      { index: 0, status: 'created', eventId, revision: 1 },
+      {
+        index: 1,
+        status: 'rejected',
+        errors: expect.arrayContaining([
+          { field: 'amount', message: expect.stringMatching(/number/) },
+        ]),
+      },
+      { index: 2, status: 'duplicate', eventId },
+      {
+        index: 3,
+        status: 'rejected',
+        errors: [{ code: 'COMPLAINT_NOT_OPEN', message: expect.any(String) }],
+      },
+      {
+        index: 4,
+        status: 'rejected',
+        errors: [{ field: '', message: 'each item must be a JSON object' }],
+      },
+    ]);
+    expect(response.body.position).toEqual(expect.any(Number));
+    expect((await storedEvents(api.eventStore, customerId)).map((e) => e.type)).toEqual([
+      'CustomerRegistered',
+      'PurchaseRecorded',
+    ]);
+    expect(await storedEvents(api.eventStore, invalid.customerId as string)).toEqual([]);
+  });
+
+  it('reports a whole batch sent again as duplicates and stores nothing more', async () => {
+    const items = Array.from({ length: 50 }, (_, i) =>
+      purchase({ customerId: `batch-${i % 5}-${uniqueId()}` }),
+    );
+    const first = await sendBatch(items);
+    expect(first.body.results.every((r: { status: string }) => r.status === 'created')).toBe(true);
+    const again = await sendBatch(items);
+    expect(again.body.results.every((r: { status: string }) => r.status === 'duplicate')).toBe(
+      true,
+    );
+    for (const item of items.slice(0, 5)) {
+      expect(await storedEvents(api.eventStore, item.customerId as string)).toHaveLength(2);
+    }
+  });
+
+  it('stores 1 000 touchpoints of one batch for many customers', async () => {
+    const customers = Array.from({ length: 100 }, () => uniqueId('cust'));
+    const items = Array.from({ length: 1000 }, (_, i) =>
+      purchase({ customerId: customers[i % 100] }),
+    );
+    const response = await sendBatch(items);
+    expect(response.status).toBe(200);
+    expect(
+      response.body.results.filter((r: { status: string }) => r.status === 'created'),
+    ).toHaveLength(1000);
+    const events = await storedEvents(api.eventStore, customers[7]);
+    expect(events.filter((e) => e.type === 'PurchaseRecorded')).toHaveLength(10);
+  });
+
+  it('refuses more than 1 000 items, an empty batch and a missing array as a whole', async () => {
+    const tooMany = await sendBatch(Array.from({ length: 1001 }, () => purchase()));
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.errors).toEqual([
+      { field: 'touchpoints', message: 'touchpoints must contain at most 1000 items' },
+    ]);
+    expect((await sendBatch([])).status).toBe(400);
+    const missing = await request(api.http)
+      .post('/v1/touchpoints/batch')
+      .set('Authorization', KEYS.ingest)
+      .send({ items: [] });
+    expect(missing.status).toBe(400);
+    expect(missing.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'items', message: 'property items should not exist' },
+        { field: 'touchpoints', message: expect.stringContaining('touchpoints must be an array') },
+      ]),
+    );
+  });
+});
