@@ -59,7 +59,10 @@ export interface DecisionResult<E, S> {
 }
 
 export interface DeciderStoreOptions {
-  /** Retries when another writer appended first (touchpoints); 0 returns the conflict. */
+  /**
+   * Retries, with a short random pause, when another writer appended first (touchpoints do not depend on each
+   * other); 0 returns the conflict at once.
+   */
   conflictRetries?: number;
   cacheSize?: number;
   clock?: () => Date;
@@ -87,7 +90,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     private readonly keys: CustomerKeyStore,
     options: DeciderStoreOptions = {},
   ) {
-    this.conflictRetries = options.conflictRetries ?? 5;
+    this.conflictRetries = options.conflictRetries ?? 16;
     this.cacheSize = options.cacheSize ?? 50_000;
     this.clock = options.clock ?? (() => new Date());
   }
@@ -171,6 +174,8 @@ export class DeciderStore<C, E extends DomainEvent, S> {
           );
         }
         if (attempt >= attempts) throw new ConcurrencyConflictError(streamId, attempt);
+        // Writers that keep colliding in lockstep would collide again: a random pause breaks the tie.
+        await pause(Math.random() * Math.min(2 ** attempt, 32));
       }
     }
   }
@@ -314,6 +319,10 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       if (this.queues.get(entityId) === settled) this.queues.delete(entityId);
     }
   }
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function valueAt(data: Record<string, unknown>, path: string): unknown {

@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { uniqueId } from '@app/testing';
+import {
+  type CustomerKeyStore,
+  DeciderStore,
+  type DeciderDefinition,
+  RevisionMismatchError,
+} from '@app/event-store';
+
+// A small decider of its own keeps these tests about the store, not about customer rules.
+type Command = { type: 'Add'; id: string; note?: string } | { type: 'Fail' };
+type Event = { type: 'Added'; data: { id: string; note?: string } };
+interface State {
+  ids: readonly string[];
+}
+
+const definition: DeciderDefinition<Command, Event, State> = {
+  initialState: { ids: [] },
+  evolve: (state, event) => ({ ids: [...state.ids, event.data.id] }),
+  decide: (command, state) => {
+    if (command.type === 'Fail') throw Object.assign(new Error('refused'), { code: 'REFUSED' });
+    if (state.ids.includes(command.id)) return [];
+    return [
+      { type: 'Added', data: { id: command.id, ...(command.note ? { note: command.note } : {}) } },
+    ];
+  },
+  streamId: (id) => `counter-${id}`,
+  personalFields: { Added: ['note'] },
+  schemaVersion: () => 2,
+  upcast: (_type, version, data) => ({ ...(data as object), readAsVersion: version }),
+  occurredAt: (_event, fallback) => fallback,
+};
+
+class MemoryKeys implements CustomerKeyStore {
+  readonly keys = new Map<string, Buffer | null>();
+  async obtain(ids: readonly string[]) {
+    for (const id of ids) if (!this.keys.has(id)) this.keys.set(id, randomBytes(32));
+    return this.lookup(ids);
+  }
+  async lookup(ids: readonly string[]) {
+    return new Map(
+      ids.filter((id) => this.keys.has(id)).map((id) => [id, this.keys.get(id) ?? null]),
+    );
+  }
+  async destroy(id: string) {
+    this.keys.set(id, null);
+  }
+}
+
+const context = { actor: 'tester', source: 'int-spec', correlationId: 'corr-1' };
+const add = (id: string, note?: string) => ({
+  command: { type: 'Add' as const, id, note },
+  context,
+  now: '2026-01-01T00:00:00.000Z',
+  eventId: () => uuidFor(id),
+});
+// Deterministic ids per logical item, as touchpoints have.
+const ids = new Map<string, string>();
+function uuidFor(id: string): string {
+  if (!ids.has(id)) ids.set(id, crypto.randomUUID());
+  return ids.get(id)!;
+}
+
+describe(DeciderStore.name, () => {
+  let client: EventStoreDBClient;
+  let otherProcess: EventStoreDBClient;
+  const keys = new MemoryKeys();
+
+  beforeAll(() => {
+    client = EventStoreDBClient.connectionString(process.env.EVENTSTORE_URL!);
+    otherProcess = EventStoreDBClient.connectionString(process.env.EVENTSTORE_URL!);
+  });
+  afterAll(async () => {
+    await client.dispose();
+    await otherProcess.dispose();
+  });
+
+  const newStore = (c = client) => new DeciderStore(c, definition, keys);
+
+  it('appends with the revision it loaded and a fresh store folds the same state', async () => {
+    const entity = uniqueId('e');
+    const sut = newStore();
+    const first = await sut.execute(entity, add('a'));
+    const second = await sut.execute(entity, add('b'));
+    expect([first.revision, second.revision]).toEqual([0, 1]);
+    expect(second.position).toBeGreaterThan(first.position!);
+    expect(await newStore().load(entity)).toEqual({ state: { ids: ['a', 'b'] }, revision: 1 });
+  });
+
+  it('sees what another process appended since its cached revision', async () => {
+    const entity = uniqueId('e');
+    const sut = newStore();
+    await sut.execute(entity, add('mine'));
+    await otherProcess.appendToStream(definition.streamId(entity), [
+      jsonEvent({ type: 'Added', data: { id: 'theirs' }, metadata: { schemaVersion: 2 } }),
+    ]);
+    const result = await sut.execute(entity, add('mine-again'));
+    expect(result.state.ids).toEqual(['mine', 'theirs', 'mine-again']);
+    expect(result.revision).toBe(2);
+  });
+
+  it('loses nothing when two processes write one stream at the same time', async () => {
+    const entity = uniqueId('e');
+    const [a, b] = [newStore(client), newStore(otherProcess)];
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).execute(entity, add(`item-${i}`))),
+    );
+    const { state, revision } = await newStore().load(entity);
+    expect(revision).toBe(39);
+    expect([...state.ids].sort()).toEqual(Array.from({ length: 40 }, (_, i) => `item-${i}`).sort());
+  });
+
+  it('stores one event for 32 concurrent duplicates sent through two processes', async () => {
+    const entity = uniqueId('e');
+    const [a, b] = [newStore(client), newStore(otherProcess)];
+    await Promise.all(
+      Array.from({ length: 32 }, (_, i) => (i % 2 ? a : b).execute(entity, add('same'))),
+    );
+    expect(await newStore().load(entity)).toEqual({ state: { ids: ['same'] }, revision: 0 });
+  });
+
+  it('refuses an expected revision that is not the current one and appends nothing', async () => {
+    const entity = uniqueId('e');
+    const sut = newStore();
+    await sut.execute(entity, add('a'));
+    await sut.execute(entity, add('b'));
+    const attempt = sut.execute(entity, add('c'), { expectedRevision: 0 });
+    await expect(attempt).rejects.toBeInstanceOf(RevisionMismatchError);
+    await expect(attempt).rejects.toMatchObject({
+      expected: 0,
+      actual: 1,
+      code: 'REVISION_MISMATCH',
+    });
+    expect((await newStore().load(entity)).revision).toBe(1);
+  });
+
+  it('appends the accepted commands of a batch in one write and reports the refused ones', async () => {
+    const entity = uniqueId('e');
+    const result = await newStore().executeMany(entity, [
+      add('x'),
+      { command: { type: 'Fail' }, context, now: '2026-01-01T00:00:00.000Z' },
+      add('x'),
+      add('y'),
+    ]);
+    expect(result.outcomes.map((o) => (o.ok ? o.events.length : 'refused'))).toEqual([
+      1,
+      'refused',
+      0,
+      1,
+    ]);
+    expect(result.revision).toBe(1);
+  });
+
+  it('seals personal fields with the entity key, opens them on read and drops them once the key is gone', async () => {
+    const entity = uniqueId('e');
+    const sut = newStore();
+    await sut.execute(entity, add('a', 'Call Mrs Smith'));
+    const raw = [];
+    for await (const { event } of client.readStream(definition.streamId(entity))) raw.push(event);
+    expect(JSON.stringify(raw[0]?.data)).not.toContain('Smith');
+    const opened = [];
+    for await (const stored of newStore().read(entity)) opened.push(stored);
+    expect(opened[0].event.data).toEqual({ id: 'a', note: 'Call Mrs Smith', readAsVersion: 2 });
+    expect(opened[0].metadata).toMatchObject({ ...context, causationId: null, schemaVersion: 2 });
+    await keys.destroy(entity);
+    const erased = [];
+    for await (const stored of newStore().read(entity)) erased.push(stored);
+    expect(erased[0].event.data).toEqual({ id: 'a', readAsVersion: 2 });
+  });
+});

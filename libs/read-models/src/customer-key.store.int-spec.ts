@@ -1,0 +1,47 @@
+import { MongoClient } from 'mongodb';
+import { uniqueId } from '@app/testing';
+import { CUSTOMER_KEYS_COLLECTION, MongoCustomerKeyStore } from '@app/read-models';
+
+describe(MongoCustomerKeyStore.name, () => {
+  let client: MongoClient;
+  const database = uniqueId('keys').replace(/-/g, '_');
+
+  beforeAll(async () => {
+    client = await new MongoClient(process.env.MONGODB_URL!).connect();
+  });
+  afterAll(async () => {
+    await client.db(database).dropDatabase();
+    await client.close();
+  });
+
+  it('gives every process the same key for a customer, however many ask at once', async () => {
+    const [a, b] = [
+      new MongoCustomerKeyStore(client.db(database)),
+      new MongoCustomerKeyStore(client.db(database)),
+    ];
+    const customer = uniqueId('c');
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).obtain([customer, uniqueId('other')])),
+    );
+    const keys = answers.map((answer) => answer.get(customer)!.toString('hex'));
+    expect(new Set(keys).size).toBe(1);
+    expect(keys[0]).toHaveLength(64);
+    expect(
+      await client
+        .db(database)
+        .collection(CUSTOMER_KEYS_COLLECTION)
+        .countDocuments({ _id: customer as never }),
+    ).toBe(1);
+  });
+
+  it('creates nothing on lookup and answers null after destruction, for good', async () => {
+    const sut = new MongoCustomerKeyStore(client.db(database));
+    const customer = uniqueId('c');
+    expect((await sut.lookup([customer])).has(customer)).toBe(false);
+    await sut.obtain([customer]);
+    await sut.destroy(customer);
+    const fresh = new MongoCustomerKeyStore(client.db(database));
+    expect((await fresh.lookup([customer])).get(customer)).toBeNull();
+    expect((await fresh.obtain([customer])).get(customer)).toBeNull();
+  });
+});
