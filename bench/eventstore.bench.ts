@@ -425,6 +425,17 @@ async function main(): Promise<void> {
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
 
+    // Start-up cost: replaying the whole log of this run (checksums, index rebuild).
+    const recoveryStarted = process.hrtime.bigint();
+    const reopened = await EventStore.open({ dataDir: join(workDir, 'data') });
+    const recoveryMs = Number(process.hrtime.bigint() - recoveryStarted) / 1e6;
+    results.recovery = {
+      ...reopened.recovery,
+      ms: recoveryMs,
+      eventsPerSec: (reopened.recovery?.events ?? 0) / (recoveryMs / 1000),
+    };
+    await reopened.close();
+
     results.memory = await memoryPerMillion(Number(process.env.BENCH_MEMORY_EVENTS ?? 500_000));
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -496,6 +507,11 @@ function printTable(results: Record<string, unknown>): void {
   rows.push([
     'subscription live (8 writers x 100)',
     `${fmt(r('subscriptionLive').eventsPerSec)} events/s`,
+  ]);
+  const recovery = results.recovery as { events: number; ms: number; eventsPerSec: number };
+  rows.push([
+    `recovery: replay the run's log (${fmt(recovery.events)} events)`,
+    `${fmt(recovery.ms)} ms (${fmt(recovery.eventsPerSec)} events/s)`,
   ]);
   const m = results.memory as Record<string, number>;
   rows.push(['memory per million events (RSS delta)', `${fmt(m.rssMBPerMillion)} MB`]);
