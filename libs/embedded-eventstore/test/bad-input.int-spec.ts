@@ -346,6 +346,45 @@ describe('bad input', () => {
   });
 });
 
+describe('unfinished batches on one BatchAppend call of the embedded server', () => {
+  it('are capped: beyond 1024 open correlations a new one is answered with an error', async () => {
+    const server = await start({ port: 0, mem: true });
+    const grpc = rawClient(server.connectionString);
+    try {
+      const call = grpc.makeBidiStreamRequest(
+        '/event_store.client.streams.Streams/BatchAppend',
+        raw,
+        (bytes: Buffer) => BatchAppendResp.deserializeBinary(bytes),
+      );
+      const firstResponse = new Promise<BatchAppendResp>((resolve, reject) => {
+        call.on('data', resolve);
+        call.on('error', reject);
+      });
+      const options = new BatchAppendReq.Options();
+      options.setStreamIdentifier(identifier(uniqueStream('unfinished')));
+      options.setAny(new Empty());
+      const ids: string[] = [];
+      for (let i = 0; i <= 1024; i++) {
+        const request = new BatchAppendReq();
+        const correlation = new UUID();
+        correlation.setString(randomUUID());
+        ids.push(correlation.getString());
+        request.setCorrelationId(correlation);
+        request.setOptions(options);
+        request.setIsFinal(false);
+        call.write(serialize(request));
+      }
+      const response = await firstResponse;
+      call.end();
+      expect(response.getCorrelationId()!.getString()).toBe(ids[1024]);
+      expect(response.getError()!.getMessage()).toMatch(/unfinished batches/);
+    } finally {
+      grpc.close();
+      await server.stop();
+    }
+  });
+});
+
 describe('server features of the embedded server', () => {
   it('lists exactly the implemented methods, BatchAppend included', async () => {
     const server = await start({ port: 0, mem: true });

@@ -66,6 +66,8 @@ import {
 const CODE_INVALID_ARGUMENT = 3;
 const CODE_FAILED_PRECONDITION = 9;
 const CODE_UNAVAILABLE = 14;
+// Each unfinished batch holds at most maxAppendSize bytes; this bounds how many one call may open.
+const MAX_UNFINISHED_BATCHES = 1024;
 
 export function streamsHandlers(store: EventStore): UntypedServiceImplementation {
   return {
@@ -235,6 +237,13 @@ function handleBatchAppend(
       return;
     }
     let batch = pending.get(key);
+    if (!batch && pending.size >= MAX_UNFINISHED_BATCHES) {
+      const failure = new BadRequest(
+        `more than ${MAX_UNFINISHED_BATCHES} unfinished batches on one call`,
+      );
+      respond(batchErrorResponse(request.getCorrelationId()!, request.getOptions(), failure));
+      return;
+    }
     if (!batch) {
       const options = request.getOptions();
       if (!options) {
