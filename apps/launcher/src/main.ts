@@ -15,7 +15,15 @@ async function main(): Promise<void> {
   const stopAll = async (exitCode: number) => {
     if (stopping) return;
     stopping = true;
-    for (const child of [...children].reverse()) await stopChild(child);
+    for (const child of [...children].reverse()) {
+      await stopChild(child);
+      console.log(`[launcher] ${child.name} stopped`);
+    }
+    console.log(
+      exitCode === 0
+        ? '[launcher] everything stopped cleanly'
+        : '[launcher] stopped after a failure',
+    );
     process.exit(exitCode);
   };
   process.once('SIGINT', () => void stopAll(0));

@@ -1,0 +1,74 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = join(__dirname, '..');
+
+interface Running {
+  process: ChildProcess;
+  apiUrl: string;
+  output: string[];
+  exited: Promise<number | null>;
+}
+
+/** `npm start` as a user runs it (from the sources, so the test needs no build), on the embedded servers. */
+function launch(dataDir: string): Promise<Running> {
+  const env = { ...process.env, CRM_DATA_DIR: dataDir, PORT: '0' };
+  delete env.EVENTSTORE_URL;
+  delete env.MONGODB_URL;
+  const child = spawn(
+    process.execPath,
+    ['-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, 'apps/launcher/src/main.ts')],
+    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const output: string[] = [];
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  return new Promise((resolve, reject) => {
+    const onLine = (line: string) => {
+      output.push(line);
+      const api = /^\s+API:\s+(\S+)/.exec(line);
+      if (api) resolve({ process: child, apiUrl: api[1], output, exited });
+    };
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', onLine);
+    void exited.then((code) =>
+      reject(new Error(`launcher exited (${code}):\n${output.join('\n')}`)),
+    );
+  });
+}
+
+async function register(apiUrl: string, customerId: string): Promise<number> {
+  const response = await fetch(`${apiUrl}/v1/customers`, {
+    method: 'POST',
+    headers: { Authorization: 'Bearer dev-ingest', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ customerId, name: 'Ada' }),
+  });
+  return response.status;
+}
+
+describe('npm start (the launcher)', () => {
+  it('runs everything on the embedded servers, stops cleanly on Ctrl-C and keeps data across restarts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'crm-start-'));
+
+    const first = await launch(dataDir);
+    expect(first.output.join('\n')).toMatch(/Docs:\s+http:\/\/127\.0\.0\.1:\d+\/docs/);
+    const ready = await fetch(`${first.apiUrl}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await register(first.apiUrl, 'kept-1')).toBe(201);
+    first.process.kill('SIGINT');
+    expect(await first.exited).toBe(0);
+    expect(first.output).toEqual(expect.arrayContaining(['[launcher] everything stopped cleanly']));
+
+    const second = await launch(dataDir);
+    try {
+      expect(await register(second.apiUrl, 'kept-1')).toBe(409);
+    } finally {
+      second.process.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    }
+  }, 120_000);
+});
