@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -22,7 +21,7 @@ async function main(): Promise<void> {
   });
   configureHttp(app);
   await app.listen(config.port, '0.0.0.0');
-  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  const { port } = (app.getHttpServer()).address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   // The launcher waits for this line.
   logger.log(`API listening on ${url} (docs at ${url}/docs)`);
