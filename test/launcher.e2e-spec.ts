@@ -15,7 +15,7 @@ interface Running {
 
 /** `npm start` as a user runs it (from the sources, so the test needs no build), on the embedded servers. */
 function launch(dataDir: string): Promise<Running> {
-  const env = { ...process.env, CRM_DATA_DIR: dataDir, PORT: '0' };
+  const env: NodeJS.ProcessEnv = { ...process.env, CRM_DATA_DIR: dataDir, PORT: '0' };
   delete env.EVENTSTORE_URL;
   delete env.MONGODB_URL;
   const child = spawn(

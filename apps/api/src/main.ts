@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   });
   configureHttp(app);
   await app.listen(config.port, '0.0.0.0');
-  const { port } = (app.getHttpServer()).address() as AddressInfo;
+  const { port } = app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   // The launcher waits for this line.
   logger.log(`API listening on ${url} (docs at ${url}/docs)`);
