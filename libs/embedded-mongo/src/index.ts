@@ -10,6 +10,8 @@ export interface StartOptions {
   mem?: boolean;
   host?: string;
   persistence?: PersistenceOptions;
+  /** How often TTL indexes are applied (mongod: 60 s). */
+  ttlIntervalMs?: number;
 }
 
 export interface RunningMongo {

@@ -34,6 +34,14 @@ function createOptions(body: Document): Document {
 const create: CommandHandler = async (ctx) => {
   const name = collectionName(ctx, 'create');
   const options = createOptions(ctx.body);
+  for (const unsupported of ['viewOn', 'timeseries', 'clusteredIndex']) {
+    if (unsupported in options) {
+      throw new MongoCommandError(
+        'CommandNotSupported',
+        `create with '${unsupported}' is not supported by embedded-mongo`,
+      );
+    }
+  }
   const existing = ctx.state.catalog.get(ctx.db, name);
   if (existing) {
     // Since 7.0 mongod treats a create with identical options as already done.

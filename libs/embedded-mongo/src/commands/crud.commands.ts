@@ -1,4 +1,4 @@
-import { type Document, Long } from 'bson';
+import { type Document, Long, ObjectId } from 'bson';
 import { isPlainObject, keyOf, toView, toViewValue, fromView } from '../bson/bson-values';
 import { type CollectionStore, type QueryStats, type StoredDoc } from '../engine/collection-store';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
@@ -73,7 +73,8 @@ const insert: CommandHandler = async (ctx) => {
 
 function withIdFirst(doc: Record<string, unknown>, hints: StoredDoc['hints']): StoredDoc {
   if (Object.keys(doc)[0] === '_id') return { doc, hints };
-  if (!('_id' in doc)) throw new MongoCommandError('InvalidIdField', 'document has no _id');
+  // Drivers add _id themselves; for raw clients the server assigns one, as mongod does.
+  if (!('_id' in doc)) return { doc: { _id: new ObjectId(), ...doc }, hints };
   const { _id, ...rest } = doc;
   return { doc: { _id, ...rest }, hints };
 }

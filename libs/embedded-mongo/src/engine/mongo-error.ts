@@ -17,6 +17,7 @@ export const ErrorCodes = {
   IndexOptionsConflict: 85,
   IndexKeySpecsConflict: 86,
   InvalidIdField: 53,
+  CommandNotSupported: 115,
   Location40573: 40573,
   Location40324: 40324,
   BSONObjectTooLarge: 10334,

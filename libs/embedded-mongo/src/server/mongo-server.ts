@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { type Document } from 'bson';
 import { Catalog } from '../engine/catalog';
+import { expireDocuments } from '../engine/ttl-monitor';
 import { dispatch } from '../commands/command-dispatcher';
 import { type ServerState } from '../commands/command-context';
 import { CursorRegistry } from '../commands/cursor-registry';
@@ -21,6 +22,8 @@ export interface MongoServerOptions {
   dataDir?: string;
   mem?: boolean;
   persistence?: PersistenceOptions;
+  /** How often TTL indexes are applied (mongod: 60 s). */
+  ttlIntervalMs?: number;
 }
 
 /** The TCP side: frames in, one command at a time per connection, replies out. */
@@ -29,6 +32,7 @@ export class MongoServer {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private nextConnectionId = 1;
+  private ttlTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: MongoServerOptions) {
     this.state = {
@@ -64,6 +68,12 @@ export class MongoServer {
       await this.state.persistence?.close();
       throw error;
     });
+    this.ttlTimer = setInterval(() => {
+      const changes = expireDocuments(this.state.catalog);
+      if (changes.ops.length > 0)
+        void this.state.persistence?.commit(changes).catch(() => undefined);
+    }, this.options.ttlIntervalMs ?? 60_000);
+    this.ttlTimer.unref();
     const address = server.address();
     if (address === null || typeof address === 'string')
       throw new Error('embedded-mongo: no TCP address');
@@ -151,6 +161,7 @@ export class MongoServer {
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
+    if (this.ttlTimer) clearInterval(this.ttlTimer);
     for (const socket of this.sockets) socket.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     await this.state.persistence?.close();

@@ -1,0 +1,96 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MongoClient, ObjectId } from 'mongodb';
+import { start } from '@app/embedded-mongo';
+import { type AnyDoc } from './test-database';
+
+// Behaviour of the embedded server itself (its start API, timers, restarts): these suites start
+// their own instances instead of using MONGODB_URL.
+describe('embedded-mongo server lifecycle', () => {
+  it('starts on a free port, reports it in the connection string and stops', async () => {
+    const server = await start({ port: 0, mem: true });
+    expect(server.connectionString).toBe(`mongodb://127.0.0.1:${server.port}`);
+    const client = await new MongoClient(server.connectionString).connect();
+    expect((await client.db('admin').command({ ping: 1 })).ok).toBe(1);
+    await client.close();
+    await server.stop();
+  });
+
+  it('refuses a port already in use and a start without dataDir or mem', async () => {
+    const first = await start({ port: 0, mem: true });
+    try {
+      await expect(start({ port: first.port, mem: true })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await first.stop();
+    }
+    await expect(start({ port: 0 })).rejects.toThrow(/dataDir or mem/);
+  });
+
+  it('keeps data across a clean stop and start on the same data dir', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'embedded-mongo-restart-'));
+    try {
+      let server = await start({ port: 0, dataDir });
+      let client = await new MongoClient(server.connectionString).connect();
+      await client
+        .db('keep')
+        .collection<AnyDoc>('c')
+        .insertMany([
+          { _id: 1, k: 'a' },
+          { _id: 2, k: 'b' },
+        ]);
+      await client.db('keep').collection('c').createIndex({ k: 1 }, { unique: true });
+      await client.close();
+      await server.stop();
+
+      server = await start({ port: 0, dataDir });
+      client = await new MongoClient(server.connectionString).connect();
+      expect(await client.db('keep').collection('c').countDocuments()).toBe(2);
+      expect((await client.db('keep').collection('c').indexes()).map((i) => i.name)).toEqual([
+        '_id_',
+        'k_1',
+      ]);
+      await client.close();
+      await server.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('assigns an ObjectId _id to documents inserted without one by a raw command', async () => {
+    const server = await start({ port: 0, mem: true });
+    const client = await new MongoClient(server.connectionString).connect();
+    try {
+      const db = client.db('raw');
+      await db.command({ insert: 'c', documents: [{ a: 1 }] });
+      const [doc] = await db.collection('c').find().toArray();
+      expect(doc._id).toBeInstanceOf(ObjectId);
+      expect(Object.keys(doc)).toEqual(['_id', 'a']);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
+  });
+
+  it('expires documents through a TTL index', async () => {
+    const server = await start({ port: 0, mem: true, ttlIntervalMs: 100 });
+    const client = await new MongoClient(server.connectionString).connect();
+    try {
+      const c = client.db('ttl').collection('sessions');
+      await c.createIndex({ seenAt: 1 }, { expireAfterSeconds: 60 });
+      await c.insertMany([
+        { name: 'old', seenAt: new Date(Date.now() - 120_000) },
+        { name: 'fresh', seenAt: new Date() },
+        { name: 'no date', seenAt: 'yesterday' },
+      ]);
+      const deadline = Date.now() + 5000;
+      while ((await c.countDocuments()) > 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect((await c.find().toArray()).map((d) => d.name).sort()).toEqual(['fresh', 'no date']);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
+  });
+});
