@@ -151,6 +151,19 @@ describe('subscribing to a stream', () => {
     expect(events.map((e) => e.event!.revision)).toEqual([3n, 4n]);
   });
 
+  it('catches up only what stream metadata leaves readable ($maxCount, $tb)', async () => {
+    const stream = uniqueStream('sub-metadata');
+    await client.appendToStream(stream, testEvents(6));
+    await client.setStreamMetadata(stream, { maxCount: 3, truncateBefore: 4 });
+    const subscription = client.subscribeToStream(stream, { fromRevision: START });
+    open.push(subscription);
+    const seen = record(subscription);
+    await waitForMark(seen.marks, 'caughtUp');
+    await client.appendToStream(stream, testEvents(1));
+    const events = await seen.waitFor(3);
+    expect(events.map((e) => e.event!.revision)).toEqual([4n, 5n, 6n]);
+  });
+
   it('ends with StreamDeletedError when the stream is tombstoned', async () => {
     const stream = uniqueStream('sub-tombstoned');
     await client.appendToStream(stream, testEvents(1));

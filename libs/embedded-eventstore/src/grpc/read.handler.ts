@@ -202,16 +202,8 @@ async function followStream(
   };
   const initial = store.streamState(target.name);
   let next: number;
-  if (target.from === 'start') {
-    const truncateBefore = store.getStreamMetadata(target.name)?.truncateBefore ?? 0;
-    // A soft-deleted stream truncates before "infinity": only events written after it count.
-    next =
-      truncateBefore > Number.MAX_SAFE_INTEGER
-        ? initial
-          ? visibleCount(initial.revisions)
-          : 0
-        : truncateBefore;
-  } else if (target.from === 'end') next = initial ? visibleCount(initial.revisions) : 0;
+  if (target.from === 'start') next = 0;
+  else if (target.from === 'end') next = initial ? visibleCount(initial.revisions) : 0;
   else
     next =
       target.from >= BigInt(Number.MAX_SAFE_INTEGER)
@@ -225,9 +217,14 @@ async function followStream(
     }
     if (state) {
       const end = visibleCount(state.revisions);
+      // Catching up reads storage, so stream metadata applies as it does to reads ($tb,
+      // $maxCount, $maxAge, soft delete); live events are delivered as they are written.
+      const window = caughtUp ? undefined : store.readableWindow(target.name, end);
+      if (window) next = Math.max(next, window.minRevision);
       while (next < end) {
-        if (!(await writer.write(eventResponse(store, plan, state.revisions[next])))) return;
-        next++;
+        const index = state.revisions[next++];
+        if (window && store.table.created[index] < window.oldestMs) continue;
+        if (!(await writer.write(eventResponse(store, plan, index)))) return;
       }
     }
     if (!caughtUp) {

@@ -498,23 +498,11 @@ export class EventStore {
     let visible = revisions.length;
     while (visible > 0 && revisions[visible - 1] >= this.committed) visible--;
     if (visible === 0) return { kind: 'not_found' };
-    let minRevision = 0;
-    let maxAgeMs: number | undefined;
-    if (target !== undefined) {
-      // Metastreams keep only their latest event, as on the reference server.
-      minRevision = visible - 1;
-    } else {
-      const metadata = this.latestMetadata(metastreamOf(streamName), true);
-      if (metadata?.truncateBefore !== undefined) {
-        if (metadata.truncateBefore >= SOFT_DELETED_THRESHOLD) return { kind: 'not_found' };
-        minRevision = Math.max(minRevision, metadata.truncateBefore);
-      }
-      if (metadata?.maxCount !== undefined)
-        minRevision = Math.max(minRevision, visible - metadata.maxCount);
-      if (metadata?.maxAge !== undefined) maxAgeMs = metadata.maxAge * 1000;
-    }
+    const window = this.readableWindow(streamName, visible);
+    if (window.softDeleted) return { kind: 'not_found' };
+    const { minRevision } = window;
     const table = this.table;
-    const oldest = maxAgeMs === undefined ? -Infinity : Date.now() - maxAgeMs;
+    const oldest = window.oldestMs;
     const upper = visible - 1;
     let start: number;
     if (direction === 'forwards') {
@@ -554,6 +542,29 @@ export class EventStore {
       }
     };
     return { kind: 'ok', indexes: indexes() };
+  }
+
+  // What stream metadata leaves readable of the first `visible` revisions: revisions from
+  // minRevision on ($tb, $maxCount; metastreams keep only their latest event) created at or after
+  // oldestMs ($maxAge). A soft-deleted stream has nothing readable.
+  readableWindow(
+    streamName: string,
+    visible: number,
+  ): { softDeleted: boolean; minRevision: number; oldestMs: number } {
+    if (isMetastream(streamName)) {
+      return { softDeleted: false, minRevision: Math.max(0, visible - 1), oldestMs: -Infinity };
+    }
+    const metadata = this.latestMetadata(metastreamOf(streamName), true);
+    const truncateBefore = metadata?.truncateBefore ?? 0;
+    if (truncateBefore >= SOFT_DELETED_THRESHOLD) {
+      return { softDeleted: true, minRevision: visible, oldestMs: -Infinity };
+    }
+    let minRevision = truncateBefore;
+    if (metadata?.maxCount !== undefined)
+      minRevision = Math.max(minRevision, visible - metadata.maxCount);
+    const oldestMs =
+      metadata?.maxAge === undefined ? -Infinity : Date.now() - metadata.maxAge * 1000;
+    return { softDeleted: false, minRevision, oldestMs };
   }
 
   *readAll(
