@@ -299,6 +299,26 @@ describe('embedded-mongo: handshake, CRUD and cursors through the official drive
       });
     });
 
+    it('applies $push modifiers, $rename, $mul, $min/$max and $unset', async () => {
+      const c = fresh('more_operators');
+      await c.insertOne({ _id: 1, name: 'x', price: 2, low: 5, tmp: true });
+      await c.updateOne({ _id: 1 }, {
+        $push: { recent: { $each: [5, 1, 3], $sort: -1, $slice: 2 } },
+        $rename: { name: 'title' },
+        $mul: { price: 3 },
+        $min: { low: 4 },
+        $unset: { tmp: '' },
+      } as never);
+      await c.updateOne({ _id: 1 }, { $push: { recent: { $each: [9], $position: 0 } } } as never);
+      expect(await c.findOne({ _id: 1 })).toEqual({
+        _id: 1,
+        title: 'x',
+        price: 6,
+        low: 4,
+        recent: [9, 5, 3],
+      });
+    });
+
     it('applies aggregation pipeline updates', async () => {
       const c = fresh('pipeline_updates');
       await c.insertMany([

@@ -356,4 +356,15 @@ export function keyOf(value: unknown): string {
   return `${type ?? 'x'}:${(value as { toString(): string }).toString()}`;
 }
 
+/** mingo's projections append `_id`; mongod always writes it first. */
+export function idFirst<T extends Record<string, unknown>>(doc: T): T {
+  if (!('_id' in doc)) return doc;
+  for (const key in doc) {
+    if (key === '_id') return doc;
+    break;
+  }
+  const { _id, ...rest } = doc;
+  return { _id, ...rest } as unknown as T;
+}
+
 export { isPlainObject };

@@ -1,6 +1,13 @@
 import { Aggregator } from 'mingo';
 import { type Document, ObjectId } from 'bson';
-import { type TypeHints, fromView, isPlainObject, keyOf, toView } from '../bson/bson-values';
+import {
+  type TypeHints,
+  fromView,
+  idFirst,
+  isPlainObject,
+  keyOf,
+  toView,
+} from '../bson/bson-values';
 import { type ChangeSet } from '../engine/catalog';
 import { CollectionStore, type StoredDoc } from '../engine/collection-store';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
@@ -95,7 +102,7 @@ const aggregate: CommandHandler = async (ctx) => {
     });
     return { cursor: ctx.state.cursors.firstBatch(ns, [], 0), ok: 1 };
   }
-  const docs = results.map((r) => fromView(r, hintsByDoc.get(r)));
+  const docs = results.map((r) => idFirst(fromView(r, hintsByDoc.get(r))));
   return {
     cursor: ctx.state.cursors.firstBatch(
       ns,

@@ -5,6 +5,7 @@ import {
   collectPathValues,
   compareValues,
   fromView,
+  idFirst,
   isPlainObject,
   keyOf,
 } from '../bson/bson-values';
@@ -193,7 +194,7 @@ export function projectRecords(records: StoredDoc[], projection: Document | unde
     const projector = new Query({}, {});
     return records.map((r) => {
       const [projected] = projector.find<Record<string, unknown>>([r.doc], projection).all();
-      return fromView(projected, r.hints);
+      return idFirst(fromView(projected, r.hints));
     });
   } catch (error) {
     throw asCommandError(error);

@@ -3,6 +3,7 @@ import { type Document, ObjectId } from 'bson';
 import {
   type TypeHints,
   cloneView,
+  getExact,
   isPlainObject,
   keyOf,
   mergeHints,
@@ -174,6 +175,7 @@ export function applyModifier(
         if (!options.inserting) continue;
         effective = '$set';
       }
+      if (op === '$push') seedMissingPushTargets(doc, spec);
       // The positional `$` needs the query that matched; only mingo's update() carries it.
       const paths = modifier.positional
         ? mingoUpdate(doc, { [effective]: cloneView(spec) }, options.arrayFilters, options.filter, {
@@ -191,6 +193,17 @@ export function applyModifier(
     };
   } catch (error) {
     throw asCommandError(error);
+  }
+}
+
+/**
+ * mingo's $push ignores $sort/$slice/$position when the array does not exist yet (it just stores
+ * $each); starting from an empty array gives MongoDB's result.
+ */
+function seedMissingPushTargets(doc: Record<string, unknown>, spec: Document): void {
+  for (const [path, value] of Object.entries(spec)) {
+    if (path.includes('$') || !isPlainObject(value) || !('$each' in value)) continue;
+    if (getExact(doc, path) === undefined) setPath(doc, path, []);
   }
 }
 
