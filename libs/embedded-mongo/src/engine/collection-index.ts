@@ -26,8 +26,13 @@ export class CollectionIndex {
   readonly fields: string[];
   private readonly byKey = new Map<string, Set<string>>();
   private readonly byFirst = new Map<string, Set<string>>();
-  private sorted: Entry[] = [];
+  /**
+   * First-field values in index order, built on the first range query and then kept up to date
+   * incrementally (removed entries are dropped lazily); undefined until ranges are asked for.
+   */
+  private sorted: Entry[] | undefined;
   private sortedDirty = false;
+  private readonly staleIds = new Set<string>();
   private readonly partial: Query | undefined;
 
   constructor(
@@ -44,19 +49,27 @@ export class CollectionIndex {
     return this.spec.name;
   }
 
+  private fieldValues(doc: Record<string, unknown>, field: string): unknown[] {
+    const values: unknown[] = [];
+    for (const v of collectPathValues(doc, field)) {
+      if (Array.isArray(v)) {
+        if (v.length === 0) values.push(undefined);
+        else for (const e of v) values.push(e);
+      } else values.push(v);
+    }
+    return values;
+  }
+
   /** Index keys of a document: one per element for array values (multikey), [] if not indexed. */
   keysOf(doc: Record<string, unknown>): { full: string[]; first: unknown[] } {
     if (this.partial && !this.partial.test(doc)) return { full: [], first: [] };
-    const perField = this.fields.map((field) => {
-      const values: unknown[] = [];
-      for (const v of collectPathValues(doc, field)) {
-        if (Array.isArray(v)) {
-          if (v.length === 0) values.push(undefined);
-          else for (const e of v) values.push(e);
-        } else values.push(v);
-      }
-      return values;
-    });
+    if (this.fields.length === 1) {
+      const values = this.fieldValues(doc, this.fields[0]);
+      if (this.spec.sparse && values.every((v) => v === undefined)) return { full: [], first: [] };
+      const full = values.length === 1 ? [keyOf(values[0])] : [...new Set(values.map(keyOf))];
+      return { full, first: values };
+    }
+    const perField = this.fields.map((field) => this.fieldValues(doc, field));
     if (this.spec.sparse && perField.every((vs) => vs.every((v) => v === undefined))) {
       return { full: [], first: [] };
     }
@@ -103,58 +116,63 @@ export class CollectionIndex {
     const { full, first } = this.keysOf(doc);
     for (const key of full) addTo(this.byKey, key, id);
     if (this.fields.length > 1) for (const v of first) addTo(this.byFirst, keyOf(v), id);
-    for (const v of new Set(first)) this.sorted.push({ value: v, id });
-    if (first.length > 0) this.sortedDirty = true;
+    if (this.sorted && first.length > 0) {
+      for (const v of new Set(first)) this.sorted.push({ value: v, id });
+      this.sortedDirty = true;
+    }
   }
 
   remove(doc: Record<string, unknown>, id: string): void {
     const { full, first } = this.keysOf(doc);
     for (const key of full) removeFrom(this.byKey, key, id);
     if (this.fields.length > 1) for (const v of first) removeFrom(this.byFirst, keyOf(v), id);
-    if (first.length > 0) {
-      // Removal from the sorted list is deferred: stale entries are dropped on the next rebuild.
-      this.sortedDirty = true;
+    if (this.sorted && first.length > 0) {
       this.staleIds.add(id);
+      this.sortedDirty = true;
+      // Many writes and no range queries: drop the list rather than let stale entries pile up.
+      if (this.staleIds.size > 10_000 && this.staleIds.size * 2 > this.sorted.length) {
+        this.sorted = undefined;
+        this.staleIds.clear();
+      }
     }
   }
 
-  private readonly staleIds = new Set<string>();
-
-  /** Ids whose first field equals one of the values (a superset: the filter is re-checked). */
-  lookupFirstEqual(values: unknown[]): Set<string> {
+  /**
+   * Ids whose first field equals one of the values (a superset: the filter is re-checked). The
+   * returned set may be the index's own and must not be modified.
+   */
+  lookupFirstEqual(values: unknown[]): ReadonlySet<string> {
     const map = this.fields.length > 1 ? this.byFirst : this.byKey;
+    if (values.length === 1) return map.get(keyOf(values[0])) ?? EMPTY;
     const out = new Set<string>();
     for (const v of values) for (const id of map.get(keyOf(v)) ?? []) out.add(id);
     return out;
   }
 
-  lookupFullEqual(values: unknown[]): Set<string> {
-    return new Set(this.byKey.get(this.comboKey(values)) ?? []);
+  lookupFullEqual(values: unknown[]): ReadonlySet<string> {
+    return this.byKey.get(this.comboKey(values)) ?? EMPTY;
   }
 
   /** Ids whose first field lies within the bounds, type-bracketed as MongoDB does. */
   lookupRange(
     lower: { value: unknown; inclusive: boolean } | undefined,
     upper: { value: unknown; inclusive: boolean } | undefined,
-    isLive: (id: string) => boolean,
+    records: ReadonlyMap<string, { doc: Record<string, unknown> }>,
   ): Set<string> {
-    this.ensureSorted(isLive);
+    const sorted = this.ensureSorted(records);
     const rank = canonicalRank((lower ?? upper)!.value);
-    let lo: number;
-    let hi = this.sorted.length;
-    if (lower) {
-      lo = this.bound(lower.value, lower.inclusive ? 'first-ge' : 'first-gt');
-    } else {
-      lo = this.bound(minOfRank(rank), 'first-ge');
-    }
-    if (upper) {
-      hi = this.bound(upper.value, upper.inclusive ? 'first-gt' : 'first-ge');
-    }
+    const lo = lower
+      ? this.bound(sorted, lower.value, lower.inclusive ? 'first-ge' : 'first-gt')
+      : this.bound(sorted, minOfRank(rank), 'first-ge');
+    const hi = upper
+      ? this.bound(sorted, upper.value, upper.inclusive ? 'first-gt' : 'first-ge')
+      : sorted.length;
     const out = new Set<string>();
     for (let i = lo; i < hi; i++) {
-      const entry = this.sorted[i];
-      if (canonicalRank(entry.value) !== rank) {
-        if (canonicalRank(entry.value) > rank) break;
+      const entry = sorted[i];
+      const entryRank = canonicalRank(entry.value);
+      if (entryRank !== rank) {
+        if (entryRank > rank) break;
         continue;
       }
       out.add(entry.id);
@@ -162,34 +180,39 @@ export class CollectionIndex {
     return out;
   }
 
-  private bound(value: unknown, mode: 'first-ge' | 'first-gt'): number {
+  private bound(sorted: Entry[], value: unknown, mode: 'first-ge' | 'first-gt'): number {
     let lo = 0;
-    let hi = this.sorted.length;
+    let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareValues(this.sorted[mid].value, value);
+      const c = compareValues(sorted[mid].value, value);
       if (c < 0 || (mode === 'first-gt' && c === 0)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  private ensureSorted(isLive: (id: string) => boolean): void {
-    if (!this.sortedDirty) return;
+  private ensureSorted(records: ReadonlyMap<string, { doc: Record<string, unknown> }>): Entry[] {
+    if (!this.sorted) {
+      const entries: Entry[] = [];
+      for (const [id, record] of records) {
+        for (const value of new Set(this.keysOf(record.doc).first)) entries.push({ value, id });
+      }
+      this.sorted = entries;
+      this.sortedDirty = true;
+    }
+    if (!this.sortedDirty) return this.sorted;
     if (this.staleIds.size > 0) {
-      // A removed id may have been re-added with new values; keep only entries still in the index.
+      // A removed id may have been re-added with new values; keep only entries still indexed.
+      const map = this.fields.length > 1 ? this.byFirst : this.byKey;
       this.sorted = this.sorted.filter(
-        (e) => !this.staleIds.has(e.id) || (isLive(e.id) && this.entryCurrent(e)),
+        (e) => !this.staleIds.has(e.id) || (map.get(keyOf(e.value))?.has(e.id) ?? false),
       );
       this.staleIds.clear();
     }
     this.sorted.sort((a, b) => compareValues(a.value, b.value));
     this.sortedDirty = false;
-  }
-
-  private entryCurrent(entry: Entry): boolean {
-    const map = this.fields.length > 1 ? this.byFirst : this.byKey;
-    return map.get(keyOf(entry.value))?.has(entry.id) ?? false;
+    return this.sorted;
   }
 
   describe(): Document {
@@ -205,6 +228,8 @@ export class CollectionIndex {
     return out;
   }
 }
+
+const EMPTY: ReadonlySet<string> = new Set();
 
 function minOfRank(rank: number): unknown {
   switch (rank) {

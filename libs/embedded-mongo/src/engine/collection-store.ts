@@ -132,7 +132,7 @@ export class CollectionStore {
         return eq.map(keyOf);
       }
     }
-    let best: { ids: Set<string>; index: CollectionIndex; score: number } | undefined;
+    let best: { ids: ReadonlySet<string>; index: CollectionIndex; score: number } | undefined;
     for (const index of this.indexes.values()) {
       if (index.spec.partialFilterExpression || index.spec.sparse) continue;
       const first = conditions.get(index.fields[0]);
@@ -142,7 +142,7 @@ export class CollectionStore {
         const values = c === undefined ? undefined : equalityValues(c);
         return values && values.length === 1 ? values[0] : undefined;
       });
-      let ids: Set<string> | undefined;
+      let ids: ReadonlySet<string> | undefined;
       let score = 0;
       if (index.fields.length > 1 && allEq.every((v) => v !== undefined)) {
         ids = index.lookupFullEqual(allEq);
@@ -155,7 +155,7 @@ export class CollectionStore {
         } else {
           const range = rangeBounds(first);
           if (range) {
-            ids = index.lookupRange(range.lower, range.upper, (id) => this.records.has(id));
+            ids = index.lookupRange(range.lower, range.upper, this.records);
             score = 1;
           }
         }
