@@ -71,6 +71,30 @@ async function startServerProcess(dataDir: string): Promise<{ url: string; child
   return { url, child };
 }
 
+// CPU time of another process (user + system), from /proc: contention on the shared cores changes
+// throughput a lot between runs, CPU time per event much less.
+const CLOCK_TICKS_PER_SECOND = 100;
+function cpuMsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+async function withCpu<T extends { events: number }>(
+  serverPid: number,
+  run: () => Promise<T>,
+): Promise<T & { serverCpuUsPerEvent: number; clientCpuUsPerEvent: number }> {
+  const server = cpuMsOf(serverPid);
+  const client = process.cpuUsage();
+  const result = await run();
+  const clientUsage = process.cpuUsage(client);
+  return {
+    ...result,
+    serverCpuUsPerEvent: ((cpuMsOf(serverPid) - server) * 1000) / result.events,
+    clientCpuUsPerEvent: (clientUsage.user + clientUsage.system) / result.events,
+  };
+}
+
 function rssOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
@@ -353,6 +377,7 @@ async function main(): Promise<void> {
     notes: [
       'Server in a child process on a temp data dir, every append fsync-acknowledged with group commit; client (official @eventstore/db-client) in this process; both share the same 2 cores.',
       'JSON events cost the official client a JSON.stringify + base64 round trip per event and a second protobuf serialization to size each batch; "server only" rows drive the server with pre-serialized requests / undecoded responses through raw grpc-js to show the server-side capacity.',
+      'serverCpuUsPerEvent / clientCpuUsPerEvent: CPU time (user+system) of the server process and of this client process during a phase, divided by its events; far steadier than throughput when other work shares the cores.',
       'ratioToRawFile compares with write+fdatasync of the same bytes to a plain file, one fsync per append, sequentially (batch 1 rows against 1-event appends, batch 100 rows against 100-event appends).',
       'Memory: an in-process mem-mode server loaded through the client, measured after full GCs before and after; heap+external covers the columnar index and the slabs holding each event encoded once as protobuf.',
     ],
@@ -369,7 +394,9 @@ async function main(): Promise<void> {
     let totalEvents = 0;
     for (const batch of [1, 100]) {
       for (const writers of [1, 8, 64]) {
-        const result = await appendPhase(client, writers, batch, `${writers}x${batch}`);
+        const result = await withCpu(child.pid!, () =>
+          appendPhase(client, writers, batch, `${writers}x${batch}`),
+        );
         const raw = batch === 1 ? raw1 : raw100;
         appends.push({ ...result, ratioToRawFile: result.eventsPerSec / raw.eventsPerSec });
         totalEvents += result.events;
@@ -378,7 +405,9 @@ async function main(): Promise<void> {
         );
       }
     }
-    const binary64 = await appendPhase(client, 64, 100, 'bin64x100', binary);
+    const binary64 = await withCpu(child.pid!, () =>
+      appendPhase(client, 64, 100, 'bin64x100', binary),
+    );
     totalEvents += binary64.events;
     results.appendBinaryEvents = {
       ...binary64,
@@ -386,8 +415,8 @@ async function main(): Promise<void> {
     };
     console.log(`append 64 writers x 100 binary: ${Math.round(binary64.eventsPerSec)} events/s`);
     results.append = appends;
-    const rawAppend = await rawBatchAppend(url, 64, 12, 100);
-    const rawSingle = await rawBatchAppend(url, 64, 60, 1);
+    const rawAppend = await withCpu(child.pid!, () => rawBatchAppend(url, 64, 12, 100));
+    const rawSingle = await withCpu(child.pid!, () => rawBatchAppend(url, 64, 60, 1));
     totalEvents += rawAppend.events + rawSingle.events;
     results.serverCapacityBatchAppend = rawAppend;
     results.serverCapacitySingleEventAppends = {
@@ -410,11 +439,13 @@ async function main(): Promise<void> {
       eventsPerSec: streamReads.reduce((sum, r) => sum + r.eventsPerSec, 0) / streamReads.length,
     };
     const allCount = Math.min(totalEvents, 300_000);
-    results.readAll = await timeRead(() =>
-      client.readAll({ fromPosition: START, maxCount: allCount }),
+    results.readAll = await withCpu(child.pid!, () =>
+      timeRead(() => client.readAll({ fromPosition: START, maxCount: allCount })),
     );
-    results.serverCapacityReadAll = await rawReadAll(url, allCount);
-    results.subscriptionCatchUp = await subscriptionCatchUp(client, allCount);
+    results.serverCapacityReadAll = await withCpu(child.pid!, () => rawReadAll(url, allCount));
+    results.subscriptionCatchUp = await withCpu(child.pid!, () =>
+      subscriptionCatchUp(client, allCount),
+    );
     results.subscriptionLive = await subscriptionLive(client);
     results.serverProcess = {
       eventsStored: totalEvents + 32_000,
@@ -469,19 +500,32 @@ function printTable(results: Record<string, unknown>): void {
     appendsPerSec: number;
     p99Ms: number;
     ratioToRawFile: number;
+    serverCpuUsPerEvent: number;
+    clientCpuUsPerEvent: number;
   }[]) {
     rows.push([
       `append ${a.writers} writers x batch ${a.batch}`,
-      `${fmt(a.eventsPerSec)} events/s (${fmt(a.appendsPerSec)} appends/s, p99 ${a.p99Ms.toFixed(1)} ms, ${a.ratioToRawFile.toFixed(2)}x raw file)`,
+      `${fmt(a.eventsPerSec)} events/s (${fmt(a.appendsPerSec)} appends/s, p99 ${a.p99Ms.toFixed(1)} ms, ${a.ratioToRawFile.toFixed(2)}x raw file; cpu/event server ${a.serverCpuUsPerEvent.toFixed(1)} us, client ${a.clientCpuUsPerEvent.toFixed(1)} us)`,
     ]);
   }
-  const bin = results.appendBinaryEvents as { eventsPerSec: number; ratioToRawFile: number };
+  const bin = results.appendBinaryEvents as {
+    eventsPerSec: number;
+    ratioToRawFile: number;
+    serverCpuUsPerEvent: number;
+    clientCpuUsPerEvent: number;
+  };
   rows.push([
     'append 64 writers x batch 100, binary events',
-    `${fmt(bin.eventsPerSec)} events/s (${bin.ratioToRawFile.toFixed(2)}x raw file)`,
+    `${fmt(bin.eventsPerSec)} events/s (${bin.ratioToRawFile.toFixed(2)}x raw file; cpu/event server ${bin.serverCpuUsPerEvent.toFixed(1)} us, client ${bin.clientCpuUsPerEvent.toFixed(1)} us)`,
   ]);
-  const capacity = results.serverCapacityBatchAppend as { eventsPerSec: number };
-  rows.push(['server only: raw BatchAppend 64 x 100', `${fmt(capacity.eventsPerSec)} events/s`]);
+  const capacity = results.serverCapacityBatchAppend as {
+    eventsPerSec: number;
+    serverCpuUsPerEvent: number;
+  };
+  rows.push([
+    'server only: raw BatchAppend 64 x 100',
+    `${fmt(capacity.eventsPerSec)} events/s (server cpu ${capacity.serverCpuUsPerEvent.toFixed(1)} us/event)`,
+  ]);
   const single = results.serverCapacitySingleEventAppends as {
     eventsPerSec: number;
     ratioToRawFile: number;
@@ -490,19 +534,29 @@ function printTable(results: Record<string, unknown>): void {
     'server only: raw BatchAppend 64 x 1',
     `${fmt(single.eventsPerSec)} events/s (${single.ratioToRawFile.toFixed(2)}x raw file: fsync shared)`,
   ]);
-  const r = (key: string) => results[key] as { events: number; eventsPerSec: number };
+  const r = (key: string) =>
+    results[key] as {
+      events: number;
+      eventsPerSec: number;
+      serverCpuUsPerEvent?: number;
+      clientCpuUsPerEvent?: number;
+    };
+  const cpu = (key: string) =>
+    r(key).serverCpuUsPerEvent === undefined
+      ? ''
+      : ` (cpu/event server ${r(key).serverCpuUsPerEvent!.toFixed(1)} us, client ${r(key).clientCpuUsPerEvent!.toFixed(1)} us)`;
   rows.push(['read stream of 10 000 events', `${fmt(r('readStream10k').eventsPerSec)} events/s`]);
   rows.push([
     `read $all (${fmt(r('readAll').events)} events)`,
-    `${fmt(r('readAll').eventsPerSec)} events/s`,
+    `${fmt(r('readAll').eventsPerSec)} events/s${cpu('readAll')}`,
   ]);
   rows.push([
     'server only: raw $all read, not decoded',
-    `${fmt(r('serverCapacityReadAll').eventsPerSec)} events/s`,
+    `${fmt(r('serverCapacityReadAll').eventsPerSec)} events/s${cpu('serverCapacityReadAll')}`,
   ]);
   rows.push([
     'subscription catch-up from $all start',
-    `${fmt(r('subscriptionCatchUp').eventsPerSec)} events/s`,
+    `${fmt(r('subscriptionCatchUp').eventsPerSec)} events/s${cpu('subscriptionCatchUp')}`,
   ]);
   rows.push([
     'subscription live (8 writers x 100)',
