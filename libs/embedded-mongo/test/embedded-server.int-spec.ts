@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MongoClient, ObjectId } from 'mongodb';
+import { MongoClient, type MongoServerError, ObjectId } from 'mongodb';
 import { start } from '@app/embedded-mongo';
 import { type AnyDoc } from './test-database';
 
@@ -54,6 +54,36 @@ describe('embedded-mongo server lifecycle', () => {
       await server.stop();
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a second server on a data dir that is in use', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'embedded-mongo-lock-'));
+    try {
+      const first = await start({ port: 0, dataDir });
+      await expect(start({ port: 0, dataDir })).rejects.toThrow(/already open|in use/);
+      await first.stop();
+      const again = await start({ port: 0, dataDir });
+      await again.stop();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not run client-supplied JavaScript ($where)', async () => {
+    const server = await start({ port: 0, mem: true });
+    const client = await new MongoClient(server.connectionString).connect();
+    try {
+      const c = client.db('js').collection('c');
+      await c.insertOne({ a: 1 });
+      const error = await c
+        .find({ $where: 'this.a === 1' })
+        .toArray()
+        .catch((e: unknown) => e);
+      expect((error as MongoServerError).code).toBe(2);
+    } finally {
+      await client.close();
+      await server.stop();
     }
   });
 

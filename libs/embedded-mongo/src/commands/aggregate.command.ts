@@ -12,7 +12,7 @@ import { type ChangeSet } from '../engine/catalog';
 import { CollectionStore, type StoredDoc } from '../engine/collection-store';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
 import { renderValue } from '../engine/render-value';
-import { compileFilter } from '../engine/query-tools';
+import { MINGO_OPTIONS, compileFilter, rejectScripts } from '../engine/query-tools';
 import {
   type CommandContext,
   type CommandHandler,
@@ -68,6 +68,7 @@ const aggregate: CommandHandler = async (ctx) => {
       );
     }
   });
+  rejectScripts(pipeline);
   const cursorOptions = optionalDocument(ctx.body, 'cursor');
   if (!cursorOptions && ctx.body.explain === undefined) {
     throw new MongoCommandError(
@@ -86,6 +87,7 @@ const aggregate: CommandHandler = async (ctx) => {
   let results: Record<string, unknown>[];
   try {
     const aggregator = new Aggregator(stages, {
+      ...MINGO_OPTIONS,
       collectionResolver: (name: string) =>
         [...(catalog.get(ctx.db, name)?.records.values() ?? [])].map((r) => r.doc),
     });
@@ -211,6 +213,7 @@ function writeMerge(
     } else if (Array.isArray(whenMatched)) {
       try {
         const [updated] = new Aggregator(whenMatched as Document[], {
+          ...MINGO_OPTIONS,
           variables: { new: record.doc },
         }).run<Record<string, unknown>>([match.doc]);
         next = { doc: { ...updated, _id: match.doc._id }, hints: match.hints };

@@ -3,6 +3,7 @@ import { type Document, UUID } from 'bson';
 import { isPlainObject, keyOf } from '../bson/bson-values';
 import { type IndexSpec } from '../engine/collection-index';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
+import { MINGO_OPTIONS, rejectScripts } from '../engine/query-tools';
 import {
   type CommandHandler,
   collectionName,
@@ -124,7 +125,8 @@ const listCollections: CommandHandler = (ctx) => {
         },
   );
   try {
-    const query = new Query(filter, {});
+    rejectScripts(filter);
+    const query = new Query(filter, MINGO_OPTIONS);
     entries = entries.filter((e) => query.test(e));
   } catch (error) {
     throw asCommandError(error);
@@ -195,8 +197,10 @@ function parseIndexSpec(raw: unknown): IndexSpec {
   };
   if (truthy(raw.unique)) spec.unique = true;
   if (truthy(raw.sparse)) spec.sparse = true;
-  if (isPlainObject(raw.partialFilterExpression))
+  if (isPlainObject(raw.partialFilterExpression)) {
+    rejectScripts(raw.partialFilterExpression);
     spec.partialFilterExpression = raw.partialFilterExpression;
+  }
   if (typeof raw.expireAfterSeconds === 'number') spec.expireAfterSeconds = raw.expireAfterSeconds;
   return spec;
 }

@@ -93,6 +93,31 @@ function validateElemMatch(value: Document): void {
 
 export type Matcher = (doc: Record<string, unknown>) => boolean;
 
+// mingo implements some stages ($setWindowFields) with $function internally, so scripting stays
+// on in mingo and client input is screened instead (rejectScripts).
+export const MINGO_OPTIONS = {} as const;
+
+const SCRIPT_OPERATORS = new Set(['$where', '$function', '$accumulator']);
+
+/** Clients must not run code in the server: `$where`, `$function` and `$accumulator` are refused. */
+export function rejectScripts(value: unknown): void {
+  if (value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    for (const v of value) rejectScripts(v);
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  for (const [key, v] of Object.entries(value)) {
+    if (SCRIPT_OPERATORS.has(key)) {
+      throw new MongoCommandError(
+        'BadValue',
+        `${key} is not allowed: embedded-mongo does not run server-side JavaScript`,
+      );
+    }
+    rejectScripts(v);
+  }
+}
+
 function isSimpleScalar(value: unknown): boolean {
   if (value === null || value === undefined) return false;
   const t = typeof value;
@@ -130,11 +155,12 @@ export function compileFilter(filter: Document | undefined): Matcher {
   const f = filter ?? {};
   if (!isPlainObject(f)) throw new MongoCommandError('TypeMismatch', 'filter must be an object');
   if (Object.keys(f).length === 0) return () => true;
+  rejectScripts(f);
   const simple = equalityMatcher(f);
   if (simple) return simple;
   validateFilter(f, true);
   try {
-    const query = new Query(f, {});
+    const query = new Query(f, MINGO_OPTIONS);
     return (doc) => query.test(doc);
   } catch (error) {
     throw asCommandError(error);
@@ -191,7 +217,7 @@ export function projectRecords(records: StoredDoc[], projection: Document | unde
     return records.map((r) => fromView(r.doc, r.hints));
   }
   try {
-    const projector = new Query({}, {});
+    const projector = new Query({}, MINGO_OPTIONS);
     return records.map((r) => {
       const [projected] = projector.find<Record<string, unknown>>([r.doc], projection).all();
       return idFirst(fromView(projected, r.hints));

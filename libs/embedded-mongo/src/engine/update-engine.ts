@@ -12,6 +12,7 @@ import {
   toViewValue,
 } from '../bson/bson-values';
 import { type StoredDoc } from './collection-store';
+import { MINGO_OPTIONS, rejectScripts } from './query-tools';
 import { MongoCommandError, asCommandError } from './mongo-error';
 
 type UpdateOperator = (expr: Document, arrayFilters?: Document[]) => (doc: Document) => string[];
@@ -56,6 +57,7 @@ function keepWideNumbers(value: unknown): unknown {
 /** Classifies and prepares the `u` of an update (decoded without promotion). */
 export function parseModifier(u: unknown): Modifier {
   if (Array.isArray(u)) {
+    rejectScripts(u);
     return { kind: 'pipeline', stages: toViewValue(u) as Document[] };
   }
   if (!isPlainObject(u)) {
@@ -155,7 +157,7 @@ export function applyModifier(
       };
     }
     if (modifier.kind === 'pipeline') {
-      const [result] = new Aggregator(modifier.stages, {}).run<Record<string, unknown>>([
+      const [result] = new Aggregator(modifier.stages, MINGO_OPTIONS).run<Record<string, unknown>>([
         cloneView(before),
       ]);
       if (!sameId(result._id, before._id)) throw immutableId(result._id);

@@ -1,11 +1,13 @@
 import {
+  closeSync,
+  fsyncSync,
   mkdirSync,
+  openSync,
+  readFileSync,
   readdirSync,
   renameSync,
   rmSync,
-  openSync,
-  fsyncSync,
-  closeSync,
+  writeFileSync,
 } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -24,6 +26,43 @@ export interface PersistenceOptions {
   compactAfterBytes?: number;
   /** How often the journal size is checked. */
   compactCheckMs?: number;
+}
+
+const LOCK_FILE = 'mongod.lock';
+const lockedHere = new Set<string>();
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One server per data dir: a second one would interleave journal writes and corrupt it. */
+function lockDataDir(dir: string): void {
+  const path = join(dir, LOCK_FILE);
+  if (lockedHere.has(dir)) throw new Error(`embedded-mongo: data directory ${dir} is already open`);
+  try {
+    writeFileSync(path, String(process.pid), { flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const holder = Number(readFileSync(path, 'utf8'));
+    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
+      throw new Error(`embedded-mongo: data directory ${dir} is in use by process ${holder}`, {
+        cause: error,
+      });
+    }
+    // Left behind by a killed server: take it over.
+    writeFileSync(path, String(process.pid));
+  }
+  lockedHere.add(dir);
+}
+
+function unlockDataDir(dir: string): void {
+  lockedHere.delete(dir);
+  rmSync(join(dir, LOCK_FILE), { force: true });
 }
 
 const journalName = (gen: number): string => `journal-${String(gen).padStart(8, '0')}.log`;
@@ -57,6 +96,7 @@ export class Persistence {
 
   async open(): Promise<void> {
     mkdirSync(this.dir, { recursive: true });
+    lockDataDir(this.dir);
     const files = readdirSync(this.dir);
     for (const f of files) if (f.endsWith('.tmp')) rmSync(join(this.dir, f), { force: true });
     const snapshots = files
@@ -192,5 +232,6 @@ export class Persistence {
     if (this.timer) clearInterval(this.timer);
     if (this.compacting) await this.compacting.catch(() => undefined);
     await this.journal.close();
+    unlockDataDir(this.dir);
   }
 }
