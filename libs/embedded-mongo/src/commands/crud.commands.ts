@@ -94,7 +94,9 @@ export function runFind(
 ): StoredDoc[] {
   const query = compileFilter(spec.filter);
   if (!store) return [];
-  let records = store.find(spec.filter, query, stats);
+  // Without sort or skip the first `limit` matches are the answer: stop scanning there.
+  const early = !spec.sort && !spec.skip && spec.limit ? Math.abs(spec.limit) : 0;
+  let records = store.find(spec.filter, query, stats, early);
   records = sortRecords(records, spec.sort);
   const skip = spec.skip ?? 0;
   if (skip < 0) throw new MongoCommandError('BadValue', 'skip value must be non-negative');
@@ -210,8 +212,10 @@ const update: CommandHandler = async (ctx) => {
           );
         }
         const existing = catalog.get(ctx.db, name);
-        let matches = runFind(existing, { filter: statement.q });
-        if (!statement.multi) matches = matches.slice(0, 1);
+        const matches = runFind(existing, {
+          filter: statement.q,
+          limit: statement.multi ? 0 : 1,
+        });
         if (matches.length === 0) {
           if (!statement.upsert) continue;
           const record = buildUpsert(statement.q, modifier, statement.arrayFilters);
@@ -282,8 +286,7 @@ const deleteCommand: CommandHandler = async (ctx) => {
       try {
         const { q, limit } = parsed[i];
         const store = ctx.state.catalog.get(ctx.db, name);
-        let matches = runFind(store, { filter: q });
-        if (limit === 1) matches = matches.slice(0, 1);
+        const matches = runFind(store, { filter: q, limit: limit === 1 ? 1 : 0 });
         for (const match of matches) {
           ctx.state.catalog.delete(store!, keyOf(match.doc._id), changes);
           n++;

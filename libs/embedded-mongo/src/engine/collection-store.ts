@@ -99,17 +99,22 @@ export class CollectionStore {
    * Documents matching the filter. Uses the `_id` map or a secondary index when the filter pins a
    * top-level field by equality, `$in` or a range; otherwise scans.
    */
-  find(filter: Document, matches: Matcher, stats?: QueryStats): StoredDoc[] {
+  find(filter: Document, matches: Matcher, stats?: QueryStats, limit = 0): StoredDoc[] {
     const candidates = this.plan(filter, stats);
     const out: StoredDoc[] = [];
     let examined = 0;
-    const test = (record: StoredDoc | undefined): void => {
-      if (!record) return;
-      examined++;
-      if (matches(record.doc)) out.push(record);
+    const test = (record: StoredDoc | undefined): boolean => {
+      if (record) {
+        examined++;
+        if (matches(record.doc)) out.push(record);
+      }
+      return limit > 0 && out.length >= limit;
     };
-    if (candidates) for (const id of candidates) test(this.records.get(id));
-    else for (const record of this.records.values()) test(record);
+    if (candidates) {
+      for (const id of candidates) if (test(this.records.get(id))) break;
+    } else {
+      for (const record of this.records.values()) if (test(record)) break;
+    }
     this.docsExamined += examined;
     if (stats) stats.docsExamined += examined;
     return out;
