@@ -13,7 +13,7 @@ import { type AnyBulkWriteOperation, type Db, MongoClient } from 'mongodb';
 const ROOT = join(__dirname, '..');
 const DOCS = 100_000;
 const BATCH = 1_000;
-const LOOKUPS = 5_000;
+const LOOKUPS = 20_000;
 const BIG = 1_000_000;
 const SMALL = 10_000;
 const FILLER = 'x'.repeat(850);
