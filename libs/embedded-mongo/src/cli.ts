@@ -71,7 +71,6 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const running = server;
-  process.stdout.write(`embedded-mongo ready at ${running.connectionString}\n`);
   let stopping = false;
   const shutdown = (): void => {
     if (stopping) return;
@@ -86,6 +85,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // Printed only once the signal handlers are in place: whoever waits for it may stop us at once.
+  process.stdout.write(`embedded-mongo ready at ${running.connectionString}\n`);
 }
 
 void main();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient, type MongoServerError, ObjectId } from 'mongodb';
+import { spawn } from 'node:child_process';
 import { start } from '@app/embedded-mongo';
 import { type AnyDoc } from './test-database';
 
@@ -122,5 +123,57 @@ describe('embedded-mongo server lifecycle', () => {
       await client.close();
       await server.stop();
     }
+  });
+
+  describe('CLI', () => {
+    const root = join(__dirname, '..', '..', '..');
+    const run = (
+      args: string[],
+    ): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(
+          process.execPath,
+          [
+            '-r',
+            join(root, 'scripts', 'register-ts.js'),
+            join(root, 'libs/embedded-mongo/src/cli.ts'),
+            ...args,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (c: Buffer) => {
+          stdout += c.toString();
+          // Ready: stop it the way a user would.
+          if (stdout.includes('\n')) child.kill('SIGINT');
+        });
+        child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+        child.on('exit', (code) => resolve({ code, stdout, stderr }));
+      });
+
+    it('prints one ready line with the connection string and exits cleanly on SIGINT', async () => {
+      const result = await run(['--mem', '--port', '0']);
+      expect(result.stdout.trim().split('\n')).toHaveLength(1);
+      expect(result.stdout).toMatch(/mongodb:\/\/127\.0\.0\.1:\d+/);
+      expect(result.code).toBe(0);
+    });
+
+    it('fails with a clear message and a non-zero code on bad arguments or a busy port', async () => {
+      const bad = await run(['--mem', '--port', 'abc']);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/invalid --port/);
+      const neither = await run(['--port', '0']);
+      expect(neither.code).not.toBe(0);
+      expect(neither.stderr).toMatch(/--data DIR or --mem/);
+      const busy = await start({ port: 0, mem: true });
+      try {
+        const taken = await run(['--mem', '--port', String(busy.port)]);
+        expect(taken.code).not.toBe(0);
+        expect(taken.stderr).toMatch(/already in use/);
+      } finally {
+        await busy.stop();
+      }
+    });
   });
 });
