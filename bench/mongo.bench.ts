@@ -86,6 +86,11 @@ function latency(samples: number[]): { p50: number; p99: number } {
 const round3 = (n: number): number => Math.round(n * 1000) / 1000;
 const now = (): number => performance.now();
 
+async function journalStats(db: Db): Promise<{ records: number; flushes: number }> {
+  const status = await db.admin().command({ serverStatus: 1 });
+  return status.embedded.journal as { records: number; flushes: number };
+}
+
 async function serverHeap(db: Db): Promise<number> {
   const status = await db.admin().command({ serverStatus: 1, embeddedGc: true });
   return status.embedded.heapUsedBytes as number;
@@ -158,6 +163,25 @@ async function benchServer(db: Db): Promise<Record<string, unknown>> {
   };
   result.bulkUpsertByIdPerSec = await upsertPhase('_id');
   result.bulkUpsertByUniqueKeyPerSec = await upsertPhase('code');
+
+  // Group commit: many connections writing one document at a time share fsyncs.
+  const before = await journalStats(db);
+  t = now();
+  const writers = 16;
+  const perWriter = 300;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      const coll = db.collection<Doc>('concurrent');
+      for (let i = 0; i < perWriter; i++) await coll.insertOne({ _id: w * perWriter + i, w, i });
+    }),
+  );
+  const elapsed = now() - t;
+  const after = await journalStats(db);
+  result.concurrentSingleInserts = {
+    connections: writers,
+    opsPerSec: Math.round((writers * perWriter) / (elapsed / 1000)),
+    writesPerFsync: round3((after.records - before.records) / (after.flushes - before.flushes)),
+  };
 
   result.findByIdMs = latency(await timeLookups(db, (i) => docs.findOne({ _id: i }), DOCS));
 
@@ -298,6 +322,10 @@ function printTable(server: Record<string, unknown>, map: Record<string, unknown
   const width = Math.max(...rows.map((r) => r[0].length));
   console.log(`${'operation'.padEnd(width)} | embedded-mongo (socket, durable) | Map (ceiling)`);
   for (const [name, a, b] of rows) console.log(`${name.padEnd(width)} | ${a.padEnd(32)} | ${b}`);
+  const concurrent = server.concurrentSingleInserts as Record<string, number>;
+  console.log(
+    `group commit: ${concurrent.connections} connections inserting one document at a time: ${concurrent.opsPerSec} inserts/s, ${concurrent.writesPerFsync} writes per fsync`,
+  );
   for (const key of ['scaleSmall', 'scaleLarge'] as const) {
     const s = server[key] as Record<string, unknown>;
     console.log(
@@ -310,7 +338,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mongo-bench-'));
   const started = now();
   const server = await startServer(dataDir);
-  const client = await new MongoClient(server.url, { maxPoolSize: 4 }).connect();
+  const client = await new MongoClient(server.url, { maxPoolSize: 16 }).connect();
   try {
     const serverResult = await benchServer(client.db('bench'));
     const mapResult = benchMap();

@@ -80,6 +80,7 @@ const serverStatus: CommandHandler = (ctx) => {
       heapUsedBytes: memory.heapUsed,
       documents,
       openCursors: state.cursors.size,
+      journal: state.persistence?.journalStats() ?? { records: 0, flushes: 0 },
       processId,
     },
     ok: 1,

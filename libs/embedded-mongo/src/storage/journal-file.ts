@@ -53,6 +53,8 @@ export class JournalFile {
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
   private bytes = 0;
+  /** Records appended and fsyncs done: records per fsync shows how much group commit shares. */
+  readonly stats = { records: 0, flushes: 0 };
 
   private constructor(
     private handle: FileHandle,
@@ -76,6 +78,7 @@ export class JournalFile {
     const framed = frame(payload);
     this.pending.push(framed);
     this.bytes += framed.length;
+    this.stats.records++;
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.flushing ??= this.flushLoop();
     return done;
@@ -101,6 +104,7 @@ export class JournalFile {
             written += bytesWritten;
           }
           await this.handle.datasync();
+          this.stats.flushes++;
           for (const w of waiters) w.resolve();
         } catch (error) {
           for (const w of waiters) w.reject(error);

@@ -139,6 +139,16 @@ export class Persistence {
     return done;
   }
 
+  /** Totals over all journal files since start. */
+  journalStats(): { records: number; flushes: number } {
+    return {
+      records: this.closedStats.records + this.journal.stats.records,
+      flushes: this.closedStats.flushes + this.journal.stats.flushes,
+    };
+  }
+
+  private readonly closedStats = { records: 0, flushes: 0 };
+
   startCompaction(): void {
     this.compacting ??= this.compact().finally(() => {
       this.compacting = undefined;
@@ -184,6 +194,8 @@ export class Persistence {
     renameSync(tmp, join(this.dir, snapshotName(gen)));
     this.syncDir();
     await previous.close();
+    this.closedStats.records += previous.stats.records;
+    this.closedStats.flushes += previous.stats.flushes;
     for (const f of readdirSync(this.dir)) {
       const j = generationOf(f, 'journal-', '.log');
       const s = generationOf(f, 'snapshot-', '.bin');
