@@ -115,6 +115,23 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
     ]);
   });
 
+  it('$sort orders mixed types and arrays as find does (MongoDB canonical order)', async () => {
+    const c = db.collection<AnyDoc>('agg_mixed');
+    await c.insertMany([
+      { _id: 1, v: new Date(0) },
+      { _id: 2, v: true },
+      { _id: 3, v: 'text' },
+      { _id: 4, v: 2.5 },
+      { _id: 5, v: null },
+      { _id: 6, v: [10, 0.5] },
+      { _id: 7 },
+    ]);
+    const viaAggregate = await c.aggregate([{ $sort: { v: 1, _id: 1 } }]).toArray();
+    const viaFind = await c.find().sort({ v: 1, _id: 1 }).toArray();
+    expect(viaAggregate.map((d) => d._id)).toEqual([5, 7, 6, 4, 3, 2, 1]);
+    expect(viaFind.map((d) => d._id)).toEqual(viaAggregate.map((d) => d._id));
+  });
+
   it('returns large results through cursor batches', async () => {
     const c = db.collection<AnyDoc>('agg_many');
     await c.insertMany(Array.from({ length: 500 }, (_, i) => ({ i })));

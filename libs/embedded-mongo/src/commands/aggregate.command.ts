@@ -1,4 +1,3 @@
-import { Aggregator } from 'mingo';
 import { type Document, ObjectId } from 'bson';
 import {
   type TypeHints,
@@ -11,6 +10,7 @@ import {
 import { type ChangeSet } from '../engine/catalog';
 import { CollectionStore, type StoredDoc } from '../engine/collection-store';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
+import { runPipeline } from '../engine/mingo-aggregator';
 import { renderValue } from '../engine/render-value';
 import { MINGO_OPTIONS, compileFilter, rejectScripts } from '../engine/query-tools';
 import {
@@ -86,12 +86,15 @@ const aggregate: CommandHandler = async (ctx) => {
   for (const r of input) if (r.hints) hintsByDoc.set(r.doc, r.hints);
   let results: Record<string, unknown>[];
   try {
-    const aggregator = new Aggregator(stages, {
-      ...MINGO_OPTIONS,
-      collectionResolver: (name: string) =>
-        [...(catalog.get(ctx.db, name)?.records.values() ?? [])].map((r) => r.doc),
-    });
-    results = aggregator.run<Record<string, unknown>>(input.map((r) => r.doc));
+    results = runPipeline<Record<string, unknown>>(
+      stages,
+      input.map((r) => r.doc),
+      {
+        ...MINGO_OPTIONS,
+        collectionResolver: (name: string) =>
+          [...(catalog.get(ctx.db, name)?.records.values() ?? [])].map((r) => r.doc),
+      },
+    );
   } catch (error) {
     throw asCommandError(error);
   }
@@ -212,10 +215,11 @@ function writeMerge(
       next = { doc: { ...match.doc, ...rest }, hints: mergeOwn(match.hints, hints) };
     } else if (Array.isArray(whenMatched)) {
       try {
-        const [updated] = new Aggregator(whenMatched as Document[], {
-          ...MINGO_OPTIONS,
-          variables: { new: record.doc },
-        }).run<Record<string, unknown>>([match.doc]);
+        const [updated] = runPipeline<Record<string, unknown>>(
+          whenMatched as Document[],
+          [match.doc],
+          { ...MINGO_OPTIONS, variables: { new: record.doc } },
+        );
         next = { doc: { ...updated, _id: match.doc._id }, hints: match.hints };
       } catch (error) {
         throw asCommandError(error);

@@ -186,8 +186,13 @@ function sortKey(doc: Record<string, unknown>, path: string, descending: boolean
 }
 
 /** Sorts as MongoDB does: arrays sort by their smallest (ascending) or largest (descending) element. */
-export function sortRecords(records: StoredDoc[], sort: Document | undefined): StoredDoc[] {
-  if (!sort || Object.keys(sort).length === 0) return records;
+/** Sorts as MongoDB does: canonical type order; arrays by their smallest or largest element. */
+export function sortDocuments<T>(
+  items: T[],
+  sort: Document | undefined,
+  docOf: (item: T) => Record<string, unknown>,
+): T[] {
+  if (!sort || Object.keys(sort).length === 0) return items;
   const fields = Object.entries(sort).map(([path, dir]) => {
     if (dir !== 1 && dir !== -1) {
       throw new MongoCommandError(
@@ -197,10 +202,10 @@ export function sortRecords(records: StoredDoc[], sort: Document | undefined): S
     }
     return { path, desc: dir === -1 };
   });
-  const keyed = records.map((record) => ({
-    record,
-    keys: fields.map((f) => sortKey(record.doc, f.path, f.desc)),
-  }));
+  const keyed = items.map((item) => {
+    const doc = docOf(item);
+    return { item, keys: fields.map((f) => sortKey(doc, f.path, f.desc)) };
+  });
   keyed.sort((a, b) => {
     for (let i = 0; i < fields.length; i++) {
       const c = compareValues(a.keys[i], b.keys[i]);
@@ -208,7 +213,11 @@ export function sortRecords(records: StoredDoc[], sort: Document | undefined): S
     }
     return 0;
   });
-  return keyed.map((k) => k.record);
+  return keyed.map((k) => k.item);
+}
+
+export function sortRecords(records: StoredDoc[], sort: Document | undefined): StoredDoc[] {
+  return sortDocuments(records, sort, (r) => r.doc);
 }
 
 /** Projects view documents with mingo, then restores BSON types of the fields that remain. */

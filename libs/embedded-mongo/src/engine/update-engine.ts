@@ -1,4 +1,4 @@
-import { Aggregator, update as mingoUpdate } from 'mingo';
+import { update as mingoUpdate } from 'mingo';
 import { type Document, ObjectId } from 'bson';
 import {
   type TypeHints,
@@ -12,7 +12,8 @@ import {
   toViewValue,
 } from '../bson/bson-values';
 import { type StoredDoc } from './collection-store';
-import { MINGO_OPTIONS, rejectScripts } from './query-tools';
+import { runPipeline } from './mingo-aggregator';
+import { rejectScripts } from './query-tools';
 import { MongoCommandError, asCommandError } from './mongo-error';
 
 type UpdateOperator = (expr: Document, arrayFilters?: Document[]) => (doc: Document) => string[];
@@ -157,9 +158,7 @@ export function applyModifier(
       };
     }
     if (modifier.kind === 'pipeline') {
-      const [result] = new Aggregator(modifier.stages, MINGO_OPTIONS).run<Record<string, unknown>>([
-        cloneView(before),
-      ]);
+      const [result] = runPipeline<Record<string, unknown>>(modifier.stages, [cloneView(before)]);
       if (!sameId(result._id, before._id)) throw immutableId(result._id);
       const { hints } = toView(result);
       const doc = { _id: result._id, ...result };
