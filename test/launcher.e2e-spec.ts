@@ -30,7 +30,8 @@ function launch(dataDir: string): Promise<Running> {
   return new Promise((resolve, reject) => {
     const onLine = (line: string) => {
       output.push(line);
-      const api = /^\s+API:\s+(\S+)/.exec(line);
+      if (!line.includes('Ctrl-C stops everything')) return;
+      const api = output.map((l) => /^\s+API:\s+(\S+)/.exec(l)).find(Boolean);
       if (api) resolve({ process: child, apiUrl: api[1], output, exited });
     };
     createInterface({ input: child.stdout }).on('line', onLine);

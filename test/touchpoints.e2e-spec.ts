@@ -275,3 +275,25 @@ describe('POST /v1/touchpoints', () => {
     });
   });
 });
+
+describe('POST /v1/touchpoints across API processes', () => {
+  it('answers a retry sent to another API process as a duplicate', async () => {
+    const [first, second] = [await startTestApi(), await startTestApi()];
+    try {
+      const touchpoint = purchase();
+      const send = (api: TestApi) =>
+        request(api.http)
+          .post('/v1/touchpoints')
+          .set('Authorization', KEYS.ingest)
+          .send(touchpoint);
+      const original = await send(first);
+      const retry = await send(second);
+      expect(original.status).toBe(201);
+      expect(retry.status).toBe(200);
+      expect(retry.body).toMatchObject({ eventId: original.body.eventId, duplicate: true });
+      expect(await storedEvents(first.eventStore, touchpoint.customerId as string)).toHaveLength(2);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+});

@@ -9,7 +9,8 @@ import {
 } from '@app/event-store';
 
 // A small decider of its own keeps these tests about the store, not about customer rules.
-type Command = { type: 'Add'; id: string; note?: string } | { type: 'Fail' };
+type Command =
+  { type: 'Add'; id: string; note?: string } | { type: 'Fail' } | { type: 'Repeat'; id: string };
 type Event = { type: 'Added'; data: { id: string; note?: string } };
 interface State {
   ids: readonly string[];
@@ -20,6 +21,11 @@ const definition: DeciderDefinition<Command, Event, State> = {
   evolve: (state, event) => ({ ids: [...state.ids, event.data.id] }),
   decide: (command, state) => {
     if (command.type === 'Fail') throw Object.assign(new Error('refused'), { code: 'REFUSED' });
+    if (command.type === 'Repeat') {
+      if (!state.ids.includes(command.id))
+        throw Object.assign(new Error('unknown'), { code: 'UNKNOWN' });
+      return [{ type: 'Added', data: { id: `${command.id}-again` } }];
+    }
     if (state.ids.includes(command.id)) return [];
     return [
       { type: 'Added', data: { id: command.id, ...(command.note ? { note: command.note } : {}) } },
@@ -86,6 +92,26 @@ describe(DeciderStore.name, () => {
     expect([first.revision, second.revision]).toEqual([0, 1]);
     expect(second.position).toBeGreaterThan(first.position!);
     expect(await newStore().load(entity)).toEqual({ state: { ids: ['a', 'b'] }, revision: 1 });
+  });
+
+  it('answers a retry from a process that never saw the stream as a duplicate, not a new write', async () => {
+    const entity = uniqueId('e');
+    await newStore().execute(entity, add('first'));
+    await newStore().execute(entity, add('second'));
+    const result = await newStore(otherProcess).execute(entity, add('second'));
+    expect(result.events).toEqual([]);
+    expect(result.revision).toBe(1);
+  });
+
+  it('decides against the stored state, not an empty one, in a process that never saw the stream', async () => {
+    const entity = uniqueId('e');
+    await newStore().execute(entity, add('a'));
+    const result = await newStore(otherProcess).execute(entity, {
+      command: { type: 'Repeat', id: 'a' },
+      context,
+      now: '2026-01-01T00:00:00.000Z',
+    });
+    expect(result.state.ids).toEqual(['a', 'a-again']);
   });
 
   it('sees what another process appended since its cached revision', async () => {

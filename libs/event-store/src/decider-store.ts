@@ -147,8 +147,14 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     const streamId = this.decider.streamId(entityId);
     const attempts = options.retryConflicts === false ? 1 : this.conflictRetries + 1;
     let snapshot = this.cache.get(entityId);
+    // A stream this process has never seen is most often new: decide against the initial state and append
+    // with "no stream" instead of reading first. If the stream does exist the append is refused and we read
+    // it; if any command is refused against the initial state we read before believing that.
+    let optimistic = snapshot === undefined && options.expectedRevision === undefined;
     for (let attempt = 1; ; attempt += 1) {
-      snapshot = await this.catchUp(entityId, snapshot);
+      snapshot = optimistic
+        ? { state: this.decider.initialState, revision: -1 }
+        : await this.catchUp(entityId, snapshot);
       if (
         options.expectedRevision !== undefined &&
         options.expectedRevision !== snapshot.revision
@@ -156,6 +162,12 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         throw new RevisionMismatchError(streamId, options.expectedRevision, snapshot.revision);
       }
       const { outcomes, pending, state } = this.decideAll(snapshot, requests);
+      if (optimistic && outcomes.some((outcome) => !outcome.ok)) {
+        optimistic = false;
+        snapshot = undefined;
+        attempt -= 1;
+        continue;
+      }
       if (pending.length === 0) {
         return { outcomes, revision: snapshot.revision, position: undefined, state };
       }
@@ -172,6 +184,13 @@ export class DeciderStore<C, E extends DomainEvent, S> {
             options.expectedRevision,
             Number(error.actualVersion),
           );
+        }
+        if (optimistic) {
+          // Not a conflict: the stream existed. Read it and decide again.
+          optimistic = false;
+          snapshot = undefined;
+          attempt -= 1;
+          continue;
         }
         if (attempt >= attempts) throw new ConcurrencyConflictError(streamId, attempt);
         // Writers that keep colliding in lockstep would collide again: a random pause breaks the tie.

@@ -1,5 +1,5 @@
 import { instanceToPlain } from 'class-transformer';
-import { type CustomerEvent, type RecordTouchpoint, touchpointEventId, uuidV5 } from '@app/domain';
+import { type CustomerEvent, type RecordTouchpoint, touchpointEventId } from '@app/domain';
 import type { DecisionRequest, CommandContext } from '@app/event-store';
 import type { TouchpointDto } from './dto/touchpoint.dto';
 
@@ -19,12 +19,10 @@ export function touchpointRequest(
     command,
     context: { ...context, source: dto.source },
     now,
-    // The implicit registration of a prospect gets an id derived from the touchpoint's, so that a retry
-    // racing the first attempt from another process collides on ids too.
-    eventId: (event) =>
-      event.type === 'CustomerRegistered'
-        ? uuidV5('CustomerRegistered', touchpointEvent)
-        : touchpointEvent,
+    // The implicit registration of a prospect gets a fresh id on purpose: a retry of a customer's first
+    // touchpoint then never matches the stored events as an idempotent "no stream" append, so it is refused,
+    // the stream is read, and the retry is answered as the duplicate it is.
+    eventId: (event) => (event.type === 'CustomerRegistered' ? undefined : touchpointEvent),
   };
 }
 

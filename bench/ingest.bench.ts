@@ -1,0 +1,388 @@
+// Ingestion benchmark: touchpoints per second through the API's single and batch routes, with 1 and 32
+// concurrent clients, beside the raw append rate of the same events straight to the same store through the
+// official client (the ceiling). Embedded servers and the API run as child processes on temp data dirs
+// (durable: every append and key write fsync'd), as `npm start` runs them; this process only generates load.
+// Prints a table and writes bench/results/ingest.json.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ANY, EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
+import { customerStreamId, touchpointEventId } from '@app/domain';
+
+const ROOT = join(__dirname, '..');
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+
+interface Started {
+  child: ChildProcess;
+  match: RegExpMatchArray;
+}
+
+function startProcess(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+): Promise<Started> {
+  const child = spawn(
+    process.execPath,
+    ['-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, script), ...args],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    const lines: string[] = [];
+    const onLine = (line: string) => {
+      lines.push(line);
+      const match = stripColours(line).match(ready);
+      if (match) resolve({ child, match });
+    };
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', onLine);
+    child.once('exit', (code) =>
+      reject(new Error(`${script} exited (${code}):\n${lines.join('\n')}`)),
+    );
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+const ESC = String.fromCharCode(27);
+function stripColours(line: string): string {
+  return line
+    .split(ESC)
+    .map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, '')))
+    .join('');
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(url: URL, path: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        agent,
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: 'POST',
+        headers: {
+          Authorization: 'Bearer dev-ingest',
+          'Content-Type': 'application/json',
+          'Content-Length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Touchpoints as emitters send them: mostly purchases and visits, one in ten with a free-text note. */
+function makeTouchpoints(count: number, customers: string[]): Array<Record<string, unknown>> {
+  return Array.from({ length: count }, (_, i) => {
+    const customerId = customers[Math.floor(Math.random() * customers.length)];
+    const common = {
+      touchpointId: randomUUID(),
+      source: 'bench-till',
+      customerId,
+      occurredAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+      channel: i % 3 === 0 ? 'web' : 'store',
+      direction: 'inbound',
+      department: 'sales',
+      region: 'north',
+      ...(i % 10 === 0 ? { note: 'Asked about delivery times for the new range' } : {}),
+    };
+    return i % 2 === 0
+      ? {
+          ...common,
+          kind: 'purchase',
+          orderId: `o-${randomUUID()}`,
+          amount: 42.5,
+          currency: 'EUR',
+          margin: 12,
+        }
+      : { ...common, kind: 'visit', page: '/products/42', durationSeconds: 95 };
+  });
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+interface Row {
+  scenario: string;
+  clients: number;
+  batch: number;
+  touchpoints: number;
+  touchpointsPerSec: number;
+  eventsPerSec?: number;
+  p50Ms: number;
+  p99Ms: number;
+  ratioToRaw?: number;
+}
+
+/** `clients` loops each sending its share of requests one after another. */
+async function drive(
+  clients: number,
+  requests: string[],
+  send: (body: string) => Promise<void>,
+): Promise<{ seconds: number; latencies: number[] }> {
+  const latencies: number[] = [];
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = next++; i < requests.length; i = next++) {
+        const began = process.hrtime.bigint();
+        await send(requests[i]);
+        latencies.push(Number(process.hrtime.bigint() - began) / 1e6);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return { seconds, latencies: latencies.sort((a, b) => a - b) };
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'crm-bench-ingest-'));
+  mkdirSync(join(work, 'es'));
+  mkdirSync(join(work, 'mongo'));
+  const children: ChildProcess[] = [];
+  try {
+    const es = await startProcess(
+      'libs/embedded-eventstore/src/cli.ts',
+      ['--port', '0', '--data', join(work, 'es')],
+      {},
+      /(esdb:\/\/\S+)/,
+    );
+    children.push(es.child);
+    const mongo = await startProcess(
+      'libs/embedded-mongo/src/cli.ts',
+      ['--port', '0', '--data', join(work, 'mongo')],
+      {},
+      /(mongodb:\/\/\S+)/,
+    );
+    children.push(mongo.child);
+    const api = await startProcess(
+      'apps/api/src/main.ts',
+      [],
+      { EVENTSTORE_URL: es.match[1], MONGODB_URL: mongo.match[1], PORT: '0', MONGODB_DB: 'bench' },
+      /API listening on (\S+)/,
+      // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the API spends its time
+      process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean),
+    );
+    children.push(api.child);
+    const apiUrl = new URL(api.match[1]);
+    console.log(
+      `servers and API up (${es.match[1]}, ${mongo.match[1]}, ${apiUrl.href}); load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+
+    const rows: Row[] = [];
+    const customers = (n: number) =>
+      Array.from({ length: n }, () => `bench-${randomUUID().slice(0, 18)}`);
+
+    // Warm-up: JIT, connections, caches.
+    await drive(
+      8,
+      makeTouchpoints(400, customers(200)).map((t) => JSON.stringify(t)),
+      async (body) => {
+        await post(apiUrl, '/v1/touchpoints', body);
+      },
+    );
+
+    const single = async (clients: number, count: number) => {
+      const bodies = makeTouchpoints(count, customers(5000)).map((t) => JSON.stringify(t));
+      const { seconds, latencies } = await drive(clients, bodies, async (body) => {
+        const response = await post(apiUrl, '/v1/touchpoints', body);
+        if (response.status !== 201) throw new Error(`single: ${response.status} ${response.body}`);
+      });
+      rows.push({
+        scenario: 'POST /v1/touchpoints',
+        clients,
+        batch: 1,
+        touchpoints: count,
+        touchpointsPerSec: count / seconds,
+        p50Ms: percentile(latencies, 50),
+        p99Ms: percentile(latencies, 99),
+      });
+    };
+
+    const batch = async (clients: number, size: number, batches: number) => {
+      const pool = customers(20_000);
+      const bodies = Array.from({ length: batches }, () =>
+        JSON.stringify({ touchpoints: makeTouchpoints(size, pool) }),
+      );
+      const { seconds, latencies } = await drive(clients, bodies, async (body) => {
+        const response = await post(apiUrl, '/v1/touchpoints/batch', body);
+        if (response.status !== 200)
+          throw new Error(`batch: ${response.status} ${response.body.slice(0, 300)}`);
+        const { results } = JSON.parse(response.body) as { results: Array<{ status: string }> };
+        const created = results.filter((r) => r.status === 'created').length;
+        if (created !== size) throw new Error(`batch: only ${created} of ${size} created`);
+      });
+      rows.push({
+        scenario: 'POST /v1/touchpoints/batch',
+        clients,
+        batch: size,
+        touchpoints: size * batches,
+        touchpointsPerSec: (size * batches) / seconds,
+        p50Ms: percentile(latencies, 50),
+        p99Ms: percentile(latencies, 99),
+      });
+    };
+
+    // Raw: the events the API would write for such batches (a registration for a new customer, then the
+    // touchpoint; the same data and metadata sizes), one append per customer per batch as the API does,
+    // straight through the official client with as many appends in flight as the API allows.
+    const raw = async (clients: number, size: number, batches: number) => {
+      const client = EventStoreDBClient.connectionString(es.match[1]);
+      const pool = customers(20_000);
+      const seen = new Set<string>();
+      const groupsPerBatch = Array.from({ length: batches }, () => {
+        const groups = new Map<string, ReturnType<typeof jsonEvent>[]>();
+        for (const t of makeTouchpoints(size, pool)) {
+          const id = t.customerId as string;
+          const events = groups.get(id) ?? [];
+          const metadata = {
+            eventId: touchpointEventId('bench-till', t.touchpointId as string),
+            occurredAt: t.occurredAt,
+            recordedAt: new Date().toISOString(),
+            actor: 'ingest:0123456789ab',
+            source: 'bench-till',
+            correlationId: randomUUID(),
+            causationId: null,
+            schemaVersion: 1,
+          };
+          if (!seen.has(id)) {
+            seen.add(id);
+            events.push(
+              jsonEvent({
+                type: 'CustomerRegistered',
+                data: { customerId: id, origin: 'touchpoint', registeredAt: t.occurredAt },
+                metadata: { ...metadata, eventId: randomUUID() },
+              }),
+            );
+          }
+          events.push(
+            jsonEvent({ id: metadata.eventId, type: 'PurchaseRecorded', data: t, metadata }),
+          );
+          groups.set(id, events);
+        }
+        return [...groups.entries()];
+      });
+      const latencies: number[] = [];
+      let events = 0;
+      const start = process.hrtime.bigint();
+      let nextBatch = 0;
+      await Promise.all(
+        Array.from({ length: clients }, async () => {
+          for (let b = nextBatch++; b < batches; b = nextBatch++) {
+            const began = process.hrtime.bigint();
+            const groups = [...groupsPerBatch[b]];
+            await Promise.all(
+              Array.from({ length: 64 }, async () => {
+                for (let g = groups.shift(); g; g = groups.shift()) {
+                  await client.appendToStream(customerStreamId(`raw-${g[0]}`), g[1], {
+                    expectedRevision: ANY,
+                  });
+                  events += g[1].length;
+                }
+              }),
+            );
+            latencies.push(Number(process.hrtime.bigint() - began) / 1e6);
+          }
+        }),
+      );
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      await client.dispose();
+      latencies.sort((a, b) => a - b);
+      rows.push({
+        scenario: 'raw appendToStream (ceiling)',
+        clients,
+        batch: size,
+        touchpoints: size * batches,
+        touchpointsPerSec: (size * batches) / seconds,
+        eventsPerSec: events / seconds,
+        p50Ms: percentile(latencies, 50),
+        p99Ms: percentile(latencies, 99),
+      });
+    };
+
+    const n = (count: number) => Math.max(1, Math.round(count * SCALE));
+    await single(1, n(2000));
+    await single(32, n(8000));
+    await batch(1, 100, n(100));
+    await batch(32, 100, n(320));
+    await batch(1, 1000, n(12));
+    await batch(32, 1000, n(48));
+    await raw(1, 1000, n(12));
+    await raw(32, 1000, n(48));
+
+    for (const row of rows) {
+      const ceiling = rows.find((r) => r.scenario.startsWith('raw') && r.clients === row.clients);
+      if (row.scenario.includes('batch') && row.batch === 1000 && ceiling) {
+        row.ratioToRaw = row.touchpointsPerSec / ceiling.touchpointsPerSec;
+      }
+    }
+    console.table(
+      rows.map((r) => ({
+        scenario: r.scenario,
+        clients: r.clients,
+        batch: r.batch,
+        touchpoints: r.touchpoints,
+        'touchpoints/s': Math.round(r.touchpointsPerSec),
+        'events/s': r.eventsPerSec ? Math.round(r.eventsPerSec) : '',
+        'p50 ms': r.p50Ms.toFixed(2),
+        'p99 ms': r.p99Ms.toFixed(2),
+        'vs raw': r.ratioToRaw ? r.ratioToRaw.toFixed(2) : '',
+      })),
+    );
+    const result = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      scale: SCALE,
+      notes: [
+        'Embedded EventStoreDB- and MongoDB-compatible servers and the API each in a child process on temp data dirs (durable), load generated from this process; all share the same cores.',
+        'Touchpoints go to random customers of a 5 000 (single) or 20 000 (batch) pool, so most batches register new customers too; one touchpoint in ten has a note (encrypted, needs the customer key).',
+        'raw = the same kind of events (registration + touchpoint, same data and metadata) appended per customer with appendToStream, 64 appends in flight per client, like the API; vs raw = batch route / raw at the same client count.',
+      ],
+      rows,
+    };
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/results/ingest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    console.log('written to bench/results/ingest.json');
+  } finally {
+    for (const child of children.reverse()) await stop(child);
+    agent.destroy();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
