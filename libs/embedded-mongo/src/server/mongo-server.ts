@@ -62,6 +62,10 @@ export class MongoServer {
       server.once('error', reject);
       server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => {
         server.off('error', reject);
+        // Accept failures (e.g. too many open files) affect one connection, not the server.
+        server.on('error', (error) => {
+          process.stderr.write(`embedded-mongo: ${String(error)}\n`);
+        });
         resolve();
       });
     }).catch(async (error: unknown) => {

@@ -150,9 +150,14 @@ export class Persistence {
   private readonly closedStats = { records: 0, flushes: 0 };
 
   startCompaction(): void {
-    this.compacting ??= this.compact().finally(() => {
-      this.compacting = undefined;
-    });
+    // A failed compaction loses nothing (the journal still holds every write); it is retried later.
+    this.compacting ??= this.compact()
+      .catch((error: unknown) => {
+        process.stderr.write(`embedded-mongo: compaction failed: ${String(error)}\n`);
+      })
+      .finally(() => {
+        this.compacting = undefined;
+      });
   }
 
   async compact(): Promise<void> {
