@@ -124,6 +124,7 @@ export class Persistence {
     }
     this.generation = Math.max(base, journals.at(-1) ?? base, 1);
     this.journal = await JournalFile.open(join(this.dir, journalName(this.generation)));
+    this.syncDir();
     this.timer = setInterval(() => {
       if (this.journal.size > Math.min(this.compactAfterBytes, 4 * 1024 * 1024))
         this.startCompaction();
@@ -164,6 +165,8 @@ export class Persistence {
     const previous = this.journal;
     const gen = this.generation + 1;
     this.journal = await JournalFile.open(join(this.dir, journalName(gen)));
+    // The new file's directory entry must be durable before writes acknowledged from it.
+    this.syncDir();
     this.generation = gen;
     // Stored documents are replaced, never mutated, so holding the references is a consistent view.
     const captured = [...this.catalog.databases].flatMap(([db, collections]) =>
