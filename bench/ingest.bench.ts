@@ -26,10 +26,11 @@ function startProcess(
   args: string[],
   env: NodeJS.ProcessEnv,
   ready: RegExp,
+  nodeArgs: string[] = [],
 ): Promise<Started> {
   const child = spawn(
     process.execPath,
-    ['-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, script), ...args],
+    [...nodeArgs, '-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, script), ...args],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

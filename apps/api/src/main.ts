@@ -25,6 +25,20 @@ async function main(): Promise<void> {
   const url = `http://127.0.0.1:${port}`;
   // The launcher waits for this line.
   logger.log(`API listening on ${url} (docs at ${url}/docs)`);
+
+  // Finish in-flight requests and close the store connections, then exit normally (exit code 0).
+  const shutdown = (signal: string) => {
+    logger.log(`${signal}: closing`);
+    void app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
 main().catch((error: unknown) => {

@@ -11,7 +11,6 @@ export function configureHttp(app: NestExpressApplication): INestApplication {
   for (const handler of bodyParsing()) app.use(handler);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,
