@@ -197,6 +197,22 @@ describe('embedded-mongo: handshake, CRUD and cursors through the official drive
       expect(await c.countDocuments({ v: { $gt: new Double(5.5) } })).toBe(1);
     });
 
+    it('keeps Long ids beyond 2^53 distinct (no rounding through doubles)', async () => {
+      const c = fresh('big_longs');
+      const a = Long.fromString('1152921504606846977');
+      const b = Long.fromString('1152921504606846976');
+      await c.insertMany([
+        { _id: a, v: 'a' },
+        { _id: b, v: 'b' },
+      ]);
+      expect(await c.findOne({ _id: a })).toMatchObject({ v: 'a' });
+      expect(await c.findOne({ _id: b })).toMatchObject({ v: 'b' });
+      const sorted = await c.find({}, { promoteLongs: false }).sort({ _id: 1 }).toArray();
+      expect(sorted.map((d) => (d._id as Long).toString())).toEqual([b.toString(), a.toString()]);
+      const dup = await c.insertOne({ _id: a }).catch((e: unknown) => e);
+      expect((dup as MongoServerError).code).toBe(11000);
+    });
+
     it('sorts mixed types in MongoDB order: null, numbers, strings, objects, arrays, ObjectId, booleans, dates', async () => {
       const c = fresh('mixed_sort');
       const oid = new ObjectId();

@@ -56,7 +56,10 @@ function convertValue(value: unknown, path: string, hints: TypeHints): unknown {
     case 'Long': {
       const long = value as Long;
       const n = long.toNumber();
-      hints.set(path, Number.isSafeInteger(n) ? 'l' : `L${long.toString()}`);
+      // Beyond 2^53 a double would merge distinct values (two snowflake ids, one key): such
+      // Longs stay Long objects, compared exactly by compareValues and keyOf.
+      if (!Number.isSafeInteger(n)) return value;
+      hints.set(path, 'l');
       return n;
     }
     case 'Decimal128': {
@@ -87,11 +90,6 @@ function restoreLeaf(value: unknown, hint: string): unknown {
   const tag = hint[0];
   if (tag === 'f') return new Double(value);
   if (tag === 'l') return Number.isInteger(value) ? Long.fromNumber(value) : value;
-  if (tag === 'L') {
-    const exact = hint.slice(1);
-    if (Number(exact) === value) return Long.fromString(exact);
-    return Number.isInteger(value) ? Long.fromNumber(value) : value;
-  }
   if (tag === 'd') {
     const exact = hint.slice(1);
     return Decimal128.fromString(Number(exact) === value ? exact : String(value));
@@ -242,6 +240,8 @@ export function canonicalRank(value: unknown): number {
   if (value instanceof RegExp) return 12;
   if (isPlainObject(value)) return 5;
   switch (bsonTypeOf(value)) {
+    case 'Long':
+      return 3;
     case 'MinKey':
       return 1;
     case 'MaxKey':
@@ -265,6 +265,17 @@ function cmp<T>(a: T, b: T): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Numbers where at least one side is a Long too large for a double: compared exactly. */
+function compareWide(a: unknown, b: unknown): number {
+  const exact = (v: unknown): bigint | number =>
+    typeof v === 'number' ? (Number.isInteger(v) ? BigInt(v) : v) : BigInt((v as Long).toString());
+  const x = exact(a);
+  const y = exact(b);
+  if (typeof x === 'number' && Number.isNaN(x)) return -1;
+  if (typeof y === 'number' && Number.isNaN(y)) return 1;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
 /** Total order over view values following MongoDB's comparison rules. */
 export function compareValues(a: unknown, b: unknown): number {
   const ra = canonicalRank(a);
@@ -276,11 +287,10 @@ export function compareValues(a: unknown, b: unknown): number {
     case 13:
       return 0;
     case 3: {
-      const x = a as number;
-      const y = b as number;
-      if (Number.isNaN(x)) return Number.isNaN(y) ? 0 : -1;
-      if (Number.isNaN(y)) return 1;
-      return cmp(x, y);
+      if (typeof a !== 'number' || typeof b !== 'number') return compareWide(a, b);
+      if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : -1;
+      if (Number.isNaN(b)) return 1;
+      return cmp(a, b);
     }
     case 4:
       return cmp(String(a), String(b));
@@ -349,6 +359,8 @@ export function keyOf(value: unknown): string {
   }
   const type = bsonTypeOf(value);
   if (type === 'ObjectId') return `i${(value as ObjectId).toHexString()}`;
+  // Same key as the equal double would get (integers below 1e21 print in full).
+  if (type === 'Long') return `n${(value as Long).toString()}`;
   if (type === 'Binary') {
     const bin = value as { sub_type: number; toString(enc: string): string };
     return `B${bin.sub_type}:${bin.toString('base64')}`;

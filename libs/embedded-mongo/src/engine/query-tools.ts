@@ -122,7 +122,8 @@ function isSimpleScalar(value: unknown): boolean {
   if (value === null || value === undefined) return false;
   const t = typeof value;
   if (t === 'string' || t === 'number' || t === 'boolean') return true;
-  return value instanceof Date || canonicalRank(value) === 8;
+  const rank = canonicalRank(value);
+  return value instanceof Date || rank === 8 || rank === 3;
 }
 
 /**
