@@ -1,6 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { isDomainError, touchpointEventId } from '@app/domain';
+import { isDomainError } from '@app/domain';
 import type { CommandContext } from '@app/event-store';
 import { validateItem } from '../../http/validate-item';
 import type { CustomerStore } from '../../infrastructure/customer-store';
@@ -51,13 +51,11 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
     const worker = async () => {
       for (let group = groups.shift(); group; group = groups.shift()) {
         const [customerId, items] = group;
-        const outcome = await this.store.executeMany(
-          customerId,
-          items.map(({ dto }) => touchpointRequest(dto, context, now)),
-        );
+        const requests = items.map(({ dto }) => touchpointRequest(dto, context, now));
+        const outcome = await this.store.executeMany(customerId, requests);
         if (outcome.position !== undefined) position = Math.max(position ?? 0, outcome.position);
-        items.forEach(({ index, dto }, i) => {
-          results[index] = toResult(index, dto, outcome.outcomes[i]);
+        items.forEach(({ index }, i) => {
+          results[index] = toResult(index, requests[i].touchpointEventId, outcome.outcomes[i]);
         });
       }
     };
@@ -70,7 +68,7 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
 
 function toResult(
   index: number,
-  dto: TouchpointDto,
+  eventId: string,
   outcome: Awaited<ReturnType<CustomerStore['executeMany']>>['outcomes'][number],
 ): BatchItemResult {
   if (!outcome.ok) {
@@ -81,7 +79,6 @@ function toResult(
       errors: [{ code: outcome.error.code, message: outcome.error.message }],
     };
   }
-  const eventId = touchpointEventId(dto.source, dto.touchpointId);
   const stored = outcome.events.find((decided) => decided.eventId === eventId);
   return stored
     ? { index, status: 'created', eventId, revision: stored.revision }

@@ -1,6 +1,5 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { touchpointEventId } from '@app/domain';
 import type { CommandContext } from '@app/event-store';
 import type { CustomerStore } from '../../infrastructure/customer-store';
 import { CUSTOMER_STORE } from '../../infrastructure/tokens';
@@ -23,7 +22,7 @@ export class RecordTouchpointHandler implements ICommandHandler<RecordTouchpoint
   async execute({ touchpoint, context }: RecordTouchpointCommand): Promise<TouchpointReceipt> {
     const request = touchpointRequest(touchpoint, context, new Date().toISOString());
     const result = await this.store.execute(touchpoint.customerId, request);
-    const eventId = touchpointEventId(touchpoint.source, touchpoint.touchpointId);
+    const eventId = request.touchpointEventId;
     const stored = result.events.find((decided) => decided.eventId === eventId);
     return {
       eventId,
