@@ -13,7 +13,7 @@ import {
   type AllStreamSubscription,
 } from '@eventstore/db-client';
 import { start } from '@app/embedded-eventstore';
-import { connect, delay, testEvents, uniqueStream } from './conformance.helpers';
+import { collect, connect, delay, testEvents, uniqueStream } from './conformance.helpers';
 
 type AnySubscription = StreamSubscription | AllStreamSubscription;
 
@@ -162,6 +162,24 @@ describe('subscribing to a stream', () => {
     await client.appendToStream(stream, testEvents(1));
     const events = await seen.waitFor(3);
     expect(events.map((e) => e.event!.revision)).toEqual([4n, 5n, 6n]);
+  });
+
+  // The reference server's live path hands every committed event to its subscribers without
+  // consulting stream metadata; only catch-up reads storage through $maxCount/$maxAge/$tb.
+  it('delivers every live event as it is written, even those $maxCount already hides from reads', async () => {
+    const stream = uniqueStream('sub-live-metadata');
+    await client.appendToStream(stream, testEvents(3));
+    await client.setStreamMetadata(stream, { maxCount: 2 });
+    const subscription = client.subscribeToStream(stream, { fromRevision: START });
+    open.push(subscription);
+    const seen = record(subscription);
+    await waitForMark(seen.marks, 'caughtUp');
+    expect(seen.events.map((e) => e.event!.revision)).toEqual([1n, 2n]);
+    await client.appendToStream(stream, testEvents(5));
+    const events = await seen.waitFor(7);
+    expect(events.map((e) => e.event!.revision)).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n]);
+    const readable = await collect(client.readStream(stream));
+    expect(readable.map((e) => e.event!.revision)).toEqual([6n, 7n]);
   });
 
   it('ends with StreamDeletedError when the stream is tombstoned', async () => {
