@@ -114,6 +114,19 @@ describe(DeciderStore.name, () => {
     expect(result.state.ids).toEqual(['a', 'a-again']);
   });
 
+  it('reads what another process appended before refusing a command its cached state would refuse', async () => {
+    const entity = uniqueId('e');
+    const sut = newStore();
+    await sut.execute(entity, add('mine'));
+    await newStore(otherProcess).execute(entity, add('theirs'));
+    const result = await sut.execute(entity, {
+      command: { type: 'Repeat', id: 'theirs' },
+      context,
+      now: '2026-01-01T00:00:00.000Z',
+    });
+    expect(result.state.ids).toEqual(['mine', 'theirs', 'theirs-again']);
+  });
+
   it('sees what another process appended since its cached revision', async () => {
     const entity = uniqueId('e');
     const sut = newStore();

@@ -146,26 +146,29 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   ): Promise<DecisionResult<E, S>> {
     const streamId = this.decider.streamId(entityId);
     const attempts = options.retryConflicts === false ? 1 : this.conflictRetries + 1;
-    let snapshot = this.cache.get(entityId);
-    // A stream this process has never seen is most often new: decide against the initial state and append
-    // with "no stream" instead of reading first. If the stream does exist the append is refused and we read
-    // it; if any command is refused against the initial state we read before believing that.
-    let optimistic = snapshot === undefined && options.expectedRevision === undefined;
-    for (let attempt = 1; ; attempt += 1) {
-      snapshot = optimistic
-        ? { state: this.decider.initialState, revision: -1 }
-        : await this.catchUp(entityId, snapshot);
+    // Optimistic concurrency without a read: decide against the state this process last saw (a prefix of the
+    // stream, or nothing for a stream it never saw) and append expecting that revision. Only a refused append,
+    // or a command refused against that state, makes us read what others appended and decide again.
+    let snapshot = this.cache.get(entityId) ?? { state: this.decider.initialState, revision: -1 };
+    let current = false;
+    const readAhead = async () => {
+      snapshot = await this.catchUp(entityId, snapshot);
+      current = true;
+    };
+    for (let conflicts = 0; ;) {
       if (
         options.expectedRevision !== undefined &&
         options.expectedRevision !== snapshot.revision
       ) {
+        if (!current) {
+          await readAhead();
+          continue;
+        }
         throw new RevisionMismatchError(streamId, options.expectedRevision, snapshot.revision);
       }
       const { outcomes, pending, state } = this.decideAll(snapshot, requests);
-      if (optimistic && outcomes.some((outcome) => !outcome.ok)) {
-        optimistic = false;
-        snapshot = undefined;
-        attempt -= 1;
+      if (!current && outcomes.some((outcome) => !outcome.ok)) {
+        await readAhead();
         continue;
       }
       if (pending.length === 0) {
@@ -185,16 +188,14 @@ export class DeciderStore<C, E extends DomainEvent, S> {
             Number(error.actualVersion),
           );
         }
-        if (optimistic) {
-          // Not a conflict: the stream existed. Read it and decide again.
-          optimistic = false;
-          snapshot = undefined;
-          attempt -= 1;
-          continue;
+        if (current) {
+          // Someone appended between our read and our write: a real conflict.
+          conflicts += 1;
+          if (conflicts >= attempts) throw new ConcurrencyConflictError(streamId, conflicts);
+          // Writers that keep colliding in lockstep would collide again: a random pause breaks the tie.
+          await pause(Math.random() * Math.min(2 ** conflicts, 32));
         }
-        if (attempt >= attempts) throw new ConcurrencyConflictError(streamId, attempt);
-        // Writers that keep colliding in lockstep would collide again: a random pause breaks the tie.
-        await pause(Math.random() * Math.min(2 ** attempt, 32));
+        await readAhead();
       }
     }
   }
