@@ -51,6 +51,18 @@ async function register(apiUrl: string, customerId: string): Promise<number> {
   return response.status;
 }
 
+/** The projector follows the customer streams: its checkpoint reaches the head of $all within a few seconds. */
+async function projectorCatchesUp(apiUrl: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const ready = (await (await fetch(`${apiUrl}/health/ready`)).json()) as {
+      projector: { caughtUp: boolean; checkpoint: string | null };
+    };
+    if (ready.projector.caughtUp && ready.projector.checkpoint !== null) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
+
 describe('npm start (the launcher)', () => {
   it('runs everything on the embedded servers, stops cleanly on Ctrl-C and keeps data across restarts', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'crm-start-'));
@@ -60,6 +72,7 @@ describe('npm start (the launcher)', () => {
     const ready = await fetch(`${first.apiUrl}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await register(first.apiUrl, 'kept-1')).toBe(201);
+    expect(await projectorCatchesUp(first.apiUrl)).toBe(true);
     first.process.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.output).toEqual(expect.arrayContaining(['[launcher] everything stopped cleanly']));

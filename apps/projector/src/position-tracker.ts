@@ -6,9 +6,9 @@ import {
   streamNameFilter,
 } from '@eventstore/db-client';
 import { CUSTOMER_STREAM_PREFIX } from '@app/domain';
-import type { MongoCheckpointStore, StoredPosition } from '@app/read-models';
+import { type MongoCheckpointStore, POSITION_TRACKER, type StoredPosition } from '@app/read-models';
 
-export const TRACKER_NAME = 'position-tracker';
+const TRACKER_NAME = POSITION_TRACKER;
 
 /**
  * Follows the customer streams in `$all` from its checkpoint and records how far it has got. It is the

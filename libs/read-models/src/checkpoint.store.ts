@@ -15,6 +15,9 @@ interface CheckpointDocument {
 
 export const CHECKPOINTS_COLLECTION = 'projection_checkpoints';
 
+/** The projector's own follower of the customer streams; its checkpoint is the projector's position. */
+export const POSITION_TRACKER = 'position-tracker';
+
 /**
  * Where each projection has got to in `$all`. Positions are kept as decimal strings: they are 64-bit and a
  * double would round them.

@@ -2,7 +2,12 @@ import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { BACKWARDS, END, type EventStoreDBClient } from '@eventstore/db-client';
-import { type MongoConnection, pingMongo } from '@app/read-models';
+import {
+  MongoCheckpointStore,
+  type MongoConnection,
+  pingMongo,
+  POSITION_TRACKER,
+} from '@app/read-models';
 import { Public } from '../http/auth.guard';
 import { EVENT_STORE, MONGO } from '../infrastructure/tokens';
 
@@ -41,22 +46,37 @@ export class HealthController {
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'The event store and MongoDB answer; 503 otherwise' })
+  @ApiOperation({
+    summary:
+      "The event store and MongoDB answer (503 otherwise); the projector's position beside the head of $all",
+  })
   async ready(@Res({ passthrough: true }) response: Response) {
+    let head: bigint | undefined;
+    let checkpoint: bigint | undefined;
     const [eventStore, mongodb] = await Promise.all([
       check(async () => {
-        for await (const _ of this.eventStore.readAll({
+        for await (const resolved of this.eventStore.readAll({
           direction: BACKWARDS,
           fromPosition: END,
           maxCount: 1,
         })) {
-          break;
+          head = resolved.event?.position?.commit;
         }
       }),
-      check(() => pingMongo(this.mongo.db)),
+      check(async () => {
+        await pingMongo(this.mongo.db);
+        checkpoint = (await new MongoCheckpointStore(this.mongo.db).load(POSITION_TRACKER))?.commit;
+      }),
     ]);
     const up = eventStore.status === 'up' && mongodb.status === 'up';
     response.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
-    return { status: up ? 'up' : 'down', checks: { eventStore, mongodb } };
+    // The projector's lag is reported, not judged: a rebuild or a burst of ingestion is no reason to stop
+    // taking writes.
+    const projector = {
+      checkpoint: checkpoint?.toString() ?? null,
+      head: head?.toString() ?? null,
+      caughtUp: head === undefined || (checkpoint !== undefined && checkpoint >= head),
+    };
+    return { status: up ? 'up' : 'down', checks: { eventStore, mongodb }, projector };
   }
 }
