@@ -41,6 +41,26 @@ export default tseslint.config(
     },
   },
   {
+    files: ['apps/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./){3,}|(^|/)(libs|apps)/',
+              message: 'Import across projects through @app/<lib> aliases.',
+            },
+            {
+              regex: '^(@eventstore/|mongodb$)',
+              message: 'Only libs/event-store and libs/read-models use the store clients.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['libs/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -2,9 +2,8 @@ import { Logger } from '@nestjs/common';
 import {
   type AllStreamSubscription,
   type EventStoreDBClient,
-  START,
-  streamNameFilter,
-} from '@eventstore/db-client';
+  followStreams,
+} from '@app/event-store';
 import { CUSTOMER_STREAM_PREFIX } from '@app/domain';
 import { type MongoCheckpointStore, POSITION_TRACKER, type StoredPosition } from '@app/read-models';
 
@@ -39,10 +38,7 @@ export class PositionTracker {
         ? `resuming after commit position ${checkpoint.commit} (${this.eventsSeen} events seen so far)`
         : 'starting from the beginning of $all',
     );
-    this.subscription = this.client.subscribeToAll({
-      fromPosition: checkpoint ? { commit: checkpoint.commit, prepare: checkpoint.prepare } : START,
-      filter: streamNameFilter({ prefixes: [CUSTOMER_STREAM_PREFIX] }),
-    });
+    this.subscription = followStreams(this.client, CUSTOMER_STREAM_PREFIX, checkpoint ?? undefined);
     this.subscription.on('data', (resolved) => {
       const position = resolved.event?.position;
       if (!position) return;

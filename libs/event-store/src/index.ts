@@ -3,3 +3,4 @@ export * from './decider-store';
 export * from './envelope';
 export * from './errors';
 export * from './personal-data';
+export * from './streams';

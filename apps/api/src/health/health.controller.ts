@@ -1,7 +1,8 @@
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { BACKWARDS, END, type EventStoreDBClient } from '@eventstore/db-client';
+import { type EventStoreDBClient, headOfStreams } from '@app/event-store';
+import { CUSTOMER_STREAM_PREFIX } from '@app/domain';
 import {
   MongoCheckpointStore,
   type MongoConnection,
@@ -55,13 +56,7 @@ export class HealthController {
     let checkpoint: bigint | undefined;
     const [eventStore, mongodb] = await Promise.all([
       check(async () => {
-        for await (const resolved of this.eventStore.readAll({
-          direction: BACKWARDS,
-          fromPosition: END,
-          maxCount: 1,
-        })) {
-          head = resolved.event?.position?.commit;
-        }
+        head = await headOfStreams(this.eventStore, CUSTOMER_STREAM_PREFIX);
       }),
       check(async () => {
         await pingMongo(this.mongo.db);
