@@ -106,9 +106,17 @@ describe('/v1/customers', () => {
     await register({ customerId });
     const badTag = await patch(customerId, { region: 'x' }, 'yesterday');
     expect(badTag.status).toBe(400);
-    expect(badTag.body.detail).toContain('If-Match');
+    expect(badTag.body).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: [
+        { field: 'If-Match', message: expect.stringContaining('If-Match must be a revision') },
+      ],
+    });
     const empty = await patch(customerId, {});
     expect(empty.status).toBe(400);
+    expect(empty.body.errors).toEqual([
+      { field: '', message: 'send at least one of name, email, phone, region' },
+    ]);
     expect(await storedEvents(api.eventStore, customerId)).toHaveLength(1);
   });
 });

@@ -43,7 +43,7 @@ export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi
   configureHttp(app);
   await app.init();
   const eventStore = connectEventStore(eventStoreUrl);
-  const mongo = await connectMongo(mongoUrl, database);
+  const mongo = await connectMongo(mongoUrl, config.mongoDb);
   return {
     app,
     http: app.getHttpServer() as Parameters<typeof import('supertest')>[0],

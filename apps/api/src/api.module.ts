@@ -4,7 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '@app/config';
 import { CustomersModule } from './customers/customers.module';
 import { HealthController } from './health/health.controller';
-import { ApiKeyGuard } from './http/auth.guard';
+import { ApiKeyGuard, ApiKeyRegistry } from './http/auth.guard';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { TouchpointsModule } from './touchpoints/touchpoints.module';
 
@@ -21,10 +21,12 @@ export class ApiModule {
       ],
       controllers: [HealthController],
       providers: [
+        { provide: ApiKeyRegistry, useValue: new ApiKeyRegistry(config.apiKeys) },
         {
           provide: APP_GUARD,
-          inject: [Reflector],
-          useFactory: (reflector: Reflector) => new ApiKeyGuard(reflector, config.apiKeys),
+          inject: [Reflector, ApiKeyRegistry],
+          useFactory: (reflector: Reflector, registry: ApiKeyRegistry) =>
+            new ApiKeyGuard(reflector, registry),
         },
       ],
     };

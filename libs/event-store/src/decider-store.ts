@@ -9,7 +9,7 @@ import {
   StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { ConcurrencyConflictError, RevisionMismatchError } from './errors';
+import { ConcurrencyConflictError, PersonalDataErasedError, RevisionMismatchError } from './errors';
 import type { CommandContext, EventMetadata, StoredEvent } from './envelope';
 import { type CustomerKeyStore, openPersonalFields, sealPersonalFields } from './personal-data';
 
@@ -167,7 +167,8 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         throw new RevisionMismatchError(streamId, options.expectedRevision, snapshot.revision);
       }
       const { outcomes, pending, state } = this.decideAll(snapshot, requests);
-      if (!current && outcomes.some((outcome) => !outcome.ok)) {
+      // A refusal, or "nothing to do", decided on a state that may be behind is not trusted: read, decide again.
+      if (!current && (pending.length === 0 || outcomes.some((outcome) => !outcome.ok))) {
         await readAhead();
         continue;
       }
@@ -180,6 +181,11 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         this.remember(entityId, { state, revision });
         return { outcomes, revision, position: appended, state };
       } catch (error) {
+        // Personal data for a customer whose key is gone: the stream, once read, says why.
+        if (error instanceof PersonalDataErasedError && !current) {
+          await readAhead();
+          continue;
+        }
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         if (options.expectedRevision !== undefined) {
           throw new RevisionMismatchError(
@@ -235,7 +241,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       const paths = this.decider.personalFields[event.type] ?? [];
       const data = key ? sealPersonalFields(event.data, paths, key, entityId) : event.data;
       if (needsKey && !key && this.hasPersonalData(event)) {
-        throw new Error(`No data key for ${entityId}: personal data cannot be stored`);
+        throw new PersonalDataErasedError(entityId);
       }
       const metadata: EventMetadata = {
         eventId,
@@ -268,6 +274,19 @@ export class DeciderStore<C, E extends DomainEvent, S> {
 
   /** Every event of the stream from `fromRevision`, opened and upcast, with its metadata. */
   async *read(entityId: string, fromRevision = 0): AsyncGenerator<StoredEvent<E>> {
+    for await (const { stored } of this.readRecorded(entityId, fromRevision)) {
+      if (stored) yield stored;
+    }
+  }
+
+  /**
+   * The stream's records from `fromRevision`: each with its revision, and the decoded event when it is one of
+   * ours (records that are not JSON are passed over, but still count for the revision).
+   */
+  private async *readRecorded(
+    entityId: string,
+    fromRevision: number,
+  ): AsyncGenerator<{ revision: number; stored?: StoredEvent<E> }> {
     const streamId = this.decider.streamId(entityId);
     let key: Buffer | null | undefined;
     try {
@@ -277,7 +296,12 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       });
       for await (const resolved of events) {
         const recorded = resolved.event;
-        if (!recorded || !recorded.isJson) continue;
+        if (!recorded) continue;
+        const revision = Number(recorded.revision);
+        if (!recorded.isJson) {
+          yield { revision };
+          continue;
+        }
         const metadata = recorded.metadata as unknown as EventMetadata;
         let data = recorded.data as Record<string, unknown>;
         const paths = this.decider.personalFields[recorded.type] ?? [];
@@ -287,11 +311,14 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         }
         const upcast = this.decider.upcast(recorded.type, metadata?.schemaVersion ?? 1, data);
         yield {
-          event: { type: recorded.type, data: upcast } as E,
-          metadata,
-          streamId,
-          revision: Number(recorded.revision),
-          position: recorded.position ? Number(recorded.position.commit) : undefined,
+          revision,
+          stored: {
+            event: { type: recorded.type, data: upcast } as E,
+            metadata,
+            streamId,
+            revision,
+            position: recorded.position ? Number(recorded.position.commit) : undefined,
+          },
         };
       }
     } catch (error) {
@@ -302,9 +329,9 @@ export class DeciderStore<C, E extends DomainEvent, S> {
 
   private async catchUp(entityId: string, snapshot: Snapshot<S> | undefined): Promise<Snapshot<S>> {
     let { state, revision } = snapshot ?? { state: this.decider.initialState, revision: -1 };
-    for await (const stored of this.read(entityId, revision + 1)) {
-      state = this.decider.evolve(state, stored.event);
-      revision = stored.revision;
+    for await (const record of this.readRecorded(entityId, revision + 1)) {
+      if (record.stored) state = this.decider.evolve(state, record.stored.event);
+      revision = record.revision;
     }
     const caughtUp = { state, revision };
     if (revision >= 0) this.remember(entityId, caughtUp);

@@ -29,3 +29,12 @@ export class ConcurrencyConflictError extends Error {
     this.name = 'ConcurrencyConflictError';
   }
 }
+
+/** Personal data for an entity whose key has been destroyed (erased): it cannot be stored. Maps to HTTP 410. */
+export class PersonalDataErasedError extends Error {
+  readonly code = 'CUSTOMER_ERASED';
+  constructor(readonly entityId: string) {
+    super(`${entityId} has been erased: personal data for it can no longer be stored`);
+    this.name = 'PersonalDataErasedError';
+  }
+}

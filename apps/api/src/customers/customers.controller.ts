@@ -1,14 +1,4 @@
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Headers,
-  Param,
-  Patch,
-  Post,
-  Req,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Headers, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -16,14 +6,16 @@ import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
 import { ID_MESSAGE, ID_PATTERN } from '../http/common-validators';
 import { parseIfMatch, revisionTag } from '../http/etag';
 import { commandContext } from '../http/request-context';
+import { RequestValidationError } from '../http/validation';
 import { ChangeProfileCommand } from './commands/change-profile.command';
 import { RegisterCustomerCommand } from './commands/register-customer.command';
 import { ChangeProfileDto } from './dto/change-profile.dto';
 import { RegisterCustomerDto } from './dto/register-customer.dto';
 
 function customerIdParam(id: string): string {
-  if (id.length > 200 || !ID_PATTERN.test(id))
-    throw new BadRequestException(ID_MESSAGE('customer id'));
+  if (id.length > 200 || !ID_PATTERN.test(id)) {
+    throw new RequestValidationError([{ field: 'id', message: ID_MESSAGE('customer id') }]);
+  }
   return id;
 }
 
@@ -75,7 +67,9 @@ export class CustomersController {
   ) {
     const customerId = customerIdParam(id);
     if (Object.values(changes).every((value) => value === undefined)) {
-      throw new BadRequestException('Send at least one of name, email, phone, region');
+      throw new RequestValidationError([
+        { field: '', message: 'send at least one of name, email, phone, region' },
+      ]);
     }
     const receipt = await this.commands.execute(
       new ChangeProfileCommand(customerId, changes, parseIfMatch(ifMatch), commandContext(request)),

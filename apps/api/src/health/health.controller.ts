@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { Controller, Get, HttpStatus, Inject, Logger, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type EventStoreDBClient, headOfStreams } from '@app/event-store';
@@ -11,6 +11,8 @@ import {
 } from '@app/read-models';
 import { Public } from '../http/auth.guard';
 import { EVENT_STORE, MONGO } from '../infrastructure/tokens';
+
+const logger = new Logger('Health');
 
 type Check = { status: 'up' } | { status: 'down'; error: string };
 
@@ -25,7 +27,9 @@ async function check(probe: () => Promise<unknown>, timeoutMs = 2000): Promise<C
     ]);
     return { status: 'up' };
   } catch (error) {
-    return { status: 'down', error: (error as Error).message };
+    // Unauthenticated callers see that a store is down, not the client's error text; the log has that.
+    logger.warn(`readiness check failed: ${(error as Error).message}`);
+    return { status: 'down', error: 'not reachable' };
   } finally {
     clearTimeout(timer);
   }

@@ -19,8 +19,6 @@ export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
 /** Routes for operations (health, docs) that need no key. */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
-export const API_KEYS = Symbol('API_KEYS');
-
 export interface Principal {
   role: Role;
   /** A stable, non-secret name of the key: recorded as the actor on events. */
@@ -33,25 +31,45 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-@Injectable()
-export class ApiKeyGuard implements CanActivate {
+/** The configured keys; answers who a presented key belongs to. */
+export class ApiKeyRegistry {
   private readonly keys: Array<{ digest: Buffer; principal: Principal }>;
 
-  constructor(
-    private readonly reflector: Reflector,
-    apiKeys: readonly ApiKey[],
-  ) {
+  constructor(apiKeys: readonly ApiKey[]) {
     this.keys = apiKeys.map(({ role, key }) => ({
       digest: digest(key),
       principal: { role, actor: `${role}:${digest(key).toString('hex').slice(0, 12)}` },
     }));
   }
 
+  authenticate(header: string | undefined): Principal {
+    const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header ?? '');
+    if (!match)
+      throw new UnauthorizedException('An Authorization: Bearer <api key> header is required');
+    const presented = digest(match[1]);
+    // Compare against every key in constant time so timing does not reveal which one matched.
+    let found: Principal | undefined;
+    for (const key of this.keys) {
+      if (timingSafeEqual(key.digest, presented)) found = key.principal;
+    }
+    if (!found) throw new UnauthorizedException('The API key is not valid');
+    return found;
+  }
+}
+
+@Injectable()
+export class ApiKeyGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly registry: ApiKeyRegistry,
+  ) {}
+
   canActivate(context: ExecutionContext): boolean {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const principal = this.authenticate(request.headers.authorization);
+    const principal =
+      request.principal ?? this.registry.authenticate(request.headers.authorization);
     request.principal = principal;
     const allowed = this.reflector.getAllAndOverride<Role[]>(ROLES_KEY, targets) ?? [];
     if (principal.role !== 'admin' && !allowed.includes(principal.role)) {
@@ -60,19 +78,5 @@ export class ApiKeyGuard implements CanActivate {
       );
     }
     return true;
-  }
-
-  private authenticate(header: string | undefined): Principal {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-    if (!match)
-      throw new UnauthorizedException('An Authorization: Bearer <api key> header is required');
-    const presented = digest(match[1]);
-    // Compare against every key in constant time so timing does not reveal which prefix matched.
-    let found: Principal | undefined;
-    for (const key of this.keys) {
-      if (timingSafeEqual(key.digest, presented)) found = key.principal;
-    }
-    if (!found) throw new UnauthorizedException('The API key is not valid');
-    return found;
   }
 }

@@ -1,4 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { ApiKeyRegistry, AuthenticatedRequest } from './auth.guard';
 import { problem } from './problem';
 import { sendProblem, toProblem } from './problem.filter';
 
@@ -67,4 +68,25 @@ export function bodyParsing(): Array<express.RequestHandler | express.ErrorReque
     }),
     bodyErrors,
   ];
+}
+
+/** Routes under /v1 need a key; the guard checks roles later, this only refuses unknown callers early. */
+export function authenticateFirst(registry: ApiKeyRegistry): express.RequestHandler {
+  return (request, response, next) => {
+    if (!request.path.toLowerCase().startsWith('/v1/')) {
+      next();
+      return;
+    }
+    try {
+      (request as AuthenticatedRequest).principal = registry.authenticate(
+        request.headers.authorization,
+      );
+      next();
+    } catch (error) {
+      const known = toProblem(error);
+      if (!known) throw error;
+      response.set('WWW-Authenticate', 'Bearer');
+      sendProblem(response, known);
+    }
+  };
 }

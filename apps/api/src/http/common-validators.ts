@@ -1,5 +1,6 @@
 import {
   registerDecorator,
+  ValidateIf,
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
@@ -86,4 +87,12 @@ export function IsFlatAttributes(maxKeys: number, options?: ValidationOptions) {
       },
     });
   };
+}
+
+/**
+ * An optional field: absent is fine, `null` is not. class-validator's IsOptional also lets null through, which
+ * would turn `{"email": null}` into a silent no-op instead of an error naming the field.
+ */
+export function Optional(): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
 }

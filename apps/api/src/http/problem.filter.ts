@@ -40,6 +40,16 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   CONCURRENCY_CONFLICT: 409,
 };
 
+const CODE_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
 /** Errors of the store clients that mean "not reachable now": the caller may retry. */
 const UNAVAILABLE_ERRORS = new Set([
   'UnavailableError',
@@ -105,7 +115,8 @@ export function toProblem(error: unknown): Problem | undefined {
       : typeof message === 'string'
         ? message
         : error.message;
-    return problem(error.getStatus(), detail);
+    const status = error.getStatus();
+    return problem(status, detail, { code: CODE_BY_STATUS[status] ?? `HTTP_${status}` });
   }
   return undefined;
 }

@@ -1,13 +1,16 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { bodyParsing } from './body-parsing';
+import { ApiKeyRegistry } from './auth.guard';
+import { authenticateFirst, bodyParsing } from './body-parsing';
 import { ProblemFilter } from './problem.filter';
 import { createValidationPipe } from './validation';
 
 /** Everything main.ts and the end-to-end tests share, so tests exercise the production pipeline. */
 export function configureHttp(app: NestExpressApplication): INestApplication {
   app.disable('x-powered-by');
+  // Keys are checked before a body is read, so that nobody without one can make the server parse megabytes.
+  app.use(authenticateFirst(app.get(ApiKeyRegistry)));
   for (const handler of bodyParsing()) app.use(handler);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());

@@ -25,11 +25,12 @@ export class ChangeProfileHandler implements ICommandHandler<ChangeProfileComman
   async execute({ customerId, changes, expectedRevision, context }: ChangeProfileCommand) {
     const now = new Date().toISOString();
     const command: ChangeProfile = { ...changes, type: 'ChangeProfile', customerId, now };
-    // A profile edit is a decision on what the editor saw: a concurrent change is returned, never retried.
+    // With If-Match the edit is a decision on what the editor saw: a concurrent change is returned (412), never
+    // retried. Without it the editor asked for these values whatever came before, so it is decided again.
     const result = await this.store.execute(
       customerId,
       { command, context, now },
-      { expectedRevision, retryConflicts: false },
+      { expectedRevision, retryConflicts: expectedRevision === undefined },
     );
     const changed = result.events.flatMap(({ event }) =>
       event.type === 'CustomerProfileChanged' ? Object.keys(event.data.changes) : [],

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { ID_MESSAGE, ID_PATTERN, IsBusinessTime } from '../../http/common-validators';
+import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ID_MESSAGE, ID_PATTERN, IsBusinessTime, Optional } from '../../http/common-validators';
 import { ProfileFieldsDto } from './profile-fields';
 
 export class RegisterCustomerDto extends ProfileFieldsDto {
@@ -12,7 +12,7 @@ export class RegisterCustomerDto extends ProfileFieldsDto {
   customerId!: string;
 
   @ApiPropertyOptional({ description: 'The emitting system; defaults to the API key role' })
-  @IsOptional()
+  @Optional()
   @IsString()
   @MaxLength(200)
   @Matches(ID_PATTERN, { message: ID_MESSAGE('source') })
@@ -22,7 +22,7 @@ export class RegisterCustomerDto extends ProfileFieldsDto {
     format: 'date-time',
     description: 'When the customer registered; default now',
   })
-  @IsOptional()
+  @Optional()
   @IsBusinessTime()
   occurredAt?: string;
 }

@@ -1,7 +1,8 @@
-import { Inject } from '@nestjs/common';
+import { Inject, Logger } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { isDomainError } from '@app/domain';
 import type { CommandContext } from '@app/event-store';
+import { toProblem } from '../../http/problem.filter';
 import { validateItem } from '../../http/validate-item';
 import type { CustomerStore } from '../../infrastructure/customer-store';
 import { CUSTOMER_STORE } from '../../infrastructure/tokens';
@@ -24,17 +25,32 @@ export class RecordTouchpointBatchCommand extends Command<BatchReceipt> {
   }
 }
 
-/** Customers whose touchpoints are appended at the same time; each customer is one append. */
+/** Customers whose touchpoints are appended at the same time. */
 const CONCURRENT_CUSTOMERS = 64;
+
+/**
+ * Bytes of touchpoints (as received) per append. The event store refuses appends over 1 MiB by default; stored
+ * events are larger than what was received (metadata, encryption), so one customer's touchpoints are appended in
+ * chunks well under that.
+ */
+const APPEND_BUDGET_BYTES = 256 * 1024;
+
+interface Item {
+  index: number;
+  dto: TouchpointDto;
+  bytes: number;
+}
 
 @CommandHandler(RecordTouchpointBatchCommand)
 export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouchpointBatchCommand> {
+  private readonly logger = new Logger('TouchpointBatch');
+
   constructor(@Inject(CUSTOMER_STORE) private readonly store: CustomerStore) {}
 
   async execute({ touchpoints, context }: RecordTouchpointBatchCommand): Promise<BatchReceipt> {
     const now = new Date().toISOString();
     const results: BatchItemResult[] = new Array<BatchItemResult>(touchpoints.length);
-    const byCustomer = new Map<string, Array<{ index: number; dto: TouchpointDto }>>();
+    const byCustomer = new Map<string, Item[]>();
     touchpoints.forEach((plain, index) => {
       const checked = validateItem(TouchpointDto, plain);
       if (!checked.ok) {
@@ -42,7 +58,7 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
         return;
       }
       const items = byCustomer.get(checked.value.customerId) ?? [];
-      items.push({ index, dto: checked.value });
+      items.push({ index, dto: checked.value, bytes: Buffer.byteLength(JSON.stringify(plain)) });
       byCustomer.set(checked.value.customerId, items);
     });
 
@@ -51,12 +67,25 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
     const worker = async () => {
       for (let group = groups.shift(); group; group = groups.shift()) {
         const [customerId, items] = group;
-        const requests = items.map(({ dto }) => touchpointRequest(dto, context, now));
-        const outcome = await this.store.executeMany(customerId, requests);
-        if (outcome.position !== undefined) position = Math.max(position ?? 0, outcome.position);
-        items.forEach(({ index }, i) => {
-          results[index] = toResult(index, requests[i].touchpointEventId, outcome.outcomes[i]);
-        });
+        for (const chunk of chunks(items)) {
+          const requests = chunk.map(({ dto }) => touchpointRequest(dto, context, now));
+          try {
+            const outcome = await this.store.executeMany(customerId, requests);
+            if (outcome.position !== undefined) {
+              position = Math.max(position ?? 0, outcome.position);
+            }
+            chunk.forEach(({ index }, i) => {
+              results[index] = toResult(index, requests[i].touchpointEventId, outcome.outcomes[i]);
+            });
+          } catch (error) {
+            // This customer's chunk is not stored; the other customers' items go on.
+            const failure = describeFailure(error);
+            if (failure.code === 'INTERNAL_ERROR') this.logger.error(error);
+            for (const { index } of chunk) {
+              results[index] = { index, status: 'rejected', errors: [failure] };
+            }
+          }
+        }
       }
     };
     await Promise.all(
@@ -64,6 +93,38 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
     );
     return { results, position };
   }
+}
+
+function* chunks(items: Item[]): Generator<Item[]> {
+  let chunk: Item[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (chunk.length > 0 && bytes + item.bytes > APPEND_BUDGET_BYTES) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += item.bytes;
+  }
+  if (chunk.length > 0) yield chunk;
+}
+
+/** A per-item error for a store failure; `retryable` tells the emitter that sending it again may succeed. */
+function describeFailure(error: unknown): { code: string; message: string; retryable: boolean } {
+  const problem = toProblem(error);
+  if (problem && typeof problem.code === 'string') {
+    return {
+      code: problem.code,
+      message: problem.detail,
+      retryable: problem.status >= 500 || problem.status === 409,
+    };
+  }
+  return {
+    code: 'INTERNAL_ERROR',
+    message: 'storing this item failed; it has been logged',
+    retryable: true,
+  };
 }
 
 function toResult(

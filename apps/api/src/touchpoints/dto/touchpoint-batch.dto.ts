@@ -22,5 +22,5 @@ export type BatchItemResult =
   | {
       index: number;
       status: 'rejected';
-      errors: Array<{ field?: string; code?: string; message: string }>;
+      errors: Array<{ field?: string; code?: string; message: string; retryable?: boolean }>;
     };

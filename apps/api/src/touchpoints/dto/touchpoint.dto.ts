@@ -4,7 +4,6 @@ import {
   IsIn,
   IsInt,
   IsNumber,
-  IsOptional,
   IsString,
   Matches,
   Max,
@@ -18,6 +17,7 @@ import {
   ID_PATTERN,
   IsBusinessTime,
   IsFlatAttributes,
+  Optional,
 } from '../../http/common-validators';
 import { KindField } from '../../http/kind-rules';
 
@@ -69,16 +69,16 @@ export class TouchpointDto {
   @IsIn(DIRECTIONS, { message: `direction must be one of ${DIRECTIONS.join(', ')}` })
   direction!: (typeof DIRECTIONS)[number];
 
-  @ApiPropertyOptional({ maxLength: 100 }) @IsOptional() @Text(100) department?: string;
-  @ApiPropertyOptional({ maxLength: 100 }) @IsOptional() @Text(100) agentId?: string;
-  @ApiPropertyOptional({ maxLength: 200 }) @IsOptional() @Text(200) product?: string;
-  @ApiPropertyOptional({ maxLength: 100 }) @IsOptional() @Text(100) region?: string;
+  @ApiPropertyOptional({ maxLength: 100 }) @Optional() @Text(100) department?: string;
+  @ApiPropertyOptional({ maxLength: 100 }) @Optional() @Text(100) agentId?: string;
+  @ApiPropertyOptional({ maxLength: 200 }) @Optional() @Text(200) product?: string;
+  @ApiPropertyOptional({ maxLength: 100 }) @Optional() @Text(100) region?: string;
 
   @ApiPropertyOptional({
     maxLength: 4000,
     description: 'Free text; stored encrypted (personal data)',
   })
-  @IsOptional()
+  @Optional()
   @Text(4000)
   note?: string;
 
