@@ -21,6 +21,7 @@ export class PositionTracker {
   private eventsSeen = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -38,19 +39,29 @@ export class PositionTracker {
         ? `resuming after commit position ${checkpoint.commit} (${this.eventsSeen} events seen so far)`
         : 'starting from the beginning of $all',
     );
-    this.subscription = followStreams(this.client, CUSTOMER_STREAM_PREFIX, checkpoint ?? undefined);
-    this.subscription.on('data', (resolved) => {
+    this.follow();
+    this.timer = setInterval(() => {
+      this.flushing = this.flushing.then(() => this.flush());
+    }, this.flushEveryMs);
+  }
+
+  /** Subscribes after the last position seen; a dropped subscription is resumed from there. */
+  private follow(retryInMs = 500): void {
+    if (this.stopped) return;
+    const subscription = followStreams(this.client, CUSTOMER_STREAM_PREFIX, this.position);
+    this.subscription = subscription;
+    subscription.on('data', (resolved) => {
       const position = resolved.event?.position;
       if (!position) return;
       this.position = position;
       this.eventsSeen += 1;
     });
-    this.subscription.on('error', (error: Error) => {
-      this.logger.error(`subscription failed: ${error.message}`);
+    subscription.on('error', (error: Error) => {
+      if (this.stopped) return;
+      this.logger.error(`subscription dropped (${error.message}); resuming in ${retryInMs} ms`);
+      void subscription.unsubscribe().catch(() => undefined);
+      setTimeout(() => this.follow(Math.min(retryInMs * 2, 10_000)), retryInMs).unref();
     });
-    this.timer = setInterval(() => {
-      this.flushing = this.flushing.then(() => this.flush());
-    }, this.flushEveryMs);
   }
 
   private async flush(): Promise<void> {
@@ -66,6 +77,7 @@ export class PositionTracker {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     await this.subscription?.unsubscribe();
     await this.flushing;
