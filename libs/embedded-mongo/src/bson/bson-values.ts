@@ -1,10 +1,13 @@
 import { Decimal128, Double, Long, type ObjectId } from 'bson';
+import { compareNumeric, decimalFitsDouble, decimalKey } from './exact-number';
 
 /**
  * Documents are kept in a "view" form that mingo can compare: every BSON number (Int32, Double,
- * Long, Decimal128) becomes a JS number, so Long 5 equals Double 5 as in MongoDB. What the plain
- * number would lose on the way back out (an integral Double, a Long, a Decimal128's exact digits)
- * is remembered per document as a type hint keyed by the field path.
+ * Long, Decimal128) that a double holds exactly becomes a JS number, so Long 5 equals Double 5 as
+ * in MongoDB. What the plain number would lose on the way back out (an integral Double, a Long, a
+ * Decimal128's exact digits) is remembered per document as a type hint keyed by the field path.
+ * Numbers no double holds (Longs beyond 2^53, Decimal128s such as 0.1) stay BSON objects, which
+ * the engine's own comparison operators compare exactly.
  */
 export type TypeHints = Map<string, string>;
 
@@ -64,12 +67,26 @@ function convertValue(value: unknown, path: string, hints: TypeHints): unknown {
     }
     case 'Decimal128': {
       const text = (value as Decimal128).toString();
+      const n = Number(text);
+      if (!decimalFitsDouble(text, n)) return value;
       hints.set(path, `d${text}`);
-      return Number(text);
+      return n;
     }
     default:
       return value;
   }
+}
+
+const HINTS_OF = new WeakMap<object, TypeHints>();
+
+/** Remembers a stored document's hints, for operators that see only the document (`$type`). */
+export function rememberHints(doc: object, hints: TypeHints | undefined): void {
+  if (hints) HINTS_OF.set(doc, hints);
+  else HINTS_OF.delete(doc);
+}
+
+export function hintsOf(doc: unknown): TypeHints | undefined {
+  return doc !== null && typeof doc === 'object' ? HINTS_OF.get(doc) : undefined;
 }
 
 /** Converts a document decoded with `promoteValues: false` into view form, in place. */
@@ -241,6 +258,7 @@ export function canonicalRank(value: unknown): number {
   if (isPlainObject(value)) return 5;
   switch (bsonTypeOf(value)) {
     case 'Long':
+    case 'Decimal128':
       return 3;
     case 'MinKey':
       return 1;
@@ -265,17 +283,6 @@ function cmp<T>(a: T, b: T): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Numbers where at least one side is a Long too large for a double: compared exactly. */
-function compareWide(a: unknown, b: unknown): number {
-  const exact = (v: unknown): bigint | number =>
-    typeof v === 'number' ? (Number.isInteger(v) ? BigInt(v) : v) : BigInt((v as Long).toString());
-  const x = exact(a);
-  const y = exact(b);
-  if (typeof x === 'number' && Number.isNaN(x)) return -1;
-  if (typeof y === 'number' && Number.isNaN(y)) return 1;
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
 /** Total order over view values following MongoDB's comparison rules. */
 export function compareValues(a: unknown, b: unknown): number {
   const ra = canonicalRank(a);
@@ -286,12 +293,8 @@ export function compareValues(a: unknown, b: unknown): number {
     case 2:
     case 13:
       return 0;
-    case 3: {
-      if (typeof a !== 'number' || typeof b !== 'number') return compareWide(a, b);
-      if (Number.isNaN(a)) return Number.isNaN(b) ? 0 : -1;
-      if (Number.isNaN(b)) return 1;
-      return cmp(a, b);
-    }
+    case 3:
+      return compareNumeric(a as number, b as number);
     case 4:
       return cmp(String(a), String(b));
     case 6: {
@@ -339,7 +342,12 @@ export function keyOf(value: unknown): string {
   if (value === undefined || value === null) return 'z';
   switch (typeof value) {
     case 'number':
-      return Object.is(value, -0) ? 'n0' : `n${value}`;
+      if (Object.is(value, -0)) return 'n0';
+      // Beyond 2^53 JS prints only the shortest round-trip digits (2^62 as 4611686018427388000),
+      // which would share a key with a different Long; those integers are printed exactly.
+      return Number.isInteger(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER
+        ? `n${BigInt(value)}`
+        : `n${value}`;
     case 'string':
       return `s${value}`;
     case 'boolean':
@@ -359,8 +367,9 @@ export function keyOf(value: unknown): string {
   }
   const type = bsonTypeOf(value);
   if (type === 'ObjectId') return `i${(value as ObjectId).toHexString()}`;
-  // Same key as the equal double would get (integers below 1e21 print in full).
+  // Same key as the equal double or Decimal128 would get (exact digits).
   if (type === 'Long') return `n${(value as Long).toString()}`;
+  if (type === 'Decimal128') return decimalKey(value as Decimal128);
   if (type === 'Binary') {
     const bin = value as { sub_type: number; toString(enc: string): string };
     return `B${bin.sub_type}:${bin.toString('base64')}`;

@@ -1,9 +1,8 @@
-import { Query } from 'mingo';
 import { type Document, UUID } from 'bson';
 import { isPlainObject, keyOf } from '../bson/bson-values';
 import { type IndexSpec } from '../engine/collection-index';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
-import { MINGO_OPTIONS, rejectScripts } from '../engine/query-tools';
+import { MINGO_OPTIONS, Query, rejectScripts } from '../engine/query-tools';
 import {
   type CommandHandler,
   collectionName,

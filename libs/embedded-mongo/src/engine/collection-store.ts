@@ -1,5 +1,11 @@
 import { type Document } from 'bson';
-import { type TypeHints, canonicalRank, isPlainObject, keyOf } from '../bson/bson-values';
+import {
+  type TypeHints,
+  canonicalRank,
+  isPlainObject,
+  keyOf,
+  rememberHints,
+} from '../bson/bson-values';
 import { renderValue } from './render-value';
 import { type Matcher } from './query-tools';
 import { CollectionIndex, type IndexSpec } from './collection-index';
@@ -68,6 +74,7 @@ export class CollectionStore {
     const previous = this.records.get(idKey);
     if (previous) for (const index of this.indexes.values()) index.remove(previous.doc, idKey);
     for (const index of this.indexes.values()) index.add(next.doc, idKey);
+    rememberHints(next.doc, next.hints);
     this.records.set(idKey, next);
   }
 

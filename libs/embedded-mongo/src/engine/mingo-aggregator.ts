@@ -1,6 +1,6 @@
 import { Context } from 'mingo';
 import { type Document } from 'bson';
-import { sortDocuments } from './query-tools';
+import { MINGO_OPERATORS, sortDocuments } from './query-tools';
 
 // mingo's public subpath exports, which the project's node10 type resolution cannot see; typed
 // here by the little this module uses.
@@ -8,7 +8,6 @@ import { sortDocuments } from './query-tools';
 interface LazyIterator {
   transform(fn: (items: unknown[]) => unknown): LazyIterator;
 }
-type Operators = Record<string, unknown>;
 const { Aggregator: BaseAggregator } = require('mingo/aggregator') as {
   Aggregator: new (
     pipeline: Document[],
@@ -16,14 +15,6 @@ const { Aggregator: BaseAggregator } = require('mingo/aggregator') as {
   ) => { run<T>(collection: unknown[]): T[] };
 };
 const { Lazy } = require('mingo/lazy') as { Lazy: (items: unknown[]) => LazyIterator };
-const operators = {
-  accumulator: require('mingo/operators/accumulator') as Operators,
-  expression: require('mingo/operators/expression') as Operators,
-  pipeline: require('mingo/operators/pipeline') as Operators,
-  projection: require('mingo/operators/projection') as Operators,
-  query: require('mingo/operators/query') as Operators,
-  window: require('mingo/operators/window') as Operators,
-};
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** `$sort` with MongoDB's ordering across types (mingo orders mixed types its own way). */
@@ -34,8 +25,8 @@ function mongoSort(collection: LazyIterator, sortKeys: Document): LazyIterator {
 }
 
 const CONTEXT = Context.init({
-  ...operators,
-  pipeline: { ...operators.pipeline, $sort: mongoSort },
+  ...MINGO_OPERATORS,
+  pipeline: { ...MINGO_OPERATORS.pipeline, $sort: mongoSort },
 } as unknown as Parameters<typeof Context.init>[0]);
 
 /** Runs a pipeline with all of mingo's operators, `$sort` replaced by the MongoDB-ordered one. */

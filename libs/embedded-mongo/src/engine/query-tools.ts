@@ -1,4 +1,4 @@
-import { Query } from 'mingo';
+import { Context } from 'mingo';
 import { type Document } from 'bson';
 import {
   canonicalRank,
@@ -11,6 +11,33 @@ import {
 } from '../bson/bson-values';
 import { type StoredDoc } from './collection-store';
 import { MongoCommandError, asCommandError } from './mongo-error';
+import { NUMERIC_QUERY_OPERATORS } from './numeric-query-operators';
+
+// mingo's public subpath exports, which the project's node10 type resolution cannot see.
+/* eslint-disable @typescript-eslint/no-require-imports */
+type Operators = Record<string, unknown>;
+export const MINGO_OPERATORS = {
+  accumulator: require('mingo/operators/accumulator') as Operators,
+  expression: require('mingo/operators/expression') as Operators,
+  pipeline: require('mingo/operators/pipeline') as Operators,
+  projection: require('mingo/operators/projection') as Operators,
+  query: {
+    ...(require('mingo/operators/query') as Operators),
+    ...NUMERIC_QUERY_OPERATORS,
+  },
+  window: require('mingo/operators/window') as Operators,
+};
+// The base Query: the one `mingo` exports merges its default operators over any given context.
+export const { Query } = require('mingo/query') as {
+  Query: new (
+    condition: Document,
+    options: object,
+  ) => {
+    test(doc: unknown): boolean;
+    find<T>(docs: unknown[], projection?: Document): { all(): T[] };
+  };
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const QUERY_OPERATORS = new Set([
   '$eq',
@@ -95,7 +122,10 @@ export type Matcher = (doc: Record<string, unknown>) => boolean;
 
 // mingo implements some stages ($setWindowFields) with $function internally, so scripting stays
 // on in mingo and client input is screened instead (rejectScripts).
-export const MINGO_OPTIONS = {} as const;
+// The query operators comparing numbers are the engine's own (exact across numeric types).
+export const MINGO_OPTIONS = {
+  context: Context.init(MINGO_OPERATORS as unknown as Parameters<typeof Context.init>[0]),
+} as const;
 
 const SCRIPT_OPERATORS = new Set(['$where', '$function', '$accumulator']);
 

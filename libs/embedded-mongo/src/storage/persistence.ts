@@ -13,7 +13,7 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { BSON } from 'bson';
-import { fromView, toView, keyOf } from '../bson/bson-values';
+import { fromView, keyOf, rememberHints, toView } from '../bson/bson-values';
 import { type Catalog, type ChangeSet, decodeChanges, encodeChanges } from '../engine/catalog';
 import { decodeOptions } from '../wire/wire-protocol';
 import { JournalFile, frame, readFrames, truncateFile } from './journal-file';
@@ -236,6 +236,7 @@ export class Persistence {
         const store = this.catalog.ensure(record.d as string, record.c as string, undefined);
         for (const doc of record.docs as Record<string, unknown>[]) {
           const stored = toView(doc);
+          rememberHints(stored.doc, stored.hints);
           store.records.set(keyOf(stored.doc._id), stored);
         }
       } else if (record.kind === 'index') {
