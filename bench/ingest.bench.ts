@@ -332,14 +332,23 @@ async function main(): Promise<void> {
     };
 
     const n = (count: number) => Math.max(1, Math.round(count * SCALE));
-    await single(1, n(2000));
-    await single(32, n(8000));
-    await batch(1, 100, n(100));
-    await batch(32, 100, n(320));
-    await batch(1, 1000, n(12));
-    await batch(32, 1000, n(48));
-    await raw(1, 1000, n(12));
-    await raw(32, 1000, n(48));
+    // BENCH_ONLY=batch (or single, raw) runs a subset, e.g. while profiling.
+    const only = process.env.BENCH_ONLY;
+    const wanted = (kind: string) => !only || only.split(',').includes(kind);
+    if (wanted('single')) {
+      await single(1, n(2000));
+      await single(32, n(8000));
+    }
+    if (wanted('batch')) {
+      await batch(1, 100, n(100));
+      await batch(32, 100, n(320));
+      await batch(1, 1000, n(12));
+      await batch(32, 1000, n(48));
+    }
+    if (wanted('raw')) {
+      await raw(1, 1000, n(12));
+      await raw(32, 1000, n(48));
+    }
 
     for (const row of rows) {
       const ceiling = rows.find((r) => r.scenario.startsWith('raw') && r.clients === row.clients);

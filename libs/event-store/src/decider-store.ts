@@ -347,6 +347,14 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     }
   }
 
+  /**
+   * Fetches (creating where missing) the data keys of these entities in one round trip, ahead of work that will
+   * store personal data for many of them; later look-ups are then served from the key store's cache.
+   */
+  async prepareKeys(entityIds: readonly string[]): Promise<void> {
+    if (entityIds.length > 0) await this.keys.obtain(entityIds);
+  }
+
   /** Forgets cached state (after erasure, or to force a full re-read). */
   forget(entityId: string): void {
     this.cache.delete(entityId);

@@ -62,6 +62,13 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
       byCustomer.set(checked.value.customerId, items);
     });
 
+    // One key query for every customer that gets personal data in this batch, instead of one per customer.
+    await this.store.prepareKeys(
+      [...byCustomer]
+        .filter(([, items]) => items.some(({ dto }) => carriesPersonalData(dto)))
+        .map(([id]) => id),
+    );
+
     let position: number | null = null;
     const groups = [...byCustomer.entries()];
     const worker = async () => {
@@ -93,6 +100,11 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
     );
     return { results, position };
   }
+}
+
+/** Fields of a touchpoint that the event store seals with the customer's key. */
+function carriesPersonalData(dto: TouchpointDto): boolean {
+  return dto.note !== undefined || dto.comment !== undefined || dto.attributes !== undefined;
 }
 
 function* chunks(items: Item[]): Generator<Item[]> {
