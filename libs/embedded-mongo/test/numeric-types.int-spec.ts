@@ -209,4 +209,84 @@ describe('embedded-mongo: numbers compare, sort and type-check as in MongoDB', (
       expect(await ids(c, { v: { $type: 'int' } })).toEqual(['int']);
     });
   });
+
+  describe('arithmetic types', () => {
+    const typeOf = async (c: Collection<AnyDoc>, id: number): Promise<[string, string]> => {
+      const raw = await c.findOne({ _id: id }, { promoteValues: false });
+      const v = raw?.v as { _bsontype: string; toString(): string };
+      return [v._bsontype, v.toString()];
+    };
+
+    it('keeps $inc and $mul on Decimal128 exact', async () => {
+      const c = db.collection<AnyDoc>('decimal_arithmetic');
+      await c.insertMany([
+        { _id: 1, v: dec('0.1') },
+        { _id: 2, v: dec('0.1') },
+        { _id: 3, v: dec(ONE_AND_A_BIT) },
+        { _id: 4, v: dec('1.5') },
+        { _id: 5, v: new Int32(2) },
+      ]);
+      await c.updateOne({ _id: 1 }, { $inc: { v: dec('0.2') } });
+      await c.updateOne({ _id: 2 }, { $inc: { v: new Int32(1) } });
+      await c.updateOne({ _id: 3 }, { $inc: { v: dec('1E-19') } });
+      await c.updateOne({ _id: 4 }, { $mul: { v: new Int32(2) } });
+      await c.updateOne({ _id: 5 }, { $inc: { v: dec('0.25') } });
+      expect(await typeOf(c, 1)).toEqual(['Decimal128', '0.3']);
+      expect(await typeOf(c, 2)).toEqual(['Decimal128', '1.1']);
+      expect(await typeOf(c, 3)).toEqual(['Decimal128', '1.0000000000000000002']);
+      expect(await typeOf(c, 4)).toEqual(['Decimal128', '3.0']);
+      expect(await typeOf(c, 5)).toEqual(['Decimal128', '2.25']);
+      expect(await ids(c, { v: dec('0.3') })).toEqual([1]);
+    });
+
+    it('gives $inc the wider type: Long + Int32 is a Long, Long + Double a Double, Int32 overflow a Long', async () => {
+      const c = db.collection<AnyDoc>('integer_arithmetic');
+      await c.insertMany([
+        { _id: 1, v: Long.fromNumber(5) },
+        { _id: 2, v: Long.fromNumber(5) },
+        { _id: 3, v: Long.fromNumber(5) },
+        { _id: 4, v: new Int32(2147483647) },
+        { _id: 5, v: new Int32(1) },
+        { _id: 6, v: new Int32(1) },
+      ]);
+      await c.updateOne({ _id: 1 }, { $inc: { v: new Int32(1) } });
+      await c.updateOne({ _id: 2 }, { $inc: { v: new Double(1) } });
+      await c.updateOne({ _id: 3 }, { $inc: { v: 0.5 } });
+      await c.updateOne({ _id: 4 }, { $inc: { v: new Int32(1) } });
+      await c.updateOne({ _id: 5 }, { $inc: { v: Long.fromNumber(1) } });
+      await c.updateOne({ _id: 6 }, { $mul: { v: new Double(3) } });
+      await c.updateOne({ _id: 7 }, { $inc: { v: Long.fromNumber(3) } }, { upsert: true });
+      expect(await typeOf(c, 1)).toEqual(['Long', '6']);
+      expect(await typeOf(c, 2)).toEqual(['Double', '6']);
+      expect(await typeOf(c, 3)).toEqual(['Double', '5.5']);
+      expect(await typeOf(c, 4)).toEqual(['Long', '2147483648']);
+      expect(await typeOf(c, 5)).toEqual(['Long', '2']);
+      expect(await typeOf(c, 6)).toEqual(['Double', '3']);
+      expect(await typeOf(c, 7)).toEqual(['Long', '3']);
+    });
+
+    it('compares exactly and names number types in aggregation expressions', async () => {
+      const c = db.collection<AnyDoc>('expression_numbers');
+      await c.insertMany([
+        { _id: 1, v: dec(ONE_AND_A_BIT) },
+        { _id: 2, v: dec('1') },
+        { _id: 3, v: Long.fromString(WIDE) },
+        { _id: 4, v: 0.1 },
+      ]);
+      expect(await ids(c, { $expr: { $gt: ['$v', 1] } })).toEqual([1, 3]);
+      expect(await ids(c, { $expr: { $eq: ['$v', dec('1')] } })).toEqual([2]);
+      const typed = await c
+        .aggregate([
+          { $project: { t: { $type: '$v' }, c: { $cmp: ['$v', dec('0.1')] } } },
+          { $sort: { _id: 1 } },
+        ])
+        .toArray();
+      expect(typed.map((d) => [d.t, d.c])).toEqual([
+        ['decimal', 1],
+        ['decimal', 1],
+        ['long', 1],
+        ['double', 1],
+      ]);
+    });
+  });
 });

@@ -45,16 +45,13 @@ function exactOfDouble(n: number): Exact {
   return { m, e2: (biased === 0 ? 1 : biased) - 1075, e10: 0 };
 }
 
-/** The Decimal128 a double converts to when compared with one: 34 digits, half to even. */
-function exactOfDoubleAsDecimal(n: number): Exact {
-  const x = exactOfDouble(n);
-  let c = x.e2 >= 0 ? x.m << BigInt(x.e2) : x.m * 5n ** BigInt(-x.e2);
-  let e10 = Math.min(x.e2, 0);
-  const negative = c < 0n;
-  if (negative) c = -c;
-  const digits = c.toString().length;
-  if (digits > 34) {
-    const drop = digits - 34;
+/** A decimal rounded to `digits` significant digits, half to even. */
+function roundDecimal(x: Exact, digits: number): Exact {
+  let c = x.m < 0n ? -x.m : x.m;
+  let e10 = x.e10;
+  const length = c.toString().length;
+  if (length > digits) {
+    const drop = length - digits;
     const unit = 10n ** BigInt(drop);
     const half = unit / 2n;
     const rest = c % unit;
@@ -62,7 +59,20 @@ function exactOfDoubleAsDecimal(n: number): Exact {
     if (rest > half || (rest === half && c % 2n === 1n)) c += 1n;
     e10 += drop;
   }
-  return { m: negative ? -c : c, e2: 0, e10 };
+  return { m: x.m < 0n ? -c : c, e2: 0, e10 };
+}
+
+/** A double's exact value as a decimal (`m × 10^e10`). */
+function exactDecimalOfDouble(n: number): Exact {
+  const x = exactOfDouble(n);
+  return x.e2 >= 0
+    ? { m: x.m << BigInt(x.e2), e2: 0, e10: 0 }
+    : { m: x.m * 5n ** BigInt(-x.e2), e2: 0, e10: x.e2 };
+}
+
+/** The Decimal128 a double converts to when compared with one: 34 digits, half to even. */
+function exactOfDoubleAsDecimal(n: number): Exact {
+  return roundDecimal(exactDecimalOfDouble(n), 34);
 }
 
 const DECIMAL_TEXT = /^(-?)(\d*)(?:\.(\d*))?(?:E([+-]?\d+))?$/i;
@@ -159,4 +169,41 @@ export function decimalKey(value: Decimal128): string {
   }
   if (e10 >= 0) return `n${(m * 10n ** BigInt(e10)).toString()}`;
   return `N${m.toString()}e${e10}`;
+}
+
+/** An operand of decimal arithmetic: a Decimal128's text, an integer, or a double. */
+export type DecimalOperand =
+  | { kind: 'decimal'; text: string }
+  | { kind: 'integer'; value: bigint }
+  | { kind: 'double'; value: number };
+
+function exactOfOperand(x: DecimalOperand): Exact | undefined {
+  if (x.kind === 'decimal') return exactOfDecimalText(x.text);
+  if (x.kind === 'integer') return { m: x.value, e2: 0, e10: 0 };
+  // mongod turns a double into a decimal with 15 significant digits for arithmetic.
+  return Number.isFinite(x.value) ? roundDecimal(exactDecimalOfDouble(x.value), 15) : undefined;
+}
+
+/**
+ * `$inc` / `$mul` where a Decimal128 takes part: exact, rounded to Decimal128's 34 digits. Returns
+ * the result as Decimal128 text, or undefined when an operand is NaN or infinite (the caller then
+ * falls back to double arithmetic, which gives the same special value).
+ */
+export function decimalArithmetic(
+  op: 'add' | 'multiply',
+  a: DecimalOperand,
+  b: DecimalOperand,
+): string | undefined {
+  const x = exactOfOperand(a);
+  const y = exactOfOperand(b);
+  if (!x || !y) return undefined;
+  let result: Exact;
+  if (op === 'multiply') {
+    result = { m: x.m * y.m, e2: 0, e10: x.e10 + y.e10 };
+  } else {
+    const e10 = Math.min(x.e10, y.e10);
+    result = { m: scaled(x, 0, e10) + scaled(y, 0, e10), e2: 0, e10 };
+  }
+  const rounded = roundDecimal(result, 34);
+  return `${rounded.m.toString()}E${rounded.e10}`;
 }

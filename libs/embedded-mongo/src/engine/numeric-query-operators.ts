@@ -3,7 +3,7 @@ import { compareNumeric, isNumeric } from '../bson/exact-number';
 
 type Predicate = (doc: unknown) => boolean;
 type QueryOperator = (selector: string, value: unknown, options: unknown) => Predicate;
-type NumberType = 'int' | 'long' | 'double' | 'decimal';
+export type NumberType = 'int' | 'long' | 'double' | 'decimal';
 
 // mingo's public subpath exports, invisible to the project's node10 type resolution.
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -96,7 +96,7 @@ const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
 /** The stored BSON type of a number in a view document, from its hint when it has one. */
-function numberTypeOf(value: unknown, hint: string | undefined): NumberType | undefined {
+export function numberTypeOf(value: unknown, hint: string | undefined): NumberType | undefined {
   if (typeof value === 'number') {
     if (hint !== undefined) {
       if (hint[0] === 'l') return 'long';

@@ -12,13 +12,20 @@ import {
 import { type StoredDoc } from './collection-store';
 import { MongoCommandError, asCommandError } from './mongo-error';
 import { NUMERIC_QUERY_OPERATORS } from './numeric-query-operators';
+import { NUMERIC_ACCUMULATORS, NUMERIC_EXPRESSION_OPERATORS } from './numeric-expression-operators';
 
 // mingo's public subpath exports, which the project's node10 type resolution cannot see.
 /* eslint-disable @typescript-eslint/no-require-imports */
 type Operators = Record<string, unknown>;
 export const MINGO_OPERATORS = {
-  accumulator: require('mingo/operators/accumulator') as Operators,
-  expression: require('mingo/operators/expression') as Operators,
+  accumulator: {
+    ...(require('mingo/operators/accumulator') as Operators),
+    ...NUMERIC_ACCUMULATORS,
+  },
+  expression: {
+    ...(require('mingo/operators/expression') as Operators),
+    ...NUMERIC_EXPRESSION_OPERATORS,
+  },
   pipeline: require('mingo/operators/pipeline') as Operators,
   projection: require('mingo/operators/projection') as Operators,
   query: {
@@ -122,7 +129,7 @@ export type Matcher = (doc: Record<string, unknown>) => boolean;
 
 // mingo implements some stages ($setWindowFields) with $function internally, so scripting stays
 // on in mingo and client input is screened instead (rejectScripts).
-// The query operators comparing numbers are the engine's own (exact across numeric types).
+// The operators comparing numbers are the engine's own (exact across numeric types).
 export const MINGO_OPTIONS = {
   context: Context.init(MINGO_OPERATORS as unknown as Parameters<typeof Context.init>[0]),
 } as const;

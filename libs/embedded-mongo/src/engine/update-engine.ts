@@ -1,5 +1,5 @@
 import { update as mingoUpdate } from 'mingo';
-import { type Document, ObjectId } from 'bson';
+import { Decimal128, type Document, ObjectId } from 'bson';
 import {
   type TypeHints,
   cloneView,
@@ -11,7 +11,9 @@ import {
   toView,
   toViewValue,
 } from '../bson/bson-values';
+import { type DecimalOperand, decimalArithmetic, isNumeric } from '../bson/exact-number';
 import { type StoredDoc } from './collection-store';
+import { type NumberType, numberTypeOf } from './numeric-query-operators';
 import { runPipeline } from './mingo-aggregator';
 import { rejectScripts } from './query-tools';
 import { MongoCommandError, asCommandError } from './mongo-error';
@@ -31,7 +33,13 @@ const KNOWN = new Set([...ARITHMETIC, ...COMPARING, '$set', '$setOnInsert', '$pu
 
 export type Modifier =
   | { kind: 'replace'; doc: Record<string, unknown>; hints: TypeHints | undefined }
-  | { kind: 'operators'; ops: Array<[string, Document]>; positional: boolean }
+  | {
+      kind: 'operators';
+      ops: Array<[string, Document]>;
+      positional: boolean;
+      /** The BSON type (and a Decimal128's digits) of each `$inc` / `$mul` operand. */
+      operandTypes: Map<string, { type: NumberType; text?: string }>;
+    }
   | { kind: 'pipeline'; stages: Document[] };
 
 /**
@@ -82,6 +90,7 @@ export function parseModifier(u: unknown): Modifier {
   }
   const ops: Array<[string, Document]> = [];
   const paths: string[] = [];
+  const operandTypes = new Map<string, { type: NumberType; text?: string }>();
   for (const key of keys) {
     if (!KNOWN.has(key)) {
       throw new MongoCommandError(
@@ -96,6 +105,12 @@ export function parseModifier(u: unknown): Modifier {
         `Modifiers operate on fields but we found type ${Array.isArray(spec) ? 'array' : typeof spec} instead. For example: {$mod: {<field>: ...}} not {${key}: ${String(spec)}}`,
       );
     }
+    if (key === '$inc' || key === '$mul') {
+      for (const [path, operand] of Object.entries(spec)) {
+        const type = operandTypeOf(operand);
+        if (type) operandTypes.set(path, type);
+      }
+    }
     const prepared =
       ARITHMETIC.has(key) || COMPARING.has(key) ? toViewValue(spec) : keepWideNumbers(spec);
     ops.push([key, prepared as Document]);
@@ -104,7 +119,96 @@ export function parseModifier(u: unknown): Modifier {
   }
   checkConflicts(paths);
   const positional = paths.some((p) => p === '$' || p.includes('.$.') || p.endsWith('.$'));
-  return { kind: 'operators', ops, positional };
+  return { kind: 'operators', ops, positional, operandTypes };
+}
+
+function operandTypeOf(operand: unknown): { type: NumberType; text?: string } | undefined {
+  if (typeof operand === 'number') return { type: numberTypeOf(operand, undefined)! };
+  switch ((operand as { _bsontype?: string } | null)?._bsontype) {
+    case 'Int32':
+      return { type: 'int' };
+    case 'Long':
+      return { type: 'long' };
+    case 'Double':
+      return { type: 'double' };
+    case 'Decimal128':
+      return { type: 'decimal', text: (operand as Decimal128).toString() };
+    default:
+      return undefined;
+  }
+}
+
+const WIDTH: Record<NumberType, number> = { int: 0, long: 1, double: 2, decimal: 3 };
+
+function decimalOperand(
+  value: unknown,
+  type: NumberType,
+  text: string | undefined,
+): DecimalOperand {
+  if (text !== undefined && Number(text) === value) return { kind: 'decimal', text };
+  if (typeof value !== 'number') {
+    const digits = (value as { toString(): string }).toString();
+    return type === 'long'
+      ? { kind: 'integer', value: BigInt(digits) }
+      : { kind: 'decimal', text: digits };
+  }
+  if (type === 'int' || type === 'long') return { kind: 'integer', value: BigInt(value) };
+  return { kind: 'double', value };
+}
+
+/**
+ * `$inc` / `$mul` on plain paths, typed as mongod does: the result takes the wider of the two
+ * types (int < long < double < decimal; an int that overflows becomes a long), and any Decimal128
+ * makes the arithmetic exact decimal, done here since mingo only adds doubles. Returns the numeric
+ * type each remaining path must end up with; decimal paths are applied here and left out of `spec`.
+ */
+function typeArithmetic(
+  op: string,
+  spec: Document,
+  doc: Record<string, unknown>,
+  hints: TypeHints | undefined,
+  operandTypes: Map<string, { type: NumberType; text?: string }>,
+): { rest: Document; applied: string[]; resultTypes: Map<string, NumberType> } {
+  const rest: Document = {};
+  const applied: string[] = [];
+  const resultTypes = new Map<string, NumberType>();
+  for (const [path, operand] of Object.entries(spec)) {
+    rest[path] = operand;
+    const operandType = operandTypes.get(path);
+    if (path.includes('$') || !operandType || !isNumeric(operand)) continue;
+    const current = getExact(doc, path);
+    if (current !== undefined && !isNumeric(current)) continue;
+    const hint = hints?.get(path);
+    const currentType = current === undefined ? undefined : numberTypeOf(current, hint);
+    const resultType =
+      currentType && WIDTH[currentType] > WIDTH[operandType.type] ? currentType : operandType.type;
+    if (resultType === 'decimal') {
+      const text = decimalArithmetic(
+        op === '$inc' ? 'add' : 'multiply',
+        current === undefined
+          ? { kind: 'integer', value: 0n }
+          : decimalOperand(current, currentType!, hint?.[0] === 'd' ? hint.slice(1) : undefined),
+        decimalOperand(operand, operandType.type, operandType.text),
+      );
+      if (text !== undefined) {
+        setPath(doc, path, Decimal128.fromString(text));
+        applied.push(path);
+        delete rest[path];
+        continue;
+      }
+    }
+    resultTypes.set(path, resultType);
+  }
+  return { rest, applied, resultTypes };
+}
+
+/** The hint that makes a computed number serialize as the type arithmetic gave it. */
+function hintFor(value: number, type: NumberType): string | undefined {
+  const asInt32 = numberTypeOf(value, undefined) === 'int';
+  if (type === 'int') return asInt32 || !Number.isInteger(value) ? undefined : 'l';
+  if (type === 'long') return Number.isInteger(value) ? 'l' : undefined;
+  if (type === 'double') return asInt32 ? 'f' : undefined;
+  return `d${String(value)}`;
 }
 
 /** Two operators may not touch the same path or a path and its parent (mongod's code 40). */
@@ -169,8 +273,18 @@ export function applyModifier(
     }
     const doc = cloneView(before);
     const replaced: string[] = [];
+    const resultTypes = new Map<string, NumberType>();
     let modified = false;
-    for (const [op, spec] of modifier.ops) {
+    for (const [op, opSpec] of modifier.ops) {
+      let spec = opSpec;
+      if ((op === '$inc' || op === '$mul') && !modifier.positional) {
+        const typed = typeArithmetic(op, spec, doc, record.hints, modifier.operandTypes);
+        spec = typed.rest;
+        if (typed.applied.length > 0) modified = true;
+        replaced.push(...typed.applied);
+        for (const [path, type] of typed.resultTypes) resultTypes.set(path, type);
+        if (Object.keys(spec).length === 0) continue;
+      }
       let effective = op;
       if (op === '$setOnInsert') {
         if (!options.inserting) continue;
@@ -188,10 +302,17 @@ export function applyModifier(
     }
     if (!sameId(doc._id, before._id)) throw immutableId(doc._id);
     const { hints } = toView(doc);
-    return {
-      record: { doc, hints: mergeHints(pruneHints(doc, record.hints, replaced), hints) },
-      modified,
-    };
+    let merged = mergeHints(pruneHints(doc, record.hints, replaced), hints);
+    for (const [path, type] of resultTypes) {
+      const value = getExact(doc, path);
+      if (typeof value !== 'number') continue;
+      merged = new Map(merged);
+      const hint = hintFor(value, type);
+      if (hint) merged.set(path, hint);
+      else merged.delete(path);
+      if (merged.size === 0) merged = undefined;
+    }
+    return { record: { doc, hints: merged }, modified };
   } catch (error) {
     throw asCommandError(error);
   }

@@ -1,0 +1,126 @@
+import { hintsOf, isPlainObject } from '../bson/bson-values';
+import { compareNumeric, isNumeric } from '../bson/exact-number';
+import { numberTypeOf } from './numeric-query-operators';
+
+type ExpressionOperator = (obj: unknown, expr: unknown, options: unknown) => unknown;
+type Accumulator = (collection: unknown[], expr: unknown, options: unknown) => unknown;
+
+// mingo's public subpath exports, invisible to the project's node10 type resolution.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const EXPRESSION = require('mingo/operators/expression') as Record<string, ExpressionOperator>;
+const ACCUMULATOR = require('mingo/operators/accumulator') as Record<string, Accumulator>;
+const { evalExpr } = require('mingo/core') as {
+  evalExpr: (obj: unknown, expr: unknown, options: unknown) => unknown;
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+const DOUBLES = new WeakMap<object, unknown>();
+
+/**
+ * The value with wide Longs and inexact Decimal128s as doubles. mingo's arithmetic takes only JS
+ * numbers, so pipeline arithmetic on those values runs in doubles (MongoDB would keep Decimal128
+ * arithmetic decimal: a known gap, see the README).
+ */
+function asDoubles(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (isNumeric(value)) return Number(value.toString());
+  const cached = DOUBLES.get(value);
+  if (cached !== undefined) return cached;
+  let out: unknown = value;
+  if (Array.isArray(value)) {
+    const items = value.map(asDoubles);
+    if (items.some((v, i) => v !== value[i])) out = items;
+  } else if (isPlainObject(value)) {
+    let copy: Record<string, unknown> | undefined;
+    for (const [k, v] of Object.entries(value)) {
+      const converted = asDoubles(v);
+      if (converted !== v) copy ??= { ...value };
+      if (copy) copy[k] = converted;
+    }
+    if (copy) out = copy;
+  }
+  DOUBLES.set(value, out);
+  return out;
+}
+
+const ARITHMETIC = [
+  '$add',
+  '$subtract',
+  '$multiply',
+  '$divide',
+  '$mod',
+  '$abs',
+  '$ceil',
+  '$floor',
+  '$round',
+  '$trunc',
+  '$sqrt',
+  '$pow',
+  '$exp',
+  '$ln',
+  '$log',
+  '$log10',
+  '$sum',
+  '$avg',
+  '$toDouble',
+  '$toInt',
+  '$toLong',
+];
+
+const ORDER_TESTS: Record<string, (c: number) => unknown> = {
+  $eq: (c) => c === 0,
+  $ne: (c) => c !== 0,
+  $gt: (c) => c > 0,
+  $gte: (c) => c >= 0,
+  $lt: (c) => c < 0,
+  $lte: (c) => c <= 0,
+  $cmp: (c) => Math.sign(c),
+};
+
+/** Evaluated arguments handed back to a mingo operator without being evaluated again. */
+function literals(args: unknown): unknown {
+  return Array.isArray(args) ? args.map((v: unknown) => ({ $literal: v })) : { $literal: args };
+}
+
+function exactComparison(name: string, test: (c: number) => unknown): ExpressionOperator {
+  return (obj, expr, options) => {
+    const args = evalExpr(obj, expr, options);
+    if (Array.isArray(args) && args.length === 2 && isNumeric(args[0]) && isNumeric(args[1])) {
+      return test(compareNumeric(args[0], args[1]));
+    }
+    return EXPRESSION[name](obj, Array.isArray(args) ? literals(args) : expr, options);
+  };
+}
+
+export const NUMERIC_EXPRESSION_OPERATORS: Record<string, ExpressionOperator> = {
+  ...Object.fromEntries(
+    ARITHMETIC.filter((name) => EXPRESSION[name]).map((name): [string, ExpressionOperator] => [
+      name,
+      (obj, expr, options) =>
+        EXPRESSION[name](obj, literals(asDoubles(evalExpr(obj, expr, options))), options),
+    ]),
+  ),
+  // mingo names these by class ('decimal128'), and knows nothing of the hints.
+  $type: (obj, expr, options) => {
+    const value = evalExpr(obj, expr, options);
+    const type = (value as { _bsontype?: string } | null)?._bsontype;
+    if (type === 'Decimal128') return 'decimal';
+    if (type === 'Long') return 'long';
+    if (typeof value === 'number' && typeof expr === 'string' && /^\$[^$]/.test(expr)) {
+      // A stored document's field: its hint says which BSON number it was.
+      return numberTypeOf(value, hintsOf(obj)?.get(expr.slice(1)));
+    }
+    return EXPRESSION.$type(obj, { $literal: value }, options);
+  },
+  ...Object.fromEntries(
+    Object.entries(ORDER_TESTS).map(([name, test]) => [name, exactComparison(name, test)]),
+  ),
+};
+
+export const NUMERIC_ACCUMULATORS: Record<string, Accumulator> = Object.fromEntries(
+  ['$sum', '$avg', '$stdDevPop', '$stdDevSamp'].map((name): [string, Accumulator] => [
+    name,
+    (collection, expr, options) =>
+      ACCUMULATOR[name](collection.map(asDoubles), asDoubles(expr), options),
+  ]),
+);
