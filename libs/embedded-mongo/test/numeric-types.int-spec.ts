@@ -265,6 +265,34 @@ describe('embedded-mongo: numbers compare, sort and type-check as in MongoDB', (
       expect(await typeOf(c, 7)).toEqual(['Long', '3']);
     });
 
+    it('orders $min / $max updates and $group accumulators exactly', async () => {
+      const c = db.collection<AnyDoc>('min_max_numbers');
+      await c.insertMany([
+        { _id: 1, g: 'a', v: dec('1') },
+        { _id: 2, g: 'a', v: dec(ONE_AND_A_BIT) },
+        { _id: 3, g: 'a', v: 0.5 },
+        { _id: 4, g: 'b', v: new Int32(3) },
+      ]);
+      await c.updateOne({ _id: 1 }, { $max: { v: dec(ONE_AND_A_BIT) } });
+      await c.updateOne({ _id: 3 }, { $min: { v: dec('0.1') } });
+      await c.updateOne({ _id: 4 }, { $max: { v: Long.fromNumber(4) }, $min: { w: new Int32(2) } });
+      expect(await typeOf(c, 1)).toEqual(['Decimal128', ONE_AND_A_BIT]);
+      expect(await typeOf(c, 3)).toEqual(['Decimal128', '0.1']);
+      expect(await typeOf(c, 4)).toEqual(['Long', '4']);
+      expect((await c.findOne({ _id: 4 }))?.w).toBe(2);
+      await c.updateOne({ _id: 2 }, { $set: { v: dec('1.00000000000000000005') } });
+      const grouped = await c
+        .aggregate([
+          { $group: { _id: '$g', lo: { $min: '$v' }, hi: { $max: '$v' } } },
+          { $sort: { _id: 1 } },
+        ])
+        .toArray();
+      expect(grouped.map((d) => [d._id, String(d.lo), String(d.hi)])).toEqual([
+        ['a', '0.1', ONE_AND_A_BIT],
+        ['b', '4', '4'],
+      ]);
+    });
+
     it('compares exactly and names number types in aggregation expressions', async () => {
       const c = db.collection<AnyDoc>('expression_numbers');
       await c.insertMany([

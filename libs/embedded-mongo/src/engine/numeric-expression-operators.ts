@@ -1,4 +1,4 @@
-import { hintsOf, isPlainObject } from '../bson/bson-values';
+import { compareValues, hintsOf, isPlainObject } from '../bson/bson-values';
 import { compareNumeric, isNumeric } from '../bson/exact-number';
 import { numberTypeOf } from './numeric-query-operators';
 
@@ -117,10 +117,34 @@ export const NUMERIC_EXPRESSION_OPERATORS: Record<string, ExpressionOperator> = 
   ),
 };
 
-export const NUMERIC_ACCUMULATORS: Record<string, Accumulator> = Object.fromEntries(
-  ['$sum', '$avg', '$stdDevPop', '$stdDevSamp'].map((name): [string, Accumulator] => [
-    name,
-    (collection, expr, options) =>
-      ACCUMULATOR[name](collection.map(asDoubles), asDoubles(expr), options),
-  ]),
-);
+/** `$min` / `$max` in MongoDB's order (mingo orders mixed types by name); null and missing skipped. */
+function extreme(sign: 1 | -1): Accumulator {
+  return (collection, expr, options) => {
+    let best: unknown = null;
+    for (const v of ACCUMULATOR.$push(collection, expr, options) as unknown[]) {
+      if (v === null || v === undefined) continue;
+      if (best === null || sign * compareValues(v, best) > 0) best = v;
+    }
+    return best;
+  };
+}
+
+export const NUMERIC_ACCUMULATORS: Record<string, Accumulator> = {
+  $min: extreme(-1),
+  $max: extreme(1),
+  ...Object.fromEntries(
+    ['$sum', '$avg', '$stdDevPop', '$stdDevSamp'].map((name): [string, Accumulator] => [
+      name,
+      (collection, expr, options) => {
+        if (typeof expr === 'number') return ACCUMULATOR[name](collection, expr, options);
+        // Each document's value, evaluated once, converted only if it is a Decimal128 or Long.
+        const values = ACCUMULATOR.$push(collection, expr, options) as unknown[];
+        return ACCUMULATOR[name](
+          values.map((v) => ({ v: asDoubles(v) })),
+          '$v',
+          options,
+        );
+      },
+    ]),
+  ),
+};

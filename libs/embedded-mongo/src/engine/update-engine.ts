@@ -3,6 +3,7 @@ import { Decimal128, type Document, ObjectId } from 'bson';
 import {
   type TypeHints,
   cloneView,
+  compareValues,
   getExact,
   isPlainObject,
   keyOf,
@@ -31,6 +32,8 @@ const ARITHMETIC = new Set(['$inc', '$mul', '$min', '$max', '$bit']);
 const COMPARING = new Set(['$pull', '$pullAll', '$unset', '$rename', '$pop', '$currentDate']);
 const KNOWN = new Set([...ARITHMETIC, ...COMPARING, '$set', '$setOnInsert', '$push', '$addToSet']);
 
+type OperandType = { type: NumberType; text?: string };
+
 export type Modifier =
   | { kind: 'replace'; doc: Record<string, unknown>; hints: TypeHints | undefined }
   | {
@@ -38,7 +41,7 @@ export type Modifier =
       ops: Array<[string, Document]>;
       positional: boolean;
       /** The BSON type (and a Decimal128's digits) of each `$inc` / `$mul` operand. */
-      operandTypes: Map<string, { type: NumberType; text?: string }>;
+      operandTypes: Map<string, OperandType>;
     }
   | { kind: 'pipeline'; stages: Document[] };
 
@@ -90,7 +93,7 @@ export function parseModifier(u: unknown): Modifier {
   }
   const ops: Array<[string, Document]> = [];
   const paths: string[] = [];
-  const operandTypes = new Map<string, { type: NumberType; text?: string }>();
+  const operandTypes = new Map<string, OperandType>();
   for (const key of keys) {
     if (!KNOWN.has(key)) {
       throw new MongoCommandError(
@@ -105,7 +108,7 @@ export function parseModifier(u: unknown): Modifier {
         `Modifiers operate on fields but we found type ${Array.isArray(spec) ? 'array' : typeof spec} instead. For example: {$mod: {<field>: ...}} not {${key}: ${String(spec)}}`,
       );
     }
-    if (key === '$inc' || key === '$mul') {
+    if (key === '$inc' || key === '$mul' || key === '$min' || key === '$max') {
       for (const [path, operand] of Object.entries(spec)) {
         const type = operandTypeOf(operand);
         if (type) operandTypes.set(path, type);
@@ -122,7 +125,7 @@ export function parseModifier(u: unknown): Modifier {
   return { kind: 'operators', ops, positional, operandTypes };
 }
 
-function operandTypeOf(operand: unknown): { type: NumberType; text?: string } | undefined {
+function operandTypeOf(operand: unknown): OperandType | undefined {
   if (typeof operand === 'number') return { type: numberTypeOf(operand, undefined)! };
   switch ((operand as { _bsontype?: string } | null)?._bsontype) {
     case 'Int32':
@@ -167,11 +170,11 @@ function typeArithmetic(
   spec: Document,
   doc: Record<string, unknown>,
   hints: TypeHints | undefined,
-  operandTypes: Map<string, { type: NumberType; text?: string }>,
-): { rest: Document; applied: string[]; resultTypes: Map<string, NumberType> } {
+  operandTypes: Map<string, OperandType>,
+): { rest: Document; applied: string[]; resultTypes: Map<string, OperandType> } {
   const rest: Document = {};
   const applied: string[] = [];
-  const resultTypes = new Map<string, NumberType>();
+  const resultTypes = new Map<string, OperandType>();
   for (const [path, operand] of Object.entries(spec)) {
     rest[path] = operand;
     const operandType = operandTypes.get(path);
@@ -197,18 +200,49 @@ function typeArithmetic(
         continue;
       }
     }
-    resultTypes.set(path, resultType);
+    resultTypes.set(path, { type: resultType });
+  }
+  return { rest, applied, resultTypes };
+}
+
+/**
+ * `$min` / `$max` on plain paths in MongoDB's order (exact across numeric types, then canonical
+ * type order); mingo orders mixed types by name. The value set keeps the operand's BSON type.
+ */
+function applyMinMax(
+  op: string,
+  spec: Document,
+  doc: Record<string, unknown>,
+  operandTypes: Map<string, OperandType>,
+): { rest: Document; applied: string[]; resultTypes: Map<string, OperandType> } {
+  const rest: Document = {};
+  const applied: string[] = [];
+  const resultTypes = new Map<string, OperandType>();
+  for (const [path, operand] of Object.entries(spec)) {
+    if (path.includes('$')) {
+      rest[path] = operand;
+      continue;
+    }
+    const current = getExact(doc, path);
+    if (current !== undefined) {
+      const c = compareValues(operand, current);
+      if (op === '$max' ? c <= 0 : c >= 0) continue;
+    }
+    setPath(doc, path, cloneView(operand));
+    applied.push(path);
+    const type = operandTypes.get(path);
+    if (type && typeof operand === 'number') resultTypes.set(path, type);
   }
   return { rest, applied, resultTypes };
 }
 
 /** The hint that makes a computed number serialize as the type arithmetic gave it. */
-function hintFor(value: number, type: NumberType): string | undefined {
+function hintFor(value: number, { type, text }: OperandType): string | undefined {
   const asInt32 = numberTypeOf(value, undefined) === 'int';
   if (type === 'int') return asInt32 || !Number.isInteger(value) ? undefined : 'l';
   if (type === 'long') return Number.isInteger(value) ? 'l' : undefined;
   if (type === 'double') return asInt32 ? 'f' : undefined;
-  return `d${String(value)}`;
+  return `d${text !== undefined && Number(text) === value ? text : String(value)}`;
 }
 
 /** Two operators may not touch the same path or a path and its parent (mongod's code 40). */
@@ -273,10 +307,18 @@ export function applyModifier(
     }
     const doc = cloneView(before);
     const replaced: string[] = [];
-    const resultTypes = new Map<string, NumberType>();
+    const resultTypes = new Map<string, OperandType>();
     let modified = false;
     for (const [op, opSpec] of modifier.ops) {
       let spec = opSpec;
+      if ((op === '$min' || op === '$max') && !modifier.positional) {
+        const typed = applyMinMax(op, spec, doc, modifier.operandTypes);
+        spec = typed.rest;
+        if (typed.applied.length > 0) modified = true;
+        replaced.push(...typed.applied);
+        for (const [path, type] of typed.resultTypes) resultTypes.set(path, type);
+        if (Object.keys(spec).length === 0) continue;
+      }
       if ((op === '$inc' || op === '$mul') && !modifier.positional) {
         const typed = typeArithmetic(op, spec, doc, record.hints, modifier.operandTypes);
         spec = typed.rest;
