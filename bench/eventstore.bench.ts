@@ -80,18 +80,39 @@ function cpuMsOf(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
+// Busy CPU time of the whole machine (every core, idle and iowait excluded), from /proc/stat.
+function machineBusyMs(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
+  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = fields.map(Number);
+  return ((user + nice + system + irq + softirq + (steal ?? 0)) * 1000) / CLOCK_TICKS_PER_SECOND;
+}
+
+// Phases record how much of the machine other processes used meanwhile (other helpers' tests
+// share these cores), so a slow figure can be told apart from a contended run.
+const otherCpuShares: number[] = [];
+
 async function withCpu<T extends { events: number }>(
   serverPid: number,
   run: () => Promise<T>,
-): Promise<T & { serverCpuUsPerEvent: number; clientCpuUsPerEvent: number }> {
+): Promise<
+  T & { serverCpuUsPerEvent: number; clientCpuUsPerEvent: number; otherCpuShare: number }
+> {
   const server = cpuMsOf(serverPid);
   const client = process.cpuUsage();
+  const machine = machineBusyMs();
+  const wallStarted = Date.now();
   const result = await run();
   const clientUsage = process.cpuUsage(client);
+  const serverMs = cpuMsOf(serverPid) - server;
+  const clientMs = (clientUsage.user + clientUsage.system) / 1000;
+  const capacityMs = Math.max(1, (Date.now() - wallStarted) * cpus().length);
+  const otherCpuShare = Math.max(0, (machineBusyMs() - machine - serverMs - clientMs) / capacityMs);
+  otherCpuShares.push(otherCpuShare);
   return {
     ...result,
-    serverCpuUsPerEvent: ((cpuMsOf(serverPid) - server) * 1000) / result.events,
+    serverCpuUsPerEvent: (serverMs * 1000) / result.events,
     clientCpuUsPerEvent: (clientUsage.user + clientUsage.system) / result.events,
+    otherCpuShare,
   };
 }
 
@@ -379,6 +400,7 @@ async function main(): Promise<void> {
       'JSON events cost the official client a JSON.stringify + base64 round trip per event and a second protobuf serialization to size each batch; "server only" rows drive the server with pre-serialized requests / undecoded responses through raw grpc-js to show the server-side capacity.',
       'serverCpuUsPerEvent / clientCpuUsPerEvent: CPU time (user+system) of the server process and of this client process during a phase, divided by its events; far steadier than throughput when other work shares the cores.',
       'ratioToRawFile compares with write+fdatasync of the same bytes to a plain file, one fsync per append, sequentially (batch 1 rows against 1-event appends, batch 100 rows against 100-event appends).',
+      'otherCpuShare: share of the machine (all cores) that processes other than this benchmark and its server used during a phase; above a few percent the phase ran contended. otherCpuShareMax is the largest over the phases.',
       'Memory: an in-process mem-mode server loaded through the client, measured after full GCs before and after; heap+external covers the columnar index and the slabs holding each event encoded once as protobuf.',
     ],
   };
@@ -473,6 +495,9 @@ async function main(): Promise<void> {
   }
   results.totalSeconds = (Date.now() - started) / 1000;
   results.loadAverageAtEnd = loadavg();
+  results.otherCpuShareMax = Math.max(0, ...otherCpuShares);
+  results.otherCpuShareMean =
+    otherCpuShares.reduce((sum, share) => sum + share, 0) / Math.max(1, otherCpuShares.length);
   printTable(results);
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
   writeFileSync(
@@ -502,10 +527,11 @@ function printTable(results: Record<string, unknown>): void {
     ratioToRawFile: number;
     serverCpuUsPerEvent: number;
     clientCpuUsPerEvent: number;
+    otherCpuShare: number;
   }[]) {
     rows.push([
       `append ${a.writers} writers x batch ${a.batch}`,
-      `${fmt(a.eventsPerSec)} events/s (${fmt(a.appendsPerSec)} appends/s, p99 ${a.p99Ms.toFixed(1)} ms, ${a.ratioToRawFile.toFixed(2)}x raw file; cpu/event server ${a.serverCpuUsPerEvent.toFixed(1)} us, client ${a.clientCpuUsPerEvent.toFixed(1)} us)`,
+      `${fmt(a.eventsPerSec)} events/s (${fmt(a.appendsPerSec)} appends/s, p99 ${a.p99Ms.toFixed(1)} ms, ${a.ratioToRawFile.toFixed(2)}x raw file; cpu/event server ${a.serverCpuUsPerEvent.toFixed(1)} us, client ${a.clientCpuUsPerEvent.toFixed(1)} us; others ${(a.otherCpuShare * 100).toFixed(0)}%)`,
     ]);
   }
   const bin = results.appendBinaryEvents as {
@@ -540,11 +566,12 @@ function printTable(results: Record<string, unknown>): void {
       eventsPerSec: number;
       serverCpuUsPerEvent?: number;
       clientCpuUsPerEvent?: number;
+      otherCpuShare?: number;
     };
   const cpu = (key: string) =>
     r(key).serverCpuUsPerEvent === undefined
       ? ''
-      : ` (cpu/event server ${r(key).serverCpuUsPerEvent!.toFixed(1)} us, client ${r(key).clientCpuUsPerEvent!.toFixed(1)} us)`;
+      : ` (cpu/event server ${r(key).serverCpuUsPerEvent!.toFixed(1)} us, client ${r(key).clientCpuUsPerEvent!.toFixed(1)} us; others ${(r(key).otherCpuShare! * 100).toFixed(0)}%)`;
   rows.push(['read stream of 10 000 events', `${fmt(r('readStream10k').eventsPerSec)} events/s`]);
   rows.push([
     `read $all (${fmt(r('readAll').events)} events)`,
@@ -582,6 +609,10 @@ function printTable(results: Record<string, unknown>): void {
     `\nembedded-eventstore benchmark (${results.cpus as number} cpus, ${results.eventDataBytes as number} B events)`,
   );
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
+  const pct = (share: number) => `${(share * 100).toFixed(1)}%`;
+  console.log(
+    `other processes' CPU share during measured phases: mean ${pct(results.otherCpuShareMean as number)}, max ${pct(results.otherCpuShareMax as number)}`,
+  );
   console.log(
     `total ${(results.totalSeconds as number).toFixed(1)} s; JSON in bench/results/eventstore.json`,
   );
