@@ -293,6 +293,42 @@ describe('embedded-mongo: numbers compare, sort and type-check as in MongoDB', (
       ]);
     });
 
+    it('types $sum as mongod: Int32 stays Int32, Longs make a Long, Decimal128 stays exact', async () => {
+      const c = db.collection<AnyDoc>('sum_types');
+      await c.insertMany([
+        { _id: 1, g: 'long', v: Long.fromNumber(5) },
+        { _id: 2, g: 'long', v: new Int32(1) },
+        { _id: 3, g: 'overflow', v: new Int32(2147483647) },
+        { _id: 4, g: 'overflow', v: new Int32(1) },
+        { _id: 5, g: 'decimal', v: dec('0.1') },
+        { _id: 6, g: 'decimal', v: dec('0.2') },
+        { _id: 7, g: 'decimal', v: new Int32(1) },
+        { _id: 8, g: 'wide', v: Long.fromString(WIDE) },
+        { _id: 9, g: 'wide', v: Long.fromNumber(1) },
+        { _id: 10, g: 'int', v: new Int32(1) },
+        { _id: 11, g: 'int', v: new Int32(2) },
+        { _id: 12, g: 'double', v: new Int32(1) },
+        { _id: 13, g: 'double', v: 0.5 },
+      ]);
+      const sums = await c
+        .aggregate([{ $group: { _id: '$g', s: { $sum: '$v' } } }, { $sort: { _id: 1 } }], {
+          promoteValues: false,
+        })
+        .toArray();
+      const described = sums.map((d) => {
+        const s = d.s as { _bsontype: string; toString(): string };
+        return [d._id, s._bsontype, s.toString()];
+      });
+      expect(described).toEqual([
+        ['decimal', 'Decimal128', '1.3'],
+        ['double', 'Double', '1.5'],
+        ['int', 'Int32', '3'],
+        ['long', 'Long', '6'],
+        ['overflow', 'Long', '2147483648'],
+        ['wide', 'Long', '9007199254740994'],
+      ]);
+    });
+
     it('compares exactly and names number types in aggregation expressions', async () => {
       const c = db.collection<AnyDoc>('expression_numbers');
       await c.insertMany([

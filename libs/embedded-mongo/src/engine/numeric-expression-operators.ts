@@ -1,6 +1,7 @@
 import { compareValues, hintsOf, isPlainObject } from '../bson/bson-values';
-import { compareNumeric, isNumeric } from '../bson/exact-number';
-import { numberTypeOf } from './numeric-query-operators';
+import { Decimal128, Long } from 'bson';
+import { compareNumeric, decimalArithmetic, isNumeric } from '../bson/exact-number';
+import { type NumberType, numberTypeOf } from './numeric-query-operators';
 
 type ExpressionOperator = (obj: unknown, expr: unknown, options: unknown) => unknown;
 type Accumulator = (collection: unknown[], expr: unknown, options: unknown) => unknown;
@@ -129,6 +130,60 @@ function extreme(sign: 1 | -1): Accumulator {
   };
 }
 
+const WIDTH: Record<NumberType, number> = { int: 0, long: 1, double: 2, decimal: 3 };
+const INT32_MIN = -2147483648n;
+const INT32_MAX = 2147483647n;
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX = 2n ** 63n - 1n;
+
+/**
+ * `$sum` of a stored field typed as mongod types it: Int32s stay an Int32 (a Long on overflow),
+ * any Long makes a Long, any Decimal128 an exact Decimal128. Returns undefined where doubles are
+ * the answer anyway (a Double among the values) or the types cannot be known (not a plain field
+ * path), and mingo's double sum is used.
+ */
+function typedSum(collection: unknown[], expr: unknown, values: unknown[]): unknown {
+  if (typeof expr !== 'string' || !/^\$[^$]/.test(expr)) return undefined;
+  const path = expr.slice(1);
+  const typed: Array<[unknown, NumberType, string | undefined]> = [];
+  let widest: NumberType = 'int';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!isNumeric(v)) continue;
+    const hint = hintsOf(collection[i])?.get(path);
+    const type = numberTypeOf(v, hint)!;
+    if (type === 'double' || (typeof v === 'number' && !Number.isFinite(v))) return undefined;
+    if (WIDTH[type] > WIDTH[widest]) widest = type;
+    typed.push([v, type, hint?.[0] === 'd' ? hint.slice(1) : undefined]);
+  }
+  if (widest === 'decimal') {
+    let total = '0';
+    for (const [v, type, text] of typed) {
+      const operand =
+        type === 'decimal'
+          ? { kind: 'decimal' as const, text: text ?? String(v) }
+          : { kind: 'integer' as const, value: BigInt(String(v)) };
+      const next = decimalArithmetic('add', { kind: 'decimal', text: total }, operand);
+      if (next === undefined) return undefined;
+      total = next;
+    }
+    return Decimal128.fromString(total);
+  }
+  // Whole numbers add exactly in a double up to 2^53; the BigInt takes the rest.
+  let small = 0;
+  let total = 0n;
+  for (const [v] of typed) {
+    if (typeof v !== 'number' || Math.abs(v) > 2 ** 52) total += BigInt(String(v));
+    else if (Math.abs((small += v)) > 2 ** 52) {
+      total += BigInt(small);
+      small = 0;
+    }
+  }
+  total += BigInt(small);
+  if (widest === 'int' && total >= INT32_MIN && total <= INT32_MAX) return Number(total);
+  return total >= LONG_MIN && total <= LONG_MAX ? Long.fromBigInt(total) : Number(total);
+}
+
 export const NUMERIC_ACCUMULATORS: Record<string, Accumulator> = {
   $min: extreme(-1),
   $max: extreme(1),
@@ -139,6 +194,10 @@ export const NUMERIC_ACCUMULATORS: Record<string, Accumulator> = {
         if (typeof expr === 'number') return ACCUMULATOR[name](collection, expr, options);
         // Each document's value, evaluated once, converted only if it is a Decimal128 or Long.
         const values = ACCUMULATOR.$push(collection, expr, options) as unknown[];
+        if (name === '$sum') {
+          const exact = typedSum(collection, expr, values);
+          if (exact !== undefined) return exact;
+        }
         return ACCUMULATOR[name](
           values.map((v) => ({ v: asDoubles(v) })),
           '$v',
