@@ -21,6 +21,7 @@ import { runInNewContext } from 'node:vm';
 import { randomUUID } from 'node:crypto';
 import { Client, credentials, Metadata } from '@grpc/grpc-js';
 import {
+  BACKWARDS,
   binaryEvent,
   END,
   EventStoreDBClient,
@@ -427,6 +428,15 @@ async function main(): Promise<void> {
         );
       }
     }
+    // Where the binary events begin in $all, to time reads of them alone later.
+    let binaryFrom: { commit: bigint; prepare: bigint } | undefined;
+    for await (const last of client.readAll({
+      direction: BACKWARDS,
+      fromPosition: END,
+      maxCount: 1,
+    })) {
+      binaryFrom = last.event?.position;
+    }
     const binary64 = await withCpu(child.pid!, () =>
       appendPhase(client, 64, 100, 'bin64x100', binary),
     );
@@ -460,6 +470,32 @@ async function main(): Promise<void> {
       events: streamReads[0].events,
       eventsPerSec: streamReads.reduce((sum, r) => sum + r.eventsPerSec, 0) / streamReads.length,
     };
+    // The same reads of events whose data the client hands over as bytes (no JSON parsing on the client side).
+    const binaryStream = `bench-read-binary-${Date.now()}`;
+    for (let n = 0; n < 100; n++) {
+      await client.appendToStream(
+        binaryStream,
+        Array.from({ length: 100 }, () => binary()),
+      );
+    }
+    totalEvents += 10_000;
+    const binaryStreamReads = [];
+    for (let i = 0; i < 5; i++) {
+      binaryStreamReads.push(await timeRead(() => client.readStream(binaryStream)));
+    }
+    results.readStream10kBinary = {
+      events: binaryStreamReads[0].events,
+      eventsPerSec:
+        binaryStreamReads.reduce((sum, r) => sum + r.eventsPerSec, 0) / binaryStreamReads.length,
+    };
+    results.readAllBinary = await withCpu(child.pid!, () =>
+      timeRead(() =>
+        client.readAll({
+          fromPosition: binaryFrom ?? START,
+          maxCount: Math.min(binary64.events, 200_000),
+        }),
+      ),
+    );
     const allCount = Math.min(totalEvents, 300_000);
     results.readAll = await withCpu(child.pid!, () =>
       timeRead(() => client.readAll({ fromPosition: START, maxCount: allCount })),
@@ -573,6 +609,14 @@ function printTable(results: Record<string, unknown>): void {
       ? ''
       : ` (cpu/event server ${r(key).serverCpuUsPerEvent!.toFixed(1)} us, client ${r(key).clientCpuUsPerEvent!.toFixed(1)} us; others ${(r(key).otherCpuShare! * 100).toFixed(0)}%)`;
   rows.push(['read stream of 10 000 events', `${fmt(r('readStream10k').eventsPerSec)} events/s`]);
+  rows.push([
+    'read stream of 10 000 binary events',
+    `${fmt(r('readStream10kBinary').eventsPerSec)} events/s`,
+  ]);
+  rows.push([
+    `read $all, binary events (${fmt(r('readAllBinary').events)})`,
+    `${fmt(r('readAllBinary').eventsPerSec)} events/s${cpu('readAllBinary')}`,
+  ]);
   rows.push([
     `read $all (${fmt(r('readAll').events)} events)`,
     `${fmt(r('readAll').eventsPerSec)} events/s${cpu('readAll')}`,
