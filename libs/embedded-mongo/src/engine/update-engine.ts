@@ -348,8 +348,9 @@ export function applyModifier(
     for (const [path, type] of resultTypes) {
       const value = getExact(doc, path);
       if (typeof value !== 'number') continue;
-      merged = new Map(merged);
       const hint = hintFor(value, type);
+      if (hint === merged?.get(path)) continue;
+      merged = new Map(merged);
       if (hint) merged.set(path, hint);
       else merged.delete(path);
       if (merged.size === 0) merged = undefined;
