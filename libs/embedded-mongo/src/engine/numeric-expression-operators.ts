@@ -145,39 +145,41 @@ const LONG_MAX = 2n ** 63n - 1n;
 function typedSum(collection: unknown[], expr: unknown, values: unknown[]): unknown {
   if (typeof expr !== 'string' || !/^\$[^$]/.test(expr)) return undefined;
   const path = expr.slice(1);
-  const typed: Array<[unknown, NumberType, string | undefined]> = [];
+  const typeAt = (i: number): NumberType =>
+    numberTypeOf(values[i], hintsOf(collection[i])?.get(path)) ?? 'double';
+  // One pass for the widest type and, meanwhile, the whole-number sum: whole numbers add exactly
+  // in a double up to 2^53, the BigInt takes the rest.
   let widest: NumberType = 'int';
+  let small = 0;
+  let total = 0n;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!isNumeric(v)) continue;
-    const hint = hintsOf(collection[i])?.get(path);
-    const type = numberTypeOf(v, hint)!;
+    const type = typeAt(i);
     if (type === 'double' || (typeof v === 'number' && !Number.isFinite(v))) return undefined;
     if (WIDTH[type] > WIDTH[widest]) widest = type;
-    typed.push([v, type, hint?.[0] === 'd' ? hint.slice(1) : undefined]);
-  }
-  if (widest === 'decimal') {
-    let total = '0';
-    for (const [v, type, text] of typed) {
-      const operand =
-        type === 'decimal'
-          ? { kind: 'decimal' as const, text: text ?? String(v) }
-          : { kind: 'integer' as const, value: BigInt(String(v)) };
-      const next = decimalArithmetic('add', { kind: 'decimal', text: total }, operand);
-      if (next === undefined) return undefined;
-      total = next;
-    }
-    return Decimal128.fromString(total);
-  }
-  // Whole numbers add exactly in a double up to 2^53; the BigInt takes the rest.
-  let small = 0;
-  let total = 0n;
-  for (const [v] of typed) {
+    if (widest === 'decimal') continue;
     if (typeof v !== 'number' || Math.abs(v) > 2 ** 52) total += BigInt(String(v));
     else if (Math.abs((small += v)) > 2 ** 52) {
       total += BigInt(small);
       small = 0;
     }
+  }
+  if (widest === 'decimal') {
+    let sum = '0';
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (!isNumeric(v)) continue;
+      const hint = hintsOf(collection[i])?.get(path);
+      const operand =
+        typeAt(i) === 'decimal'
+          ? { kind: 'decimal' as const, text: hint?.[0] === 'd' ? hint.slice(1) : String(v) }
+          : { kind: 'integer' as const, value: BigInt(String(v)) };
+      const next = decimalArithmetic('add', { kind: 'decimal', text: sum }, operand);
+      if (next === undefined) return undefined;
+      sum = next;
+    }
+    return Decimal128.fromString(sum);
   }
   total += BigInt(small);
   if (widest === 'int' && total >= INT32_MIN && total <= INT32_MAX) return Number(total);
