@@ -147,6 +147,20 @@ describe('embedded-mongo: numbers compare, sort and type-check as in MongoDB', (
     });
   });
 
+  it('keys a Double beyond 2^53 by its exact value, apart from a nearby Long', async () => {
+    // 2^62 prints as 4611686018427388000 in JS, which is a different Long.
+    const c = db.collection<AnyDoc>('wide_double_keys');
+    await c.createIndex({ v: 1 }, { unique: true });
+    await c.insertOne({ _id: 'double', v: 2 ** 62 });
+    await c.insertOne({ _id: 'long', v: Long.fromString('4611686018427388000') });
+    expect(await ids(c, { v: 2 ** 62 })).toEqual(['double']);
+    expect(await ids(c, { v: Long.fromString('4611686018427387904') })).toEqual(['double']);
+    const dup = await c
+      .insertOne({ _id: 'again', v: Long.fromString('4611686018427387904') })
+      .catch((e: unknown) => e);
+    expect((dup as MongoServerError).code).toBe(11000);
+  });
+
   describe('$type on numbers', () => {
     let c: Collection<AnyDoc>;
     beforeAll(async () => {
