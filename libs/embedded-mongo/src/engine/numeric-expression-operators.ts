@@ -1,5 +1,5 @@
-import { compareValues, hintsOf, isPlainObject } from '../bson/bson-values';
 import { Decimal128, Long } from 'bson';
+import { compareValues, hintsOf, isPlainObject } from '../bson/bson-values';
 import { compareNumeric, decimalArithmetic, isNumeric } from '../bson/exact-number';
 import { type NumberType, numberTypeOf } from './numeric-query-operators';
 
