@@ -81,6 +81,19 @@ describe('ingestion under awkward conditions', () => {
     expect(await storedEvents(first.eventStore, fine.customerId as string)).toHaveLength(2);
   });
 
+  it('stores one event for 32 concurrent sends of a touchpoint split across two processes', async () => {
+    const touchpoint = purchase();
+    const responses = await Promise.all(
+      Array.from({ length: 32 }, (_, i) =>
+        post(i % 2 ? first : second, '/v1/touchpoints', touchpoint),
+      ),
+    );
+    expect(responses.every((response) => [200, 201].includes(response.status))).toBe(true);
+    expect(new Set(responses.map((response) => response.body.eventId)).size).toBe(1);
+    const events = await storedEvents(first.eventStore, touchpoint.customerId as string);
+    expect(events.map((event) => event.type)).toEqual(['CustomerRegistered', 'PurchaseRecorded']);
+  });
+
   it('applies every concurrent profile edit without If-Match, from two processes', async () => {
     const customerId = uniqueId('cust');
     expect((await post(first, '/v1/customers', { customerId })).status).toBe(201);
