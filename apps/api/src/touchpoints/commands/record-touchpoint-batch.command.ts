@@ -8,7 +8,12 @@ import type { CustomerStore } from '../../infrastructure/customer-store';
 import { CUSTOMER_STORE } from '../../infrastructure/tokens';
 import type { BatchItemResult } from '../dto/touchpoint-batch.dto';
 import { TouchpointDto } from '../dto/touchpoint.dto';
-import { touchpointRequest } from '../touchpoint-command';
+import {
+  carriesPersonalData,
+  storedTouchpoint,
+  type TouchpointRequest,
+  touchpointRequest,
+} from '../touchpoint-command';
 
 export interface BatchReceipt {
   results: BatchItemResult[];
@@ -82,7 +87,7 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
               position = Math.max(position ?? 0, outcome.position);
             }
             chunk.forEach(({ index }, i) => {
-              results[index] = toResult(index, requests[i].touchpointEventId, outcome.outcomes[i]);
+              results[index] = toResult(index, requests[i], outcome.outcomes[i]);
             });
           } catch (error) {
             // This customer's chunk is not stored; the other customers' items go on.
@@ -100,11 +105,6 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
     );
     return { results, position };
   }
-}
-
-/** Fields of a touchpoint that the event store seals with the customer's key. */
-function carriesPersonalData(dto: TouchpointDto): boolean {
-  return dto.note !== undefined || dto.comment !== undefined || dto.attributes !== undefined;
 }
 
 function* chunks(items: Item[]): Generator<Item[]> {
@@ -141,7 +141,7 @@ function describeFailure(error: unknown): { code: string; message: string; retry
 
 function toResult(
   index: number,
-  eventId: string,
+  request: TouchpointRequest,
   outcome: Awaited<ReturnType<CustomerStore['executeMany']>>['outcomes'][number],
 ): BatchItemResult {
   if (!outcome.ok) {
@@ -152,7 +152,8 @@ function toResult(
       errors: [{ code: outcome.error.code, message: outcome.error.message }],
     };
   }
-  const stored = outcome.events.find((decided) => decided.eventId === eventId);
+  const eventId = request.touchpointEventId;
+  const stored = storedTouchpoint(outcome.events, request);
   return stored
     ? { index, status: 'created', eventId, revision: stored.revision }
     : { index, status: 'duplicate', eventId };

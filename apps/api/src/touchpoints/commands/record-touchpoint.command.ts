@@ -4,7 +4,7 @@ import type { CommandContext } from '@app/event-store';
 import type { CustomerStore } from '../../infrastructure/customer-store';
 import { CUSTOMER_STORE } from '../../infrastructure/tokens';
 import type { TouchpointDto } from '../dto/touchpoint.dto';
-import { type TouchpointReceipt, touchpointRequest } from '../touchpoint-command';
+import { storedTouchpoint, type TouchpointReceipt, touchpointRequest } from '../touchpoint-command';
 
 export class RecordTouchpointCommand extends Command<TouchpointReceipt> {
   constructor(
@@ -22,10 +22,9 @@ export class RecordTouchpointHandler implements ICommandHandler<RecordTouchpoint
   async execute({ touchpoint, context }: RecordTouchpointCommand): Promise<TouchpointReceipt> {
     const request = touchpointRequest(touchpoint, context, new Date().toISOString());
     const result = await this.store.execute(touchpoint.customerId, request);
-    const eventId = request.touchpointEventId;
-    const stored = result.events.find((decided) => decided.eventId === eventId);
+    const stored = storedTouchpoint(result.events, request);
     return {
-      eventId,
+      eventId: request.touchpointEventId,
       customerId: touchpoint.customerId,
       revision: stored?.revision ?? result.revision,
       position: stored ? (result.position ?? null) : null,
