@@ -176,6 +176,36 @@ export type LifecycleStageChanged = {
   };
 };
 
+/** Value segmentation dimensions that change over time like tiers and stages (DESIGN 3.4). */
+export const SEGMENT_DIMENSIONS = ['quadrant', 'account'] as const;
+export type SegmentDimension = (typeof SEGMENT_DIMENSIONS)[number];
+
+/** Value-matrix quadrants: current value x long-term value, each high or low. */
+export const VALUE_QUADRANTS = ['platinum', 'gold', 'iron', 'lead'] as const;
+export type ValueQuadrant = (typeof VALUE_QUADRANTS)[number];
+
+/** Key-account (KAISM) segments: attractiveness to us x our strength in the customer's eyes. */
+export const ACCOUNT_SEGMENTS = ['key', 'key_development', 'maintenance', 'opportunistic'] as const;
+export type AccountSegment = (typeof ACCOUNT_SEGMENTS)[number];
+
+/**
+ * Appended by the segment policy when a customer's value quadrant or key-account segment moves;
+ * `scores` are the measures the rule judged (e.g. currentValue, longTermValue, attractiveness, strength).
+ */
+export type SegmentChanged = {
+  type: 'SegmentChanged';
+  data: {
+    customerId: string;
+    dimension: SegmentDimension;
+    from: string | null;
+    to: string;
+    reason: string;
+    scores: Record<string, number>;
+    ruleVersion: string;
+    effectiveAt: string;
+  };
+};
+
 export type CustomerMerged = {
   type: 'CustomerMerged';
   data: { customerId: string; mergedIntoCustomerId: string; mergedAt: string };
@@ -209,6 +239,7 @@ export type CustomerEvent =
   | MembershipEnrolled
   | TierChanged
   | LifecycleStageChanged
+  | SegmentChanged
   | CustomerMerged
   | CustomerErased;
 
@@ -277,6 +308,7 @@ const EVENT_TYPE_SET: Readonly<Record<CustomerEventType, true>> = {
   MembershipEnrolled: true,
   TierChanged: true,
   LifecycleStageChanged: true,
+  SegmentChanged: true,
   CustomerMerged: true,
   CustomerErased: true,
 };
@@ -306,6 +338,7 @@ export function eventOccurredAt(event: CustomerEvent): string {
       return event.data.enrolledAt;
     case 'TierChanged':
     case 'LifecycleStageChanged':
+    case 'SegmentChanged':
       return event.data.effectiveAt;
     case 'CustomerMerged':
       return event.data.mergedAt;

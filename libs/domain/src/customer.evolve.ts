@@ -64,6 +64,9 @@ export function evolve(state: CustomerState, event: CustomerEvent): CustomerStat
         ...live,
         lifecycle: { stage: event.data.to, since: at },
       }));
+    case 'SegmentChanged':
+      // Segments are the read side's dimensions; decisions do not depend on them yet.
+      return updateLive(state, at, (live) => live);
     case 'CustomerMerged':
       return updateLive(state, at, (live) => ({
         ...live,

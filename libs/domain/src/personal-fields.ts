@@ -30,6 +30,7 @@ export const PERSONAL_FIELDS: Readonly<Record<CustomerEventType, readonly string
   MembershipEnrolled: [],
   TierChanged: [],
   LifecycleStageChanged: [],
+  SegmentChanged: [],
   CustomerMerged: [],
   CustomerErased: [],
 };
