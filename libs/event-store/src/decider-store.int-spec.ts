@@ -200,11 +200,11 @@ describe(DeciderStore.name, () => {
     expect(JSON.stringify(raw[0]?.data)).not.toContain('Smith');
     const opened = [];
     for await (const stored of newStore().read(entity)) opened.push(stored);
-    expect(opened[0].event.data).toEqual({ id: 'a', note: 'Call Mrs Smith', readAsVersion: 2 });
+    expect(opened[0].data).toEqual({ id: 'a', note: 'Call Mrs Smith', readAsVersion: 2 });
     expect(opened[0].metadata).toMatchObject({ ...context, causationId: null, schemaVersion: 2 });
     await keys.destroy(entity);
     const erased = [];
     for await (const stored of newStore().read(entity)) erased.push(stored);
-    expect(erased[0].event.data).toEqual({ id: 'a', readAsVersion: 2 });
+    expect(erased[0].data).toEqual({ id: 'a', readAsVersion: 2 });
   });
 });

@@ -2,16 +2,14 @@ import { randomUUID } from 'node:crypto';
 import {
   type AppendExpectedRevision,
   type EventStoreDBClient,
-  FORWARDS,
   jsonEvent,
   NO_STREAM,
-  START,
-  StreamNotFoundError,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
 import { ConcurrencyConflictError, PersonalDataErasedError, RevisionMismatchError } from './errors';
-import type { CommandContext, EventMetadata, StoredEvent } from './envelope';
-import { type CustomerKeyStore, openPersonalFields, sealPersonalFields } from './personal-data';
+import type { CommandContext, EventMetadata } from './envelope';
+import { type CustomerKeyStore, sealPersonalFields } from './personal-data';
+import { type StoredEvent, StreamReader } from './stream-reader';
 
 export interface DomainEvent {
   type: string;
@@ -83,6 +81,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   private readonly conflictRetries: number;
   private readonly cacheSize: number;
   private readonly clock: () => Date;
+  private readonly reader: StreamReader;
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -93,6 +92,11 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     this.conflictRetries = options.conflictRetries ?? 16;
     this.cacheSize = options.cacheSize ?? 50_000;
     this.clock = options.clock ?? (() => new Date());
+    this.reader = new StreamReader(client, {
+      upcast: (type, version, data) => decider.upcast(type, version, data),
+      personalFields: decider.personalFields,
+      keys,
+    });
   }
 
   /** The stream's current state and revision (-1: no stream). */
@@ -273,64 +277,27 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   }
 
   /** Every event of the stream from `fromRevision`, opened and upcast, with its metadata. */
-  async *read(entityId: string, fromRevision = 0): AsyncGenerator<StoredEvent<E>> {
-    for await (const { stored } of this.readRecorded(entityId, fromRevision)) {
-      if (stored) yield stored;
+  async *read(entityId: string, fromRevision = 0): AsyncGenerator<StoredEvent & E> {
+    for await (const record of this.readRecords(entityId, fromRevision)) {
+      if (record.event) yield record.event as StoredEvent & E;
     }
   }
 
-  /**
-   * The stream's records from `fromRevision`: each with its revision, and the decoded event when it is one of
-   * ours (records that are not JSON are passed over, but still count for the revision).
-   */
-  private async *readRecorded(
-    entityId: string,
-    fromRevision: number,
-  ): AsyncGenerator<{ revision: number; stored?: StoredEvent<E> }> {
-    const streamId = this.decider.streamId(entityId);
-    let key: Buffer | null | undefined;
-    try {
-      const events = this.client.readStream(streamId, {
-        direction: FORWARDS,
-        fromRevision: fromRevision === 0 ? START : BigInt(fromRevision),
-      });
-      for await (const resolved of events) {
-        const recorded = resolved.event;
-        if (!recorded) continue;
-        const revision = Number(recorded.revision);
-        if (!recorded.isJson) {
-          yield { revision };
-          continue;
-        }
-        const metadata = recorded.metadata as unknown as EventMetadata;
-        let data = recorded.data as Record<string, unknown>;
-        const paths = this.decider.personalFields[recorded.type] ?? [];
-        if (paths.length > 0 && JSON.stringify(data).includes('"enc:v1:')) {
-          if (key === undefined) key = (await this.keys.lookup([entityId])).get(entityId) ?? null;
-          data = openPersonalFields(data, paths, key, entityId);
-        }
-        const upcast = this.decider.upcast(recorded.type, metadata?.schemaVersion ?? 1, data);
-        yield {
-          revision,
-          stored: {
-            event: { type: recorded.type, data: upcast } as E,
-            metadata,
-            streamId,
-            revision,
-            position: recorded.position ? Number(recorded.position.commit) : undefined,
-          },
-        };
-      }
-    } catch (error) {
-      if (error instanceof StreamNotFoundError) return;
-      throw error;
-    }
+  private readRecords(entityId: string, fromRevision: number) {
+    return this.reader.readStreamRecords(this.decider.streamId(entityId), {
+      fromRevision,
+      entityId,
+      open: 'decrypt',
+    });
   }
 
   private async catchUp(entityId: string, snapshot: Snapshot<S> | undefined): Promise<Snapshot<S>> {
     let { state, revision } = snapshot ?? { state: this.decider.initialState, revision: -1 };
-    for await (const record of this.readRecorded(entityId, revision + 1)) {
-      if (record.stored) state = this.decider.evolve(state, record.stored.event);
+    for await (const record of this.readRecords(entityId, revision + 1)) {
+      if (record.event) {
+        const { type, data } = record.event;
+        state = this.decider.evolve(state, { type, data } as E);
+      }
       revision = record.revision;
     }
     const caughtUp = { state, revision };

@@ -17,11 +17,3 @@ export interface EventMetadata {
   causationId: string | null;
   schemaVersion: number;
 }
-
-export interface StoredEvent<E> {
-  event: E;
-  metadata: EventMetadata;
-  streamId: string;
-  revision: number;
-  position: number | undefined;
-}

@@ -4,3 +4,4 @@ export * from './envelope';
 export * from './errors';
 export * from './personal-data';
 export * from './streams';
+export * from './stream-reader';
