@@ -1,6 +1,9 @@
+import { factsProjection } from './analytics/facts.projection';
+import { profilesProjection, type ReviewThresholds } from './profiles/profile.projection';
 import type { Projection } from './projection/projection';
+import { transitionsProjection } from './transitions/transition.projection';
 
 /** Every read model the projector runs, in the order their batches are written. */
-export function customerProjections(): Projection[] {
-  return [];
+export function customerProjections(rules: ReviewThresholds): Projection[] {
+  return [profilesProjection(rules), transitionsProjection(), factsProjection()];
 }
