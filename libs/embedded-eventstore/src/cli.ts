@@ -3,7 +3,8 @@ import { start, type StartOptions } from './embedded-eventstore.server';
 
 const USAGE =
   'usage: embedded-eventstore (--data DIR | --mem) [--port P (0 = any free port, default 2113)] ' +
-  '[--host H] [--max-append-size BYTES]';
+  '[--host H] [--max-append-size BYTES] [--repair]\n' +
+  '  --repair: set a damaged log aside, keep every frame that still verifies, write a report';
 
 function parseOptions(argv: string[]): StartOptions {
   const { values } = parseArgs({
@@ -14,6 +15,7 @@ function parseOptions(argv: string[]): StartOptions {
       mem: { type: 'boolean' },
       host: { type: 'string' },
       'max-append-size': { type: 'string' },
+      repair: { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -26,6 +28,7 @@ function parseOptions(argv: string[]): StartOptions {
   return {
     mem: values.mem ?? false,
     dataDir: values.data,
+    repair: values.repair ?? false,
     host: values.host,
     port: values.port === undefined ? 2113 : integerOption('--port', values.port, 0, 65535),
     maxAppendSize:

@@ -13,6 +13,10 @@ export interface StartOptions {
   mem?: boolean;
   maxAppendSize?: number;
   host?: string;
+  /** Set a damaged log aside and start from every frame that still verifies. */
+  repair?: boolean;
+  /** Recovery and startup messages (default: stderr). */
+  log?: (line: string) => void;
 }
 
 export interface RunningEventStore {
@@ -48,7 +52,9 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
   ) {
     throw new Error(`invalid max append size ${options.maxAppendSize}`);
   }
-  const store = await EventStore.open(options);
+  const log =
+    options.log ?? ((line: string) => process.stderr.write(`embedded-eventstore: ${line}\n`));
+  const store = await EventStore.open({ ...options, log });
   const maxMessage = store.maxAppendSize + MESSAGE_HEADROOM;
   const server = new Server({
     'grpc.max_receive_message_length': maxMessage,

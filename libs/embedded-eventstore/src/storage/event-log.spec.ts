@@ -72,17 +72,19 @@ describe(FileEventLog.name, () => {
     }
   });
 
-  it('stops at a frame whose checksum does not match, dropping it and everything after', async () => {
+  it('refuses to start on a damaged frame followed by readable ones, and leaves the file alone', async () => {
     const first = encodeFrame([event('a', 0)]);
     const second = encodeFrame([event('a', 1)]);
     const third = encodeFrame([event('a', 2)]);
     second[second.length - 1] ^= 0xff;
-    writeFileSync(join(dir, 'events.log'), Buffer.concat([first, second, third]));
-    const { log, frames, recovery } = await openLog(dir);
-    expect(frames.map((f) => f[0].revision)).toEqual([0]);
-    expect(recovery.truncationReason).toBe('checksum mismatch');
-    expect(readFileSync(join(dir, 'events.log'))).toEqual(first);
-    await log.close();
+    const bytes = Buffer.concat([first, second, third]);
+    writeFileSync(join(dir, 'events.log'), bytes);
+    await expect(openLog(dir)).rejects.toThrow(
+      new RegExp(
+        `events\\.log is damaged at offset ${first.length} \\(checksum mismatch\\); 1 readable frame`,
+      ),
+    );
+    expect(readFileSync(join(dir, 'events.log'))).toEqual(bytes);
   });
 
   it('shares one flush among appends issued together (group commit)', async () => {

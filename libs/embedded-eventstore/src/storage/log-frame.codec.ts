@@ -23,6 +23,9 @@ export interface LoggedEvent {
 }
 
 const FORMAT_VERSION = 1;
+// A frame of no events that only holds a place: `--repair` writes one where a damaged region was,
+// so every kept frame stays at its offset and positions never go backwards.
+const PADDING_VERSION = 0;
 const UUID_BYTES = 16;
 
 export function encodeFrame(events: readonly LoggedEvent[]): Buffer {
@@ -72,7 +75,7 @@ export function readFrame(buffer: Buffer, offset: number): FrameReadResult {
     return { kind: 'torn', incomplete: true, reason: 'short header' };
   const payloadSize = buffer.readUInt32LE(offset);
   const checksum = buffer.readUInt32LE(offset + 4);
-  if (payloadSize < 5 || payloadSize > MAX_FRAME_PAYLOAD) {
+  if (payloadSize < 1 || payloadSize > MAX_FRAME_PAYLOAD) {
     return { kind: 'torn', incomplete: false, reason: `implausible frame length ${payloadSize}` };
   }
   const start = offset + FRAME_HEADER_SIZE;
@@ -93,7 +96,18 @@ export function readFrame(buffer: Buffer, offset: number): FrameReadResult {
   }
 }
 
-function decodePayload(payload: Buffer): LoggedEvent[] {
+/** A frame of exactly `size` bytes (at least FRAME_HEADER_SIZE + 1) that decodes to no events. */
+export function encodePaddingFrame(size: number): Buffer {
+  if (size < FRAME_HEADER_SIZE + 1) throw new RangeError(`padding frame of ${size} bytes`);
+  const frame = Buffer.alloc(size);
+  frame.writeUInt32LE(size - FRAME_HEADER_SIZE, 0);
+  frame.writeUInt8(PADDING_VERSION, FRAME_HEADER_SIZE);
+  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_SIZE)), 4);
+  return frame;
+}
+
+export function decodePayload(payload: Buffer): LoggedEvent[] {
+  if (payload.readUInt8(0) === PADDING_VERSION) return [];
   if (payload.readUInt8(0) !== FORMAT_VERSION) throw new Error('unknown format version');
   const count = payload.readUInt32LE(1);
   let offset = 5;

@@ -4,7 +4,10 @@ import {
   FileEventLog,
   MemoryEventLog,
   type RecoveryReport,
+  repairEventLog,
+  type RepairReport,
 } from '../storage/event-log';
+import { type FileSystem } from '../storage/file-system';
 import { encodeFrame, type LoggedEvent, TOMBSTONE_FLAG } from '../storage/log-frame.codec';
 import {
   layoutRecordedEvent,
@@ -76,6 +79,12 @@ export interface EventStoreOptions {
   dataDir?: string;
   mem?: boolean;
   maxAppendSize?: number;
+  /** Set a damaged log aside and keep every frame that still verifies (see README). */
+  repair?: boolean;
+  /** The file layer under the log (tests put a power-loss simulation here). */
+  fs?: FileSystem;
+  /** Recovery messages; one summary line per start. */
+  log?: (line: string) => void;
 }
 
 export class EventStore {
@@ -100,6 +109,7 @@ export class EventStore {
   private recentNext = 0;
   private failure: Error | undefined;
   recovery: RecoveryReport | undefined;
+  repair: RepairReport | undefined;
 
   private constructor(
     private log: EventLog,
@@ -110,15 +120,23 @@ export class EventStore {
     const maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
     if (options.mem || !options.dataDir) {
       if (!options.mem) throw new Error('either a data directory or mem mode is required');
+      options.log?.('recovery: in-memory store, nothing to recover');
       return new EventStore(new MemoryEventLog(), maxAppendSize);
     }
+    const logOptions = { fs: options.fs, log: options.log };
+    const repair = options.repair ? await repairEventLog(options.dataDir, logOptions) : undefined;
     const store = new EventStore(new MemoryEventLog(), maxAppendSize);
-    const { log, recovery } = await FileEventLog.open(options.dataDir, (events) => {
-      for (const event of events) store.insert(event);
-    });
+    const { log, recovery } = await FileEventLog.open(
+      options.dataDir,
+      (events) => {
+        for (const event of events) store.insert(event);
+      },
+      logOptions,
+    );
     store.committed = store.table.length;
     store.log = log;
     store.recovery = recovery;
+    store.repair = repair;
     return store;
   }
 
