@@ -114,6 +114,17 @@ export interface EraseCustomer {
   now: string;
 }
 
+/**
+ * Appends every time-driven lifecycle, tier and segment transition due by `asOf`, each effective at
+ * the moment its rule names (not `now`). Idempotent: a second review for the same `asOf` appends nothing.
+ */
+export interface ReviewCustomer {
+  type: 'ReviewCustomer';
+  customerId: string;
+  asOf: string;
+  now: string;
+}
+
 export type CustomerCommand =
   | RegisterCustomer
   | ChangeProfile
@@ -121,7 +132,8 @@ export type CustomerCommand =
   | GrantConsent
   | WithdrawConsent
   | EnrollMembership
-  | EraseCustomer;
+  | EraseCustomer
+  | ReviewCustomer;
 
 export const DEFAULT_CURRENCY = 'EUR';
 export const DEFAULT_COMPLAINT_SEVERITY: ComplaintSeverity = 'medium';

@@ -6,6 +6,7 @@ import {
   type EraseCustomer,
   type GrantConsent,
   type RegisterCustomer,
+  type ReviewCustomer,
   type WithdrawConsent,
 } from './customer.commands';
 import { type CustomerEvent, type ProfileFields } from './customer.events';
@@ -19,13 +20,21 @@ import {
   requireLive,
   requireTimestamps,
 } from './guards';
+import { dueTransitions, withPolicies } from './customer.policies';
+import { DEFAULT_POLICY_RULES, type PolicyRules } from './policy-rules';
+import { enrolled } from './tier.policy';
 import { recordTouchpoint } from './touchpoint.decide';
 
 /**
  * Judges a command against the current state: the events to append, `[]` when there is nothing
- * to do (a retry, a change to the same value), or a DomainError naming the broken rule.
+ * to do (a retry, a change to the same value), or a DomainError naming the broken rule. The
+ * lifecycle, tier and segment policies apply `rules` (API.md's defaults unless given).
  */
-export function decide(given: CustomerCommand, state: CustomerState): CustomerEvent[] {
+export function decide(
+  given: CustomerCommand,
+  state: CustomerState,
+  rules: PolicyRules = DEFAULT_POLICY_RULES,
+): CustomerEvent[] {
   // Commands are often built from JSON, where `null` and a missing field both mean "not given".
   const command = compact(given);
   requireTimestamps({ now: command.now });
@@ -35,15 +44,17 @@ export function decide(given: CustomerCommand, state: CustomerState): CustomerEv
     case 'ChangeProfile':
       return changeProfile(command, state);
     case 'RecordTouchpoint':
-      return recordTouchpoint(command, state);
+      return withPolicies(recordTouchpoint(command, state), state, rules);
     case 'GrantConsent':
       return grantConsent(command, state);
     case 'WithdrawConsent':
       return withdrawConsent(command, state);
     case 'EnrollMembership':
-      return enrollMembership(command, state);
+      return enrollMembership(command, state, rules);
     case 'EraseCustomer':
       return eraseCustomer(command, state);
+    case 'ReviewCustomer':
+      return reviewCustomer(command, state, rules);
     default:
       return assertNever(command);
   }
@@ -113,7 +124,11 @@ function withdrawConsent(command: WithdrawConsent, state: CustomerState): Custom
   ];
 }
 
-function enrollMembership(command: EnrollMembership, state: CustomerState): CustomerEvent[] {
+function enrollMembership(
+  command: EnrollMembership,
+  state: CustomerState,
+  rules: PolicyRules,
+): CustomerEvent[] {
   const live = requireLive(state, command.customerId);
   if (live.membership) {
     throw new DomainError(
@@ -128,7 +143,19 @@ function enrollMembership(command: EnrollMembership, state: CustomerState): Cust
       type: 'MembershipEnrolled',
       data: { customerId: command.customerId, enrolledAt: command.now, tier },
     },
+    enrolled(command.customerId, live.activity, tier, command.now, rules),
   ];
+}
+
+// Erased and merged customers take no new transitions: their stream is closed to policies.
+function reviewCustomer(
+  command: ReviewCustomer,
+  state: CustomerState,
+  rules: PolicyRules,
+): CustomerEvent[] {
+  requireTimestamps({ asOf: command.asOf });
+  if (state.status === 'unknown') throw notFoundError(command.customerId);
+  return dueTransitions(state, command.asOf, rules);
 }
 
 // Erasure stays possible after a merge: the right to be forgotten does not depend on bookkeeping.

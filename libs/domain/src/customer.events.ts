@@ -172,6 +172,8 @@ export type LifecycleStageChanged = {
     from: LifecycleStage | null;
     to: LifecycleStage;
     reason: string;
+    /** The rule set that produced it; absent on events appended before rules were versioned. */
+    ruleVersion?: string;
     effectiveAt: string;
   };
 };
@@ -321,6 +323,38 @@ export function isCustomerEventType(type: string): type is CustomerEventType {
 
 export function isTouchpointEvent(event: CustomerEvent): event is TouchpointEvent {
   return Object.prototype.hasOwnProperty.call(TOUCHPOINT_KIND_BY_EVENT_TYPE, event.type);
+}
+
+/**
+ * Facts the lifecycle, tier and segment policies respond to: deciding one first applies every
+ * time-driven transition due by its occurredAt, then the transitions it causes.
+ */
+export type PolicyFact = Extract<
+  TouchpointEvent,
+  {
+    type:
+      | 'PurchaseRecorded'
+      | 'RefundRecorded'
+      | 'FeedbackGiven'
+      | 'ComplaintOpened'
+      | 'ComplaintEscalated'
+      | 'ComplaintResolved'
+      | 'ComplaintReopened';
+  }
+>;
+
+const POLICY_FACT_TYPES: ReadonlySet<CustomerEventType> = new Set<PolicyFact['type']>([
+  'PurchaseRecorded',
+  'RefundRecorded',
+  'FeedbackGiven',
+  'ComplaintOpened',
+  'ComplaintEscalated',
+  'ComplaintResolved',
+  'ComplaintReopened',
+]);
+
+export function isPolicyFact(event: CustomerEvent): event is PolicyFact {
+  return POLICY_FACT_TYPES.has(event.type);
 }
 
 /** The business moment of an event, whatever its payload calls it (for the metadata `occurredAt`). */

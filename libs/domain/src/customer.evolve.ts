@@ -2,19 +2,24 @@ import {
   type CustomerEvent,
   type EventData,
   eventOccurredAt,
+  isPolicyFact,
   isTouchpointEvent,
   type ProfileFields,
   type TouchpointEvent,
 } from './customer.events';
 import {
   type Activity,
+  COMPLAINTS,
   type ComplaintStatus,
   type ConsentStatus,
   type CustomerState,
   emptyActivity,
+  FEEDBACK,
   initialState,
+  LEDGER,
   type LiveCustomer,
   type Profile,
+  type Standing,
 } from './customer.state';
 import { touchpointKey } from './event-id';
 import { assertNever } from './guards';
@@ -49,24 +54,50 @@ export function evolve(state: CustomerState, event: CustomerEvent): CustomerStat
         source: event.data.source,
       });
     case 'MembershipEnrolled':
-      return updateLive(state, at, (live) => ({
-        ...live,
-        membership: live.membership ?? { enrolledAt: event.data.enrolledAt, tier: event.data.tier },
-      }));
+      return updateLive(state, at, (live) =>
+        live.membership
+          ? live
+          : withStanding(
+              {
+                ...live,
+                membership: { enrolledAt: event.data.enrolledAt, tier: event.data.tier },
+              },
+              { tier: { name: event.data.tier, since: event.data.enrolledAt } },
+            ),
+      );
     case 'TierChanged':
-      return updateLive(state, at, (live) => ({
-        ...live,
-        // A first tier (`from: null`) is how the tier policy makes a buyer a member.
-        membership: { enrolledAt: live.membership?.enrolledAt ?? at, tier: event.data.to },
-      }));
+      return updateLive(state, at, (live) =>
+        withStanding(
+          {
+            ...live,
+            // A first tier (`from: null`) is how the tier policy makes a buyer a member.
+            membership: { enrolledAt: live.membership?.enrolledAt ?? at, tier: event.data.to },
+          },
+          { tier: { name: event.data.to, since: at } },
+          at,
+        ),
+      );
     case 'LifecycleStageChanged':
-      return updateLive(state, at, (live) => ({
-        ...live,
-        lifecycle: { stage: event.data.to, since: at },
-      }));
+      return updateLive(state, at, (live) =>
+        withStanding(
+          { ...live, lifecycle: { stage: event.data.to, since: at } },
+          { stage: { stage: event.data.to, since: at } },
+          at,
+        ),
+      );
     case 'SegmentChanged':
-      // Segments are the read side's dimensions; decisions do not depend on them yet.
-      return updateLive(state, at, (live) => live);
+      return updateLive(state, at, (live) =>
+        withStanding(
+          live,
+          {
+            segments: {
+              ...live.activity.standing.segments,
+              [event.data.dimension]: { segment: event.data.to, since: at },
+            },
+          },
+          at,
+        ),
+      );
     case 'CustomerMerged':
       return updateLive(state, at, (live) => ({
         ...live,
@@ -124,7 +155,8 @@ function touchpointRecorded(state: CustomerState, event: TouchpointEvent): Custo
     ...touched(state.activity, occurredAt),
     touchpoints: state.activity.touchpoints.set(touchpointKey(source, touchpointId), true),
   };
-  const activity = applyToActivity(seen, event);
+  const applied = applyToActivity(seen, event);
+  const activity = isPolicyFact(event) ? policiesApplied(applied, occurredAt) : applied;
   if (event.type === 'PurchaseRecorded' && state.status !== 'erased') {
     return purchased({ ...state, activity }, occurredAt);
   }
@@ -132,25 +164,39 @@ function touchpointRecorded(state: CustomerState, event: TouchpointEvent): Custo
 }
 
 function applyToActivity(activity: Activity, event: TouchpointEvent): Activity {
+  const at = Date.parse(event.data.occurredAt);
   switch (event.type) {
     case 'PurchaseRecorded':
-      return purchaseApplied(activity, event.data);
+      return purchaseApplied(activity, event.data, at);
     case 'RefundRecorded':
-      return refundApplied(activity, event.data);
+      return refundApplied(activity, event.data, at);
+    case 'FeedbackGiven':
+      return feedbackApplied(activity, event.data, at);
     case 'ComplaintOpened':
     case 'ComplaintReopened':
-      return withComplaint(activity, event.data.complaintId, 'open');
+      return complaintLogged(withComplaint(activity, event.data.complaintId, 'open'), at, 1, 0);
     case 'ComplaintEscalated':
       return withComplaint(activity, event.data.complaintId, 'escalated');
     case 'ComplaintResolved':
-      return withComplaint(activity, event.data.complaintId, 'resolved');
+      return complaintLogged(withComplaint(activity, event.data.complaintId, 'resolved'), at, 0, 1);
     default:
       return activity;
   }
 }
 
-function purchaseApplied(activity: Activity, data: EventData<'PurchaseRecorded'>): Activity {
+function purchaseApplied(
+  activity: Activity,
+  data: EventData<'PurchaseRecorded'>,
+  at: number,
+): Activity {
   const before = activity.orders.get(data.orderId);
+  const margin = data.margin ?? 0;
+  const entry = [0, 0, 0, 0];
+  entry[LEDGER.spend] = data.amount;
+  entry[LEDGER.margin] = margin;
+  entry[LEDGER.purchases] = 1;
+  entry[LEDGER.discount] = data.discount ?? 0;
+  const bought = activity.orderMargins.get(data.orderId);
   return {
     ...activity,
     orders: activity.orders.set(data.orderId, {
@@ -159,13 +205,32 @@ function purchaseApplied(activity: Activity, data: EventData<'PurchaseRecorded'>
     }),
     purchaseCount: activity.purchaseCount + 1,
     lifetimeSpend: addMoney(activity.lifetimeSpend, data.amount),
+    ledger: activity.ledger.add(at, entry),
+    orderMargins:
+      data.margin === undefined
+        ? activity.orderMargins
+        : activity.orderMargins.set(data.orderId, {
+            amount: addMoney(bought?.amount ?? 0, data.amount),
+            margin: addMoney(bought?.margin ?? 0, margin),
+          }),
   };
 }
 
-function refundApplied(activity: Activity, data: EventData<'RefundRecorded'>): Activity {
+function refundApplied(
+  activity: Activity,
+  data: EventData<'RefundRecorded'>,
+  at: number,
+): Activity {
   const order = activity.orders.get(data.orderId);
+  // A refund takes back its share of the order's margin: refunding half the order, half the margin.
+  const bought = activity.orderMargins.get(data.orderId);
+  const margin = bought && bought.amount > 0 ? (data.amount * bought.margin) / bought.amount : 0;
+  const entry = [0, 0, 0, 0];
+  entry[LEDGER.spend] = -data.amount;
+  entry[LEDGER.margin] = -margin;
   return {
     ...activity,
+    ledger: activity.ledger.add(at, entry),
     orders: order
       ? activity.orders.set(data.orderId, {
           ...order,
@@ -174,6 +239,45 @@ function refundApplied(activity: Activity, data: EventData<'RefundRecorded'>): A
       : activity.orders,
     lifetimeSpend: subtractMoney(activity.lifetimeSpend, data.amount),
   };
+}
+
+function feedbackApplied(
+  activity: Activity,
+  data: EventData<'FeedbackGiven'>,
+  at: number,
+): Activity {
+  const entry = [0, 0, 0, 0];
+  if (data.score !== undefined) {
+    entry[FEEDBACK.scoreSum] = data.score;
+    entry[FEEDBACK.scores] = 1;
+  }
+  if (data.nps !== undefined) {
+    entry[FEEDBACK.npsSum] = data.nps;
+    entry[FEEDBACK.npsCount] = 1;
+  }
+  return { ...activity, feedback: activity.feedback.add(at, entry) };
+}
+
+function complaintLogged(
+  activity: Activity,
+  at: number,
+  openings: number,
+  resolutions: number,
+): Activity {
+  const entry = [0, 0];
+  entry[COMPLAINTS.openings] = openings;
+  entry[COMPLAINTS.resolutions] = resolutions;
+  return { ...activity, complaintLog: activity.complaintLog.add(at, entry) };
+}
+
+function policiesApplied(activity: Activity, at: string): Activity {
+  const before = activity.policiesAppliedUpTo;
+  return { ...activity, policiesAppliedUpTo: before === null ? at : laterOf(before, at) };
+}
+
+function withStanding(live: LiveCustomer, change: Partial<Standing>, at?: string): LiveCustomer {
+  const activity = { ...live.activity, standing: { ...live.activity.standing, ...change } };
+  return { ...live, activity: at === undefined ? activity : policiesApplied(activity, at) };
 }
 
 function withComplaint(activity: Activity, complaintId: string, status: ComplaintStatus): Activity {

@@ -2,8 +2,10 @@ import {
   type LifecycleStage,
   type ProfileFields,
   type RegistrationOrigin,
+  type SegmentDimension,
 } from './customer.events';
 import { PersistentMap } from './persistent-map';
+import { TimeSeries } from './time-series';
 
 export type Profile = Readonly<ProfileFields>;
 
@@ -29,6 +31,37 @@ export interface OrderBalance {
   readonly paid: number;
 }
 
+/** Columns of `Activity.ledger`: one entry per purchase (amounts positive) or refund (negative). */
+export const LEDGER = { spend: 0, margin: 1, purchases: 2, discount: 3 } as const;
+/** Columns of `Activity.feedback`. */
+export const FEEDBACK = { scoreSum: 0, scores: 1, npsSum: 2, npsCount: 3 } as const;
+/** Columns of `Activity.complaintLog`: openings count reopenings too. */
+export const COMPLAINTS = { openings: 0, resolutions: 1 } as const;
+
+/** What an order was bought for, to take a refund's share of its margin back. */
+export interface OrderMargin {
+  readonly amount: number;
+  readonly margin: number;
+}
+
+export interface TierHeld {
+  readonly name: string;
+  /** The effective moment of the last TierChanged or the enrolment: the qualification period's anchor. */
+  readonly since: string;
+}
+
+export interface SegmentHeld {
+  readonly segment: string;
+  readonly since: string;
+}
+
+/** Where the policies have placed the customer, each with the effective moment of its last change. */
+export interface Standing {
+  readonly tier: TierHeld | null;
+  readonly stage: LifecyclePosition | null;
+  readonly segments: Readonly<Partial<Record<SegmentDimension, SegmentHeld>>>;
+}
+
 /**
  * The non-personal record of what happened, which decisions still need after an erasure:
  * idempotency of touchpoints, refunds of earlier orders, the complaint workflow.
@@ -43,6 +76,19 @@ export interface Activity {
   readonly lifetimeSpend: number;
   /** The latest business time of any event, or null before the first one. */
   readonly lastEventAt: string | null;
+  /** Purchases and refunds by business time (columns: LEDGER), for windowed spend and margin. */
+  readonly ledger: TimeSeries;
+  /** Feedback by business time (columns: FEEDBACK). */
+  readonly feedback: TimeSeries;
+  /** Complaint openings and resolutions by business time (columns: COMPLAINTS). */
+  readonly complaintLog: TimeSeries;
+  readonly orderMargins: PersistentMap<OrderMargin>;
+  readonly standing: Standing;
+  /**
+   * The latest business moment up to which the policies have judged everything: the latest fact
+   * they were applied to (each first catches up on what was due) or transition they appended.
+   */
+  readonly policiesAppliedUpTo: string | null;
 }
 
 interface KnownCustomer {
@@ -94,4 +140,10 @@ export const emptyActivity: Activity = {
   purchaseCount: 0,
   lifetimeSpend: 0,
   lastEventAt: null,
+  ledger: TimeSeries.empty(4),
+  feedback: TimeSeries.empty(4),
+  complaintLog: TimeSeries.empty(2),
+  orderMargins: PersistentMap.empty(),
+  standing: { tier: null, stage: null, segments: {} },
+  policiesAppliedUpTo: null,
 };

@@ -1,3 +1,4 @@
+import { DEFAULT_POLICY_RULES } from '@app/domain';
 import { CUSTOMER, given, NOW, OCCURRED_AT, registered } from './customer.fixtures';
 
 const grant = {
@@ -72,19 +73,38 @@ describe('consent per purpose', () => {
 describe('membership enrolment', () => {
   const enroll = { type: 'EnrollMembership', customerId: CUSTOMER, now: NOW } as const;
 
-  it('enrols a customer at tier basic unless another tier is given', () => {
+  const enrolledAs = (tier: string) => ({
+    type: 'TierChanged' as const,
+    data: {
+      customerId: CUSTOMER,
+      from: null,
+      to: tier,
+      reason: 'enrolled',
+      qualifyingAmount: 0,
+      ruleVersion: DEFAULT_POLICY_RULES.version,
+      effectiveAt: NOW,
+    },
+  });
+
+  it('enrols a customer at tier basic unless another tier is given, as a tier change too', () => {
     given(registered())
       .when(enroll)
-      .then({
-        type: 'MembershipEnrolled',
-        data: { customerId: CUSTOMER, enrolledAt: NOW, tier: 'basic' },
-      });
+      .then(
+        {
+          type: 'MembershipEnrolled',
+          data: { customerId: CUSTOMER, enrolledAt: NOW, tier: 'basic' },
+        },
+        enrolledAs('basic'),
+      );
     given(registered())
       .when({ ...enroll, tier: 'silver' })
-      .then({
-        type: 'MembershipEnrolled',
-        data: { customerId: CUSTOMER, enrolledAt: NOW, tier: 'silver' },
-      });
+      .then(
+        {
+          type: 'MembershipEnrolled',
+          data: { customerId: CUSTOMER, enrolledAt: NOW, tier: 'silver' },
+        },
+        enrolledAs('silver'),
+      );
   });
 
   it('refuses a second enrolment: ALREADY_MEMBER', () => {

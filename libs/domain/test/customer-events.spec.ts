@@ -39,7 +39,7 @@ describe('event catalogue', () => {
   });
 
   it('knows its event types and which are touchpoints', () => {
-    expect(CUSTOMER_EVENT_TYPES).toHaveLength(21);
+    expect(CUSTOMER_EVENT_TYPES).toHaveLength(22);
     expect(isCustomerEventType('PurchaseRecorded')).toBe(true);
     expect(isCustomerEventType('toString')).toBe(false);
     expect(isTouchpointEvent(recorded('VisitRecorded', {}))).toBe(true);
