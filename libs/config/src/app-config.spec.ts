@@ -65,8 +65,45 @@ describe('loadConfig', () => {
     );
   });
 
-  it('loads a valid rules file', () => {
+  // API.md's example rules file, written as an operator would.
+  const exampleRules = {
+    tiers: {
+      windowDays: 365,
+      levels: [
+        { name: 'basic', minSpend: 0 },
+        { name: 'silver', minSpend: 1000 },
+        { name: 'gold', minSpend: 5000 },
+        { name: 'platinum', minSpend: 20000 },
+      ],
+    },
+    lifecycle: { newForDays: 30, atRiskAfterDays: 90, churnedAfterDays: 180 },
+    valueMatrix: {
+      currentValue: { metric: 'margin12m', high: 2000 },
+      longTermValue: { metric: 'predicted', high: 5000 },
+    },
+    keyAccounts: {
+      attractiveness: { factors: { spend12m: 0.5, margin12m: 0.3, growth: 0.2 }, high: 0.6 },
+      strength: {
+        factors: {
+          satisfaction: 0.4,
+          complaintsResolvedShare: 0.3,
+          tenureYears: 0.1,
+          repeatRate: 0.2,
+        },
+        high: 0.6,
+      },
+    },
+  };
+
+  it("defaults to API.md's example rules, versioned by a 12-digit hash", () => {
+    const { version, ...rules } = loadConfig({}).rules;
+    expect(rules).toEqual(exampleRules);
+    expect(version).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('loads a valid rules file and versions it by the hash of its canonical JSON', () => {
     const rules = {
+      ...exampleRules,
       tiers: {
         windowDays: 180,
         levels: [
@@ -76,28 +113,89 @@ describe('loadConfig', () => {
       },
       lifecycle: { newForDays: 10, atRiskAfterDays: 20, churnedAfterDays: 40 },
     };
-    expect(loadConfig({ CRM_RULES_FILE: rulesFile(JSON.stringify(rules)) }).rules).toEqual(rules);
+    const loaded = loadConfig({ CRM_RULES_FILE: rulesFile(JSON.stringify(rules)) }).rules;
+    expect(loaded).toEqual({ ...rules, version: expect.stringMatching(/^[0-9a-f]{12}$/) });
+    expect(loaded.version).not.toBe(DEFAULT_RULES.version);
+    // The same rules with keys in another order and other spacing: the same version.
+    const reordered = `{ "lifecycle": ${JSON.stringify(rules.lifecycle)},\n "keyAccounts": ${JSON.stringify(
+      rules.keyAccounts,
+    )}, "valueMatrix": ${JSON.stringify(rules.valueMatrix)}, "tiers": ${JSON.stringify(rules.tiers)} }`;
+    expect(loadConfig({ CRM_RULES_FILE: rulesFile(reordered) }).rules.version).toBe(loaded.version);
   });
 
-  it('names what is wrong in a rules file', () => {
+  it('keeps an explicit version from the rules file', () => {
+    const path = rulesFile(JSON.stringify({ ...exampleRules, version: '2026-spring' }));
+    expect(loadConfig({ CRM_RULES_FILE: path }).rules.version).toBe('2026-spring');
+  });
+
+  it('names what is wrong in the tiers and lifecycle of a rules file', () => {
     const path = rulesFile(
       JSON.stringify({
+        ...exampleRules,
         tiers: {
           windowDays: 0,
           levels: [
             { name: 'a', minSpend: 5 },
             { name: '', minSpend: 1 },
+            { name: 'a', minSpend: 10 },
           ],
         },
-        lifecycle: { newForDays: 1, atRiskAfterDays: 30, churnedAfterDays: 30 },
+        lifecycle: { newForDays: 30, atRiskAfterDays: 30, churnedAfterDays: 30 },
       }),
     );
     const [problem] = problemsOf({ CRM_RULES_FILE: path });
     expect(problem).toContain('tiers.windowDays: must be a positive integer');
     expect(problem).toContain('tiers.levels[1].name: must be a non-empty string');
+    expect(problem).toContain('tiers.levels[2].name: "a" is already the name of another tier');
     expect(problem).toContain('tiers.levels[0].minSpend: the lowest tier must start at 0');
     expect(problem).toContain('tiers.levels[1].minSpend: must be greater than the tier before it');
+    expect(problem).toContain('lifecycle.atRiskAfterDays: must be greater than newForDays');
     expect(problem).toContain('lifecycle.churnedAfterDays: must be greater than atRiskAfterDays');
+  });
+
+  it('names what is wrong in the value matrix and key-account blocks of a rules file', () => {
+    const path = rulesFile(
+      JSON.stringify({
+        ...exampleRules,
+        version: '',
+        extra: true,
+        valueMatrix: {
+          windowDays: 12.5,
+          currentValue: { metric: 'revenue', high: 0 },
+          longTermValue: { metric: 'predicted', high: -1, horizonYears: 0, horizon: 3 },
+        },
+        keyAccounts: {
+          attractiveness: { factors: { spend12m: -1, luck: 1 }, high: 1.5 },
+          strength: { factors: { satisfaction: 0, tenureYears: 0 }, high: 0.6 },
+          caps: { spend12m: 0 },
+        },
+      }),
+    );
+    const [problem] = problemsOf({ CRM_RULES_FILE: path });
+    for (const expected of [
+      'version: must be a non-empty string when given',
+      'extra: unknown field',
+      'valueMatrix.windowDays: must be a positive integer when given',
+      'valueMatrix.currentValue.metric: must be one of margin12m, spend12m',
+      'valueMatrix.currentValue.high: must be a number > 0',
+      'valueMatrix.longTermValue.high: must be a number > 0',
+      'valueMatrix.longTermValue.horizonYears: must be a number > 0',
+      'valueMatrix.longTermValue.horizon: unknown field',
+      'keyAccounts.attractiveness.factors.spend12m: weight must be a number >= 0',
+      'keyAccounts.attractiveness.factors.luck: unknown factor',
+      'keyAccounts.attractiveness.high: must be a number from 0 to 1',
+      'keyAccounts.strength.factors: weights must add up to more than 0',
+      'keyAccounts.caps.spend12m: must be a number > 0',
+    ]) {
+      expect(problem).toContain(expected);
+    }
+  });
+
+  it('requires the value matrix and key-account blocks', () => {
+    const { valueMatrix: _v, keyAccounts: _k, ...rest } = exampleRules;
+    const [problem] = problemsOf({ CRM_RULES_FILE: rulesFile(JSON.stringify(rest)) });
+    expect(problem).toContain('valueMatrix: must be an object');
+    expect(problem).toContain('keyAccounts: must be an object');
   });
 
   it('reports a rules file that is not JSON', () => {
