@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { start } from './index';
 
 const USAGE =
-  'usage: cli.ts (--data DIR | --mem) [--port P] [--host H] [--compact-bytes N]\n' +
+  'usage: cli.ts (--data DIR | --mem) [--port P] [--host H] [--compact-bytes N] [--repair]\n' +
+  '  --repair: set damaged journals/snapshots aside, keep every frame that verifies, write a report\n' +
   '  --port 0 (default) picks a free port; the ready line prints the connection string.';
 
 function fail(message: string): never {
@@ -16,6 +17,7 @@ function parse(): {
   dataDir?: string;
   mem: boolean;
   compactBytes?: number;
+  repair: boolean;
 } {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -26,6 +28,7 @@ function parse(): {
         data: { type: 'string' },
         mem: { type: 'boolean' },
         'compact-bytes': { type: 'string' },
+        repair: { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -50,7 +53,7 @@ function parse(): {
     if (!Number.isInteger(compactBytes) || compactBytes <= 0) fail('invalid --compact-bytes');
   }
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
-  return { port, host, dataDir, mem, compactBytes };
+  return { port, host, dataDir, mem, compactBytes, repair: values.repair === true };
 }
 
 async function main(): Promise<void> {
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
       host: args.host,
       dataDir: args.dataDir,
       mem: args.mem,
+      repair: args.repair,
       persistence: args.compactBytes ? { compactAfterBytes: args.compactBytes } : undefined,
     });
   } catch (error) {

@@ -12,6 +12,10 @@ export interface StartOptions {
   persistence?: PersistenceOptions;
   /** How often TTL indexes are applied (mongod: 60 s). */
   ttlIntervalMs?: number;
+  /** Set damaged journals/snapshots aside and keep every frame that still verifies. */
+  repair?: boolean;
+  /** Recovery and startup messages (default: stderr). */
+  log?: (line: string) => void;
 }
 
 export interface RunningMongo {
@@ -22,7 +26,12 @@ export interface RunningMongo {
 
 /** Starts a MongoDB-wire-compatible server that the official `mongodb` driver can use. */
 export async function start(options: StartOptions = {}): Promise<RunningMongo> {
-  const server = new MongoServer(options);
+  const log = options.log ?? ((line: string) => process.stderr.write(`embedded-mongo: ${line}\n`));
+  if (options.mem) log('recovery: in-memory server, nothing to recover');
+  const server = new MongoServer({
+    ...options,
+    persistence: { ...options.persistence, repair: options.repair, log },
+  });
   const port = await server.listen();
   return {
     connectionString: `mongodb://127.0.0.1:${port}`,

@@ -1,47 +1,14 @@
 import { crc32 } from 'node:zlib';
-import { closeSync, ftruncateSync, openSync, readFileSync, fsyncSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { type DataFile, type FileSystem } from './file-system';
+import { FRAME_HEADER_SIZE } from './frame-scan';
 
-const FRAME_HEADER = 8;
-
-/** `[u32 length][u32 crc32][payload]`: a torn or corrupt tail is detected by length or checksum. */
+/** `[u32 length][u32 crc32][payload]`: a torn or corrupt frame is detected by length or checksum. */
 export function frame(payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER + payload.length);
+  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + payload.length);
   out.writeUInt32LE(payload.length, 0);
   out.writeUInt32LE(crc32(payload), 4);
-  out.set(payload, FRAME_HEADER);
+  out.set(payload, FRAME_HEADER_SIZE);
   return out;
-}
-
-/** Reads the intact frames of a file; `validLength` is where the last intact frame ends. */
-export function readFrames(path: string): {
-  payloads: Buffer[];
-  validLength: number;
-  fileLength: number;
-} {
-  const data = readFileSync(path);
-  const payloads: Buffer[] = [];
-  let offset = 0;
-  while (offset + FRAME_HEADER <= data.length) {
-    const length = data.readUInt32LE(offset);
-    const end = offset + FRAME_HEADER + length;
-    if (end > data.length) break;
-    const payload = data.subarray(offset + FRAME_HEADER, end);
-    if (crc32(payload) !== data.readUInt32LE(offset + 4)) break;
-    payloads.push(payload);
-    offset = end;
-  }
-  return { payloads, validLength: offset, fileLength: data.length };
-}
-
-export function truncateFile(path: string, length: number): void {
-  const fd = openSync(path, 'r+');
-  try {
-    ftruncateSync(fd, length);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**
@@ -53,21 +20,22 @@ export class JournalFile {
   private waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private flushing: Promise<void> | undefined;
   private bytes = 0;
+  private written = 0;
   /** Records appended and fsyncs done: records per fsync shows how much group commit shares. */
   readonly stats = { records: 0, flushes: 0 };
 
   private constructor(
-    private handle: FileHandle,
+    private handle: DataFile,
     readonly path: string,
     size: number,
   ) {
     this.bytes = size;
+    this.written = size;
   }
 
-  static async open(path: string): Promise<JournalFile> {
-    const handle = await open(path, 'a');
-    const { size } = await handle.stat();
-    return new JournalFile(handle, path, size);
+  static async open(fs: FileSystem, path: string): Promise<JournalFile> {
+    const handle = await fs.open(path);
+    return new JournalFile(handle, path, handle.size());
   }
 
   get size(): number {
@@ -98,11 +66,8 @@ export class JournalFile {
         this.waiters = [];
         try {
           const data = buffers.length === 1 ? buffers[0] : Buffer.concat(buffers);
-          let written = 0;
-          while (written < data.length) {
-            const { bytesWritten } = await this.handle.write(data, written);
-            written += bytesWritten;
-          }
+          await this.handle.write(data, this.written);
+          this.written += data.length;
           await this.handle.datasync();
           this.stats.flushes++;
           for (const w of waiters) w.resolve();

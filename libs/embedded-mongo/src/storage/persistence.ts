@@ -1,22 +1,18 @@
-import {
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { BSON } from 'bson';
 import { fromView, keyOf, rememberHints, toView } from '../bson/bson-values';
 import { type Catalog, type ChangeSet, decodeChanges, encodeChanges } from '../engine/catalog';
 import { decodeOptions } from '../wire/wire-protocol';
-import { JournalFile, frame, readFrames, truncateFile } from './journal-file';
+import { type DataFile, type FileSystem, nodeFileSystem } from './file-system';
+import {
+  DamagedFileError,
+  describeDamage,
+  type ScanResult,
+  scanFrames,
+  windowedSource,
+} from './frame-scan';
+import { JournalFile, frame } from './journal-file';
 
 // Small chunks keep each synchronous serialize slice short, so compaction barely adds latency.
 const SNAPSHOT_CHUNK = 200;
@@ -26,6 +22,26 @@ export interface PersistenceOptions {
   compactAfterBytes?: number;
   /** How often the journal size is checked. */
   compactCheckMs?: number;
+  /** Set damaged files aside and keep every frame that still verifies (see README). */
+  repair?: boolean;
+  /** The file layer (tests put a power-loss simulation here). */
+  fs?: FileSystem;
+  /** Recovery messages; one summary line per start. */
+  log?: (line: string) => void;
+}
+
+const MAX_RECORD = 512 * 1024 * 1024;
+const SCAN = { minPayload: 5, maxPayload: MAX_RECORD };
+
+/** What a start found and did; `summary` is the line logged. */
+export interface MongoRecoveryReport {
+  base: number;
+  snapshotDocuments: number;
+  journalRecords: number;
+  tornBytes: number;
+  damagedSnapshots: string[];
+  repaired: string[];
+  summary: string;
 }
 
 const LOCK_FILE = 'mongod.lock';
@@ -41,28 +57,23 @@ function processAlive(pid: number): boolean {
 }
 
 /** One server per data dir: a second one would interleave journal writes and corrupt it. */
-function lockDataDir(dir: string): void {
+function lockDataDir(fs: FileSystem, dir: string): void {
   const path = join(dir, LOCK_FILE);
   if (lockedHere.has(dir)) throw new Error(`embedded-mongo: data directory ${dir} is already open`);
-  try {
-    writeFileSync(path, String(process.pid), { flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const holder = Number(readFileSync(path, 'utf8'));
+  if (fs.exists(path)) {
+    const holder = Number(fs.readFile(path).toString('utf8'));
     if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
-      throw new Error(`embedded-mongo: data directory ${dir} is in use by process ${holder}`, {
-        cause: error,
-      });
+      throw new Error(`embedded-mongo: data directory ${dir} is in use by process ${holder}`);
     }
-    // Left behind by a killed server: take it over.
-    writeFileSync(path, String(process.pid));
+    // Otherwise left behind by a killed server: take it over.
   }
+  fs.writeFile(path, String(process.pid));
   lockedHere.add(dir);
 }
 
-function unlockDataDir(dir: string): void {
+function unlockDataDir(fs: FileSystem, dir: string): void {
   lockedHere.delete(dir);
-  rmSync(join(dir, LOCK_FILE), { force: true });
+  fs.unlink(join(dir, LOCK_FILE));
 }
 
 const journalName = (gen: number): string => `journal-${String(gen).padStart(8, '0')}.log`;
@@ -76,8 +87,11 @@ function generationOf(file: string, prefix: string, suffix: string): number | un
 
 /**
  * Durability for the catalog: every acknowledged change is in an fsync'd journal; compaction
- * writes a snapshot of generation G+1 and starts journal G+1, after which older files go.
- * Recovery loads the newest complete snapshot and replays the journals from its generation on.
+ * writes a snapshot of generation G+1 and starts journal G+1. The previous generation (snapshot G
+ * and journal G) is kept, so a damaged newest snapshot is rebuilt from the journals instead.
+ * Recovery loads the newest complete snapshot whose journals are all there and replays them. A
+ * torn journal tail (an unacknowledged write) is cut and reported; any other damage stops the start
+ * unless `repair` is set.
  */
 export class Persistence {
   private journal!: JournalFile;
@@ -85,6 +99,9 @@ export class Persistence {
   private compacting: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly compactAfterBytes: number;
+  private readonly fs: FileSystem;
+  private readonly log: (line: string) => void;
+  recovery: MongoRecoveryReport | undefined;
 
   constructor(
     private readonly dir: string,
@@ -92,44 +109,184 @@ export class Persistence {
     private readonly options: PersistenceOptions = {},
   ) {
     this.compactAfterBytes = options.compactAfterBytes ?? 64 * 1024 * 1024;
+    this.fs = options.fs ?? nodeFileSystem;
+    this.log = options.log ?? (() => undefined);
   }
 
   async open(): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    lockDataDir(this.dir);
-    const files = readdirSync(this.dir);
-    for (const f of files) if (f.endsWith('.tmp')) rmSync(join(this.dir, f), { force: true });
-    const snapshots = files
-      .map((f) => generationOf(f, 'snapshot-', '.bin'))
-      .filter((g): g is number => g !== undefined)
-      .sort((a, b) => b - a);
-    let base = 0;
-    for (const gen of snapshots) {
-      if (this.loadSnapshot(join(this.dir, snapshotName(gen)))) {
-        base = gen;
-        break;
-      }
+    this.fs.mkdir(this.dir);
+    lockDataDir(this.fs, this.dir);
+    try {
+      await this.recover();
+    } catch (error) {
+      unlockDataDir(this.fs, this.dir);
+      throw error;
     }
-    const journals = files
-      .map((f) => generationOf(f, 'journal-', '.log'))
-      .filter((g): g is number => g !== undefined && g >= base)
-      .sort((a, b) => a - b);
-    for (const gen of journals) {
-      const path = join(this.dir, journalName(gen));
-      const { payloads, validLength, fileLength } = readFrames(path);
-      for (const payload of payloads)
-        for (const op of decodeChanges(payload)) this.catalog.replay(op);
-      // A torn tail is a write that was never acknowledged: cut it so appends continue cleanly.
-      if (validLength < fileLength) truncateFile(path, validLength);
-    }
-    this.generation = Math.max(base, journals.at(-1) ?? base, 1);
-    this.journal = await JournalFile.open(join(this.dir, journalName(this.generation)));
-    this.syncDir();
     this.timer = setInterval(() => {
       if (this.journal.size > Math.min(this.compactAfterBytes, 4 * 1024 * 1024))
         this.startCompaction();
     }, this.options.compactCheckMs ?? 30_000);
     this.timer.unref();
+  }
+
+  private async recover(): Promise<void> {
+    const fs = this.fs;
+    const files = fs.readdir(this.dir);
+    for (const f of files) if (f.endsWith('.tmp')) fs.unlink(join(this.dir, f));
+    const snapshots = files
+      .map((f) => generationOf(f, 'snapshot-', '.bin'))
+      .filter((g): g is number => g !== undefined)
+      .sort((a, b) => b - a);
+    const journalGens = new Set(
+      files
+        .map((f) => generationOf(f, 'journal-', '.log'))
+        .filter((g): g is number => g !== undefined),
+    );
+    const latest = Math.max(0, ...journalGens, ...snapshots);
+    const report: MongoRecoveryReport = {
+      base: 0,
+      snapshotDocuments: 0,
+      journalRecords: 0,
+      tornBytes: 0,
+      damagedSnapshots: [],
+      repaired: [],
+      summary: '',
+    };
+    // A base is usable when its snapshot verifies and every journal from it to the latest exists.
+    const chainFrom = (gen: number) => {
+      for (let g = Math.max(gen, 1); g <= latest; g++) if (!journalGens.has(g)) return false;
+      return true;
+    };
+    let loaded: SnapshotRecords | undefined;
+    let damagedNewest: { path: string; scan: ScanResult; problem: string } | undefined;
+    for (const gen of snapshots) {
+      const path = join(this.dir, snapshotName(gen));
+      const read = await this.readSnapshot(path);
+      if (read.problem) {
+        report.damagedSnapshots.push(path);
+        this.log(
+          `${path} is damaged (${read.problem}); looking for an older snapshot with a complete journal chain`,
+        );
+        damagedNewest ??= { path, scan: read.scan, problem: read.problem };
+        continue;
+      }
+      if (!chainFrom(gen)) continue;
+      loaded = read.records;
+      report.base = gen;
+      break;
+    }
+    if (!loaded && !chainFrom(0)) {
+      // No good snapshot with its journals, and the journals alone do not reach back to the start.
+      if (!damagedNewest)
+        throw new Error(
+          `embedded-mongo: ${this.dir}: journals are missing between generations; nothing safe to start from`,
+        );
+      if (!this.options.repair)
+        throw new DamagedFileError(damagedNewest.path, damagedNewest.scan, damagedNewest.problem);
+      // Repair: every record of the damaged snapshot that verifies, then its journals.
+      const gen = generationOf(damagedNewest.path.slice(this.dir.length + 1), 'snapshot-', '.bin')!;
+      const read = await this.readSnapshot(damagedNewest.path, true);
+      loaded = read.records;
+      report.base = gen;
+      report.repaired.push(await this.setAside(damagedNewest.path, read.scan, undefined));
+    }
+    if (loaded) report.snapshotDocuments = this.applySnapshot(loaded);
+    if (!loaded && report.damagedSnapshots.length > 0)
+      this.log(`rebuilding from the journals alone: every generation since the start is there`);
+
+    for (let gen = Math.max(report.base, 1); gen <= latest; gen++) {
+      const path = join(this.dir, journalName(gen));
+      if (!fs.exists(path)) continue;
+      await this.replayJournal(path, report);
+    }
+    this.generation = Math.max(latest, 1);
+    const journalPath = join(this.dir, journalName(this.generation));
+    const created = !fs.exists(journalPath);
+    this.journal = await JournalFile.open(fs, journalPath);
+    if (created) fs.syncDir(this.dir);
+    report.summary =
+      `recovery: ${this.dir}: ` +
+      (report.base > 0
+        ? `snapshot ${report.base} (${report.snapshotDocuments} document(s))`
+        : 'no snapshot') +
+      `, ${report.journalRecords} journal record(s) replayed, ${report.tornBytes} torn byte(s) cut, ` +
+      (report.damagedSnapshots.length > 0
+        ? `damaged snapshot(s) passed over: ${report.damagedSnapshots.join(', ')}`
+        : 'no damaged snapshot') +
+      (report.repaired.length > 0 ? `; repaired: ${report.repaired.join(', ')}` : '');
+    this.log(report.summary);
+    this.recovery = report;
+  }
+
+  private async replayJournal(path: string, report: MongoRecoveryReport): Promise<void> {
+    const file = await this.fs.open(path);
+    let payloads: Buffer[] = [];
+    let scan: ScanResult;
+    try {
+      scan = scanFrames(
+        windowedSource((position, length) => file.read(position, length)),
+        file.size(),
+        SCAN,
+        (f) => payloads.push(Buffer.from(f.payload)),
+      );
+      if (scan.damage.length > 0) {
+        if (!this.options.repair) throw new DamagedFileError(path, scan);
+      }
+    } finally {
+      await file.close();
+    }
+    if (scan.damage.length > 0) {
+      // Repair: the damaged journal is set aside and rewritten with every frame that verifies.
+      report.repaired.push(await this.setAside(path, scan, payloads));
+    } else if (scan.torn) {
+      // A torn tail is a write that was never acknowledged: cut it so appends continue cleanly.
+      this.log(
+        `cut a torn tail of ${path}: ${scan.torn.bytes} byte(s) at offset ${scan.torn.offset} ` +
+          `(${scan.torn.reason}), the unacknowledged remains of 1 incomplete frame`,
+      );
+      const handle = await this.fs.open(path);
+      await handle.truncate(scan.torn.offset);
+      await handle.datasync();
+      await handle.close();
+      report.tornBytes += scan.torn.bytes;
+    }
+    for (const payload of payloads)
+      for (const op of decodeChanges(payload)) this.catalog.replay(op);
+    report.journalRecords += payloads.length;
+    payloads = [];
+  }
+
+  /** Moves a damaged file aside, writes back the frames that verify, and a JSON report. */
+  private async setAside(
+    path: string,
+    scan: ScanResult,
+    payloads: Buffer[] | undefined,
+  ): Promise<string> {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const aside = `${path}.damaged-${stamp}`;
+    const reportPath = join(this.dir, `repair-${stamp}-${path.slice(this.dir.length + 1)}.json`);
+    this.fs.rename(path, aside);
+    if (payloads) await writeDurably(this.fs, path, Buffer.concat(payloads.map((p) => frame(p))));
+    const lost = scan.damage.reduce((sum, d) => sum + d.bytes, 0);
+    const report = {
+      file: path,
+      setAside: aside,
+      damage: scan.damage,
+      tornBytes: scan.torn?.bytes ?? 0,
+      framesKept: scan.frames.length,
+      lostBytes: lost,
+      note: payloads
+        ? 'every frame that verified was written back; the damaged regions are lost'
+        : 'the snapshot was loaded from the records that verified; the damaged regions are lost',
+    };
+    await writeDurably(this.fs, reportPath, Buffer.from(`${JSON.stringify(report, null, 2)}\n`));
+    this.fs.syncDir(this.dir);
+    this.log(
+      `repair: ${path} had ${scan.damage.length} damaged region(s) (${lost} byte(s), first at offset ` +
+        `${scan.damage[0]?.offset ?? scan.torn?.offset}); kept ${scan.frames.length} frame(s); ` +
+        `original moved to ${aside}; report in ${reportPath}`,
+    );
+    return path;
   }
 
   /** Resolves once the changes are fsync'd; the command is acknowledged only after that. */
@@ -164,9 +321,9 @@ export class Persistence {
   async compact(): Promise<void> {
     const previous = this.journal;
     const gen = this.generation + 1;
-    this.journal = await JournalFile.open(join(this.dir, journalName(gen)));
+    this.journal = await JournalFile.open(this.fs, join(this.dir, journalName(gen)));
     // The new file's directory entry must be durable before writes acknowledged from it.
-    this.syncDir();
+    this.fs.syncDir(this.dir);
     this.generation = gen;
     // Stored documents are replaced, never mutated, so holding the references is a consistent view.
     const captured = [...this.catalog.databases].flatMap(([db, collections]) =>
@@ -179,10 +336,14 @@ export class Persistence {
       })),
     );
     const tmp = join(this.dir, `${snapshotName(gen)}.tmp`);
-    const handle = await open(tmp, 'w');
+    this.fs.unlink(tmp);
+    const handle = await this.fs.open(tmp);
     try {
+      let at = 0;
       const write = async (record: object): Promise<void> => {
-        await handle.write(frame(BSON.serialize(record, { ignoreUndefined: true })));
+        const bytes = frame(BSON.serialize(record, { ignoreUndefined: true }));
+        await handle.write(bytes, at);
+        at += bytes.length;
       };
       await write({ kind: 'header', gen });
       for (const c of captured) {
@@ -199,34 +360,62 @@ export class Persistence {
     } finally {
       await handle.close();
     }
-    renameSync(tmp, join(this.dir, snapshotName(gen)));
-    this.syncDir();
+    this.fs.rename(tmp, join(this.dir, snapshotName(gen)));
+    this.fs.syncDir(this.dir);
     await previous.close();
     this.closedStats.records += previous.stats.records;
     this.closedStats.flushes += previous.stats.flushes;
-    for (const f of readdirSync(this.dir)) {
+    // Generation gen-1 stays: if snapshot gen is ever damaged, snapshot gen-1 plus journals
+    // gen-1 and gen rebuild the same state.
+    for (const f of this.fs.readdir(this.dir)) {
       const j = generationOf(f, 'journal-', '.log');
       const s = generationOf(f, 'snapshot-', '.bin');
-      if ((j !== undefined && j < gen) || (s !== undefined && s < gen)) {
-        rmSync(join(this.dir, f), { force: true });
+      if ((j !== undefined && j < gen - 1) || (s !== undefined && s < gen - 1)) {
+        this.fs.unlink(join(this.dir, f));
       }
     }
+    this.fs.syncDir(this.dir);
   }
 
-  private syncDir(): void {
-    const fd = openSync(this.dir, 'r');
+  /**
+   * Reads a snapshot's records. It is good only when every frame verifies, nothing is torn, and it
+   * is complete: a header first and the end record last. `partial` keeps what verifies anyway.
+   */
+  private async readSnapshot(
+    path: string,
+    partial = false,
+  ): Promise<{ records: SnapshotRecords; scan: ScanResult; problem?: string }> {
+    const file = await this.fs.open(path);
+    const records: SnapshotRecords = [];
+    let scan: ScanResult;
     try {
-      fsyncSync(fd);
+      scan = scanFrames(
+        windowedSource((position, length) => file.read(position, length)),
+        file.size(),
+        SCAN,
+        (f) => {
+          try {
+            records.push(BSON.deserialize(f.payload, decodeOptions));
+          } catch {
+            // counted below through the record count
+          }
+        },
+      );
     } finally {
-      closeSync(fd);
+      await file.close();
     }
+    let problem: string | undefined;
+    if (scan.damage.length > 0) problem = describeDamage(path, scan);
+    else if (scan.torn) problem = `torn at offset ${scan.torn.offset} (${scan.torn.reason})`;
+    else if (records.length !== scan.frames.length) problem = 'a record does not decode';
+    else if (records[0]?.kind !== 'header') problem = 'no header record';
+    else if (records.at(-1)?.kind !== 'end') problem = 'incomplete: no end record';
+    if (problem && !partial) return { records: [], scan, problem };
+    return { records, scan, problem };
   }
 
-  /** Loads a snapshot if it is complete (ends with its end record); otherwise leaves nothing. */
-  private loadSnapshot(path: string): boolean {
-    const { payloads } = readFrames(path);
-    const records = payloads.map((p) => BSON.deserialize(p, decodeOptions));
-    if (records.length === 0 || records.at(-1)?.kind !== 'end') return false;
+  private applySnapshot(records: SnapshotRecords): number {
+    let documents = 0;
     for (const record of records) {
       if (record.kind === 'create') {
         const options = { ...(record.options as object) };
@@ -238,6 +427,7 @@ export class Persistence {
           const stored = toView(doc);
           rememberHints(stored.doc, stored.hints);
           store.records.set(keyOf(stored.doc._id), stored);
+          documents++;
         }
       } else if (record.kind === 'index') {
         const spec = { ...(record.spec as object) } as Record<string, unknown>;
@@ -246,13 +436,26 @@ export class Persistence {
         store.addIndexUnchecked(spec as never);
       }
     }
-    return true;
+    return documents;
   }
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     if (this.compacting) await this.compacting.catch(() => undefined);
     await this.journal.close();
-    unlockDataDir(this.dir);
+    unlockDataDir(this.fs, this.dir);
+  }
+}
+
+type SnapshotRecords = BSON.Document[];
+
+async function writeDurably(fs: FileSystem, path: string, data: Buffer): Promise<void> {
+  const handle: DataFile = await fs.open(path);
+  try {
+    await handle.truncate(0);
+    await handle.write(data, 0);
+    await handle.datasync();
+  } finally {
+    await handle.close();
   }
 }
