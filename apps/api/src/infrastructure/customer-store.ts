@@ -1,5 +1,5 @@
 import {
-  customerDecider,
+  createCustomerDecider,
   type CustomerCommand,
   type CustomerEvent,
   type CustomerEventType,
@@ -8,20 +8,23 @@ import {
   eventOccurredAt,
   PERSONAL_FIELDS,
   SCHEMA_VERSION,
+  type PolicyRules,
   upcast,
 } from '@app/domain';
 import { type CustomerKeyStore, DeciderStore, type EventStoreDBClient } from '@app/event-store';
 
 export type CustomerStore = DeciderStore<CustomerCommand, CustomerEvent, CustomerState>;
 
+/** The customer streams, decided with the configured lifecycle, tier and segment rules. */
 export function createCustomerStore(
   client: EventStoreDBClient,
   keys: CustomerKeyStore,
+  rules: PolicyRules,
 ): CustomerStore {
   return new DeciderStore<CustomerCommand, CustomerEvent, CustomerState>(
     client,
     {
-      ...customerDecider,
+      ...createCustomerDecider(rules),
       streamId: customerStreamId,
       personalFields: PERSONAL_FIELDS,
       schemaVersion: (type) => SCHEMA_VERSION[type as CustomerEventType] ?? 1,

@@ -6,7 +6,11 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { AppConfig } from '@app/config';
-import { connectEventStore, type EventStoreDBClient } from '@app/event-store';
+import {
+  connectEventStore,
+  type CustomerKeyStore,
+  type EventStoreDBClient,
+} from '@app/event-store';
 import { connectMongo, MongoCustomerKeyStore, type MongoConnection } from '@app/read-models';
 import { createCustomerStore } from './customer-store';
 import { APP_CONFIG, CUSTOMER_KEYS, CUSTOMER_STORE, EVENT_STORE, MONGO } from './tokens';
@@ -41,7 +45,8 @@ export class InfrastructureModule implements OnApplicationShutdown {
         {
           provide: CUSTOMER_STORE,
           inject: [EVENT_STORE, CUSTOMER_KEYS],
-          useFactory: createCustomerStore,
+          useFactory: (client: EventStoreDBClient, keys: CustomerKeyStore) =>
+            createCustomerStore(client, keys, config.rules),
         },
       ],
       exports: [APP_CONFIG, EVENT_STORE, MONGO, CUSTOMER_KEYS, CUSTOMER_STORE],

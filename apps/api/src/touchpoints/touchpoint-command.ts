@@ -1,5 +1,6 @@
 import {
   type CustomerEvent,
+  isTouchpointEvent,
   PERSONAL_FIELDS,
   type RecordTouchpoint,
   TOUCHPOINT_KIND_BY_EVENT_TYPE,
@@ -28,10 +29,12 @@ export function touchpointRequest(
     command,
     context: { ...context, source: dto.source },
     now,
-    // The implicit registration of a prospect gets a fresh id on purpose: a retry of a customer's first
-    // touchpoint then never matches the stored events as an idempotent "no stream" append, so it is refused,
-    // the stream is read, and the retry is answered as the duplicate it is.
-    eventId: (event) => (event.type === 'CustomerRegistered' ? undefined : touchpointEvent),
+    // Only the touchpoint's own event gets the deterministic id. The implicit registration of a prospect gets a
+    // fresh id on purpose: a retry of a customer's first touchpoint then never matches the stored events as an
+    // idempotent "no stream" append, so it is refused, the stream is read, and the retry is answered as the
+    // duplicate it is. The policy transitions decided with a touchpoint (tier, stage, segments) get fresh ids too:
+    // they are not the touchpoint, and one id may appear only once in an append.
+    eventId: (event) => (isTouchpointEvent(event) ? touchpointEvent : undefined),
   };
 }
 
