@@ -7,9 +7,11 @@ export interface StoredPosition {
 
 interface CheckpointDocument {
   _id: string;
-  commit: string;
-  prepare: string;
-  eventsSeen: number;
+  commit?: string;
+  prepare?: string;
+  /** Written by the projection runner (`eventsSeen` by its predecessor). */
+  eventsProjected?: number;
+  eventsSeen?: number;
   updatedAt: Date;
 }
 
@@ -31,8 +33,12 @@ export class MongoCheckpointStore {
 
   async load(name: string): Promise<(StoredPosition & { eventsSeen: number }) | null> {
     const doc = await this.collection.findOne({ _id: name });
-    if (!doc) return null;
-    return { commit: BigInt(doc.commit), prepare: BigInt(doc.prepare), eventsSeen: doc.eventsSeen };
+    if (doc?.commit === undefined) return null;
+    return {
+      commit: BigInt(doc.commit),
+      prepare: BigInt(doc.prepare ?? doc.commit),
+      eventsSeen: doc.eventsProjected ?? doc.eventsSeen ?? 0,
+    };
   }
 
   async save(name: string, position: StoredPosition, eventsSeen: number): Promise<void> {

@@ -16,3 +16,4 @@ export function testServers(): { eventStoreUrl: string; mongoUrl: string } {
   }
   return { eventStoreUrl, mongoUrl };
 }
+export * from './counting.projection';
