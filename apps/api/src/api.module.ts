@@ -2,10 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '@app/config';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { CustomersModule } from './customers/customers.module';
 import { HealthController } from './health/health.controller';
 import { ApiKeyGuard, ApiKeyRegistry } from './http/auth.guard';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { ProfilesModule } from './profiles/profiles.module';
+import { ReviewsModule } from './reviews/reviews.module';
 import { TouchpointsModule } from './touchpoints/touchpoints.module';
 
 @Module({})
@@ -18,6 +21,9 @@ export class ApiModule {
         InfrastructureModule.forRoot(config),
         CustomersModule,
         TouchpointsModule,
+        ProfilesModule,
+        AnalyticsModule,
+        ReviewsModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -64,6 +64,46 @@ class Environment {
   CRM_RULES_FILE?: string;
 
   @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({
+    message:
+      'CRM_REVIEW_INTERVAL_MINUTES must be a whole number of minutes (0 turns the scheduler off)',
+  })
+  @Min(0, { message: 'CRM_REVIEW_INTERVAL_MINUTES must not be negative' })
+  CRM_REVIEW_INTERVAL_MINUTES?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'PROJECTOR_BATCH_SIZE must be a whole number of events' })
+  @Min(1, { message: 'PROJECTOR_BATCH_SIZE must be between 1 and 10000' })
+  @Max(10_000, { message: 'PROJECTOR_BATCH_SIZE must be between 1 and 10000' })
+  PROJECTOR_BATCH_SIZE?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'PROJECTOR_BATCH_MS must be a whole number of milliseconds' })
+  @Min(1, { message: 'PROJECTOR_BATCH_MS must be between 1 and 60000' })
+  @Max(60_000, { message: 'PROJECTOR_BATCH_MS must be between 1 and 60000' })
+  PROJECTOR_BATCH_MS?: number;
+
+  @IsOptional()
+  @IsIn(['park', 'stop'], { message: 'PROJECTOR_ON_ERROR must be park or stop' })
+  PROJECTOR_ON_ERROR?: 'park' | 'stop';
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'PROJECTOR_LEASE_MS must be a whole number of milliseconds' })
+  @Min(300, { message: 'PROJECTOR_LEASE_MS must be at least 300' })
+  PROJECTOR_LEASE_MS?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({ message: 'CRM_MIN_POSITION_WAIT_MS must be a whole number of milliseconds' })
+  @Min(0, { message: 'CRM_MIN_POSITION_WAIT_MS must be between 0 and 60000' })
+  @Max(60_000, { message: 'CRM_MIN_POSITION_WAIT_MS must be between 0 and 60000' })
+  CRM_MIN_POSITION_WAIT_MS?: number;
+
+  @IsOptional()
   @IsIn(['development', 'production', 'test'], {
     message: 'NODE_ENV must be development, production or test',
   })
@@ -80,6 +120,19 @@ export interface AppConfig {
   usingDevKeys: boolean;
   production: boolean;
   rules: Rules;
+  /** The projector's batching, error policy and lease (PROJECTOR_*). */
+  projector: ProjectorConfig;
+  /** How long a query with `minPosition` waits for the read models before answering 503. */
+  minPositionWaitMs: number;
+  /** How often the API runs the lifecycle, tier and segment review; 0: never (only through the admin route). */
+  reviewIntervalMinutes: number;
+}
+
+export interface ProjectorConfig {
+  batchSize: number;
+  batchMs: number;
+  onError: 'park' | 'stop';
+  leaseMs: number;
 }
 
 export class ConfigError extends Error {
@@ -124,6 +177,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     usingDevKeys: apiKeys === undefined,
     production,
     rules,
+    projector: {
+      batchSize: parsed.PROJECTOR_BATCH_SIZE ?? 500,
+      batchMs: parsed.PROJECTOR_BATCH_MS ?? 100,
+      onError: parsed.PROJECTOR_ON_ERROR ?? 'park',
+      leaseMs: parsed.PROJECTOR_LEASE_MS ?? 10_000,
+    },
+    minPositionWaitMs: parsed.CRM_MIN_POSITION_WAIT_MS ?? 5000,
+    reviewIntervalMinutes: parsed.CRM_REVIEW_INTERVAL_MINUTES ?? 24 * 60,
   };
 }
 
@@ -161,6 +222,12 @@ function pickKnown(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
     'MONGODB_DB',
     'CRM_API_KEYS',
     'CRM_RULES_FILE',
+    'PROJECTOR_BATCH_SIZE',
+    'PROJECTOR_BATCH_MS',
+    'PROJECTOR_ON_ERROR',
+    'PROJECTOR_LEASE_MS',
+    'CRM_MIN_POSITION_WAIT_MS',
+    'CRM_REVIEW_INTERVAL_MINUTES',
     'NODE_ENV',
   ];
   return Object.fromEntries(names.map((name) => [name, env[name]]));

@@ -19,3 +19,6 @@ export * from './transitions/transition.projection';
 export * from './transitions/transition.queries';
 export * from './analytics/facts.document';
 export * from './analytics/facts.projection';
+export * from './profiles/profile.queries';
+export * from './analytics/analytics.queries';
+export * from './analytics/segments.queries';

@@ -3,7 +3,7 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
-import { ID_MESSAGE, ID_PATTERN } from '../http/common-validators';
+import { customerIdParam } from '../http/common-validators';
 import { parseIfMatch, revisionTag } from '../http/etag';
 import { commandContext } from '../http/request-context';
 import { RequestValidationError } from '../http/validation';
@@ -11,13 +11,6 @@ import { ChangeProfileCommand } from './commands/change-profile.command';
 import { RegisterCustomerCommand } from './commands/register-customer.command';
 import { ChangeProfileDto } from './dto/change-profile.dto';
 import { RegisterCustomerDto } from './dto/register-customer.dto';
-
-function customerIdParam(id: string): string {
-  if (id.length > 200 || !ID_PATTERN.test(id)) {
-    throw new RequestValidationError([{ field: 'id', message: ID_MESSAGE('customer id') }]);
-  }
-  return id;
-}
 
 @ApiTags('customers')
 @ApiBearerAuth()

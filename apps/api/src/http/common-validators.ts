@@ -4,6 +4,7 @@ import {
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
+import { RequestValidationError } from './validation';
 
 /** How far ahead of the server's clock an emitter's business time may be. */
 export const CLOCK_SKEW_MS = 60 * 60 * 1000;
@@ -56,6 +57,14 @@ function sameCalendarDate(text: string, _time: number): boolean {
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 export const ID_MESSAGE = (field: string) =>
   `${field} may contain only letters, digits and . _ : @ - and must start with a letter or digit`;
+
+/** A customer id taken from a route path, checked like the ids in bodies. */
+export function customerIdParam(id: string): string {
+  if (id.length > 200 || !ID_PATTERN.test(id)) {
+    throw new RequestValidationError([{ field: 'id', message: ID_MESSAGE('customer id') }]);
+  }
+  return id;
+}
 
 /** A flat object of at most `maxKeys` string/number/boolean values. */
 export function IsFlatAttributes(maxKeys: number, options?: ValidationOptions) {

@@ -1,9 +1,4 @@
-import {
-  CUSTOMER_STREAM_PREFIX,
-  type CustomerEvent,
-  type CustomerEventType,
-  isCustomerEventType,
-} from '@app/domain';
+import { CUSTOMER_STREAM_PREFIX, type CustomerEvent, isCustomerEventType } from '@app/domain';
 import type { ProjectedEvent } from './projection';
 
 /** The customer a projected event belongs to, from its stream name (`customer-<id>`); null for other streams. */
@@ -15,7 +10,7 @@ export function customerIdOf(event: ProjectedEvent): string | null {
 /** The event as the domain types it, or null for a type this version does not know (projections skip those). */
 export function asCustomerEvent(event: ProjectedEvent): CustomerEvent | null {
   if (!isCustomerEventType(event.type)) return null;
-  return { type: event.type as CustomerEventType, data: event.data } as CustomerEvent;
+  return { type: event.type, data: event.data } as CustomerEvent;
 }
 
 /** A business timestamp as a date; read models compare instants, not ISO strings with different offsets. */

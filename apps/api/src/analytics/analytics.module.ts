@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { AnalyticsController } from './analytics.controller';
+import {
+  ComplaintsHandler,
+  ContactPressureHandler,
+  InteractionsHandler,
+} from './queries/interactions.query';
+import { LifecycleHandler } from './queries/lifecycle.query';
+import { MigrationHandler } from './queries/migration.query';
+import { RfmHandler, SatisfactionHandler, SegmentReportHandler } from './queries/segments.query';
+import { RfmBoundariesService } from './rfm-boundaries.service';
+
+@Module({
+  controllers: [AnalyticsController],
+  providers: [
+    RfmBoundariesService,
+    MigrationHandler,
+    LifecycleHandler,
+    SegmentReportHandler,
+    RfmHandler,
+    SatisfactionHandler,
+    InteractionsHandler,
+    ComplaintsHandler,
+    ContactPressureHandler,
+  ],
+  exports: [RfmBoundariesService],
+})
+export class AnalyticsModule {}

@@ -1,0 +1,51 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, Matches, MaxLength } from 'class-validator';
+import { RequestValidationError } from './validation';
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** Query parameters every read route accepts. */
+export class ReadQueryDto {
+  @ApiPropertyOptional({
+    description:
+      'Commit position of a write (from its response): the query waits until the read models have passed it',
+  })
+  @IsOptional()
+  @MaxLength(20)
+  @Matches(/^\d+$/, { message: 'minPosition must be a non-negative integer (a commit position)' })
+  minPosition?: string;
+}
+
+/** An ISO-8601 date or instant for a query, e.g. `2026-03-01` or `2026-03-01T10:00:00Z`. */
+export function IsQueryInstant() {
+  return Matches(ISO_INSTANT, {
+    message: ({ property }) =>
+      `${property} must be an ISO-8601 date or date-time with a zone, e.g. 2026-03-01 or 2026-03-01T10:00:00Z`,
+  });
+}
+
+/** Parses a validated query instant; a date without a time is midnight UTC. */
+export function queryInstant(value: string | undefined, field: string, fallback: Date): Date {
+  if (value === undefined) return fallback;
+  const time = Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(time)) {
+    throw new RequestValidationError([{ field, message: `${field} is not a real date` }]);
+  }
+  return new Date(time);
+}
+
+/** Opaque page cursors: the last id of the previous page. */
+export function encodeCursor(id: string | null): string | null {
+  return id === null ? null : Buffer.from(id, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (id.length === 0 || Buffer.from(id, 'utf8').toString('base64url') !== cursor) {
+    throw new RequestValidationError([
+      { field: 'cursor', message: 'cursor is not one this API gave out' },
+    ]);
+  }
+  return id;
+}

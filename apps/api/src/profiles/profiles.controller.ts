@@ -1,0 +1,56 @@
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { QueryBus } from '@nestjs/cqrs';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
+import { customerIdParam } from '../http/common-validators';
+import { decodeCursor, encodeCursor, ReadQueryDto } from '../http/read-query';
+import { ListProfilesDto } from './dto/list-profiles.dto';
+import { GetProfileQuery } from './queries/get-profile.query';
+import { ListProfilesQuery } from './queries/list-profiles.query';
+
+@ApiTags('profiles')
+@ApiBearerAuth()
+@Roles('analyst', 'auditor')
+@Controller('v1/profiles')
+export class ProfilesController {
+  constructor(private readonly queries: QueryBus) {}
+
+  @Get(':id')
+  @ApiOperation({
+    summary: 'The 360° profile of one customer',
+    description:
+      'Identity (masked for analysts), counts per channel, kind and direction, spend lifetime and in the tier ' +
+      'window, orders, last purchase, RFM scores, satisfaction, open complaints, consents, lifecycle stage, tier, ' +
+      'value quadrant and key-account segment, each with since when.',
+  })
+  @ApiResponse({
+    status: 404,
+    description: 'No such customer in the read model (yet: see minPosition)',
+  })
+  async profile(
+    @Param('id') id: string,
+    @Query() _query: ReadQueryDto,
+    @Req() request: AuthenticatedRequest,
+  ) {
+    return this.queries.execute(new GetProfileQuery(customerIdParam(id), request.principal!.role));
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'Profiles by stage, tier, region, quadrant or key-account segment, in pages',
+    description:
+      'Ordered by customer id; pass nextCursor as cursor for the next page (null on the last one).',
+  })
+  async list(@Query() query: ListProfilesDto, @Req() request: AuthenticatedRequest) {
+    const { stage, tier, region, quadrant, account } = query;
+    const page = await this.queries.execute(
+      new ListProfilesQuery(
+        { stage, tier, region, quadrant, account },
+        query.limit ?? 50,
+        decodeCursor(query.cursor),
+        request.principal!.role,
+      ),
+    );
+    return { items: page.items, nextCursor: encodeCursor(page.next) };
+  }
+}

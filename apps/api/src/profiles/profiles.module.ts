@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AnalyticsModule } from '../analytics/analytics.module';
+import { ProfilesController } from './profiles.controller';
+import { GetProfileHandler } from './queries/get-profile.query';
+import { ListProfilesHandler } from './queries/list-profiles.query';
+
+@Module({
+  imports: [AnalyticsModule],
+  controllers: [ProfilesController],
+  providers: [GetProfileHandler, ListProfilesHandler],
+})
+export class ProfilesModule {}

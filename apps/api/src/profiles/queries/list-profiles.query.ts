@@ -1,0 +1,52 @@
+import { Inject } from '@nestjs/common';
+import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
+import type { AppConfig, Role } from '@app/config';
+import type { CustomerKeyStore } from '@app/event-store';
+import { listProfiles, type MongoConnection, type ProfileFilter } from '@app/read-models';
+import { RfmBoundariesService } from '../../analytics/rfm-boundaries.service';
+import { APP_CONFIG, CUSTOMER_KEYS, MONGO } from '../../infrastructure/tokens';
+import { type ProfileView, profileView } from './get-profile.query';
+
+export interface ProfilePage {
+  items: ProfileView[];
+  nextCursor: string | null;
+}
+
+export class ListProfilesQuery extends Query<{ items: ProfileView[]; next: string | null }> {
+  constructor(
+    readonly filter: ProfileFilter,
+    readonly limit: number,
+    readonly after: string | undefined,
+    readonly role: Role,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(ListProfilesQuery)
+export class ListProfilesHandler implements IQueryHandler<ListProfilesQuery> {
+  constructor(
+    @Inject(MONGO) private readonly mongo: MongoConnection,
+    @Inject(CUSTOMER_KEYS) private readonly keys: CustomerKeyStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly rfm: RfmBoundariesService,
+  ) {}
+
+  async execute({ filter, limit, after, role }: ListProfilesQuery) {
+    const page = await listProfiles(this.mongo.db, filter, limit, after);
+    const withPersonal = page.items.filter((doc) => Object.keys(doc.personal).length > 0);
+    const [keys, boundaries] = await Promise.all([
+      this.keys.lookup(withPersonal.map((doc) => doc._id)),
+      this.rfm.current(),
+    ]);
+    const context = {
+      at: new Date(),
+      tierWindowDays: this.config.rules.tiers.windowDays,
+      boundaries,
+    };
+    return {
+      items: page.items.map((doc) => profileView(doc, keys.get(doc._id), role, context)),
+      next: page.next,
+    };
+  }
+}
