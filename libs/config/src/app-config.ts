@@ -65,6 +65,15 @@ class Environment {
 
   @IsOptional()
   @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
+  @IsInt({
+    message:
+      'CRM_REVIEW_INTERVAL_MINUTES must be a whole number of minutes (0 turns the scheduler off)',
+  })
+  @Min(0, { message: 'CRM_REVIEW_INTERVAL_MINUTES must not be negative' })
+  CRM_REVIEW_INTERVAL_MINUTES?: number;
+
+  @IsOptional()
+  @Transform(({ value }) => (value === undefined || value === '' ? undefined : Number(value)))
   @IsInt({ message: 'PROJECTOR_BATCH_SIZE must be a whole number of events' })
   @Min(1, { message: 'PROJECTOR_BATCH_SIZE must be between 1 and 10000' })
   @Max(10_000, { message: 'PROJECTOR_BATCH_SIZE must be between 1 and 10000' })
@@ -115,6 +124,8 @@ export interface AppConfig {
   projector: ProjectorConfig;
   /** How long a query with `minPosition` waits for the read models before answering 503. */
   minPositionWaitMs: number;
+  /** How often the API runs the lifecycle, tier and segment review; 0: never (only through the admin route). */
+  reviewIntervalMinutes: number;
 }
 
 export interface ProjectorConfig {
@@ -173,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       leaseMs: parsed.PROJECTOR_LEASE_MS ?? 10_000,
     },
     minPositionWaitMs: parsed.CRM_MIN_POSITION_WAIT_MS ?? 5000,
+    reviewIntervalMinutes: parsed.CRM_REVIEW_INTERVAL_MINUTES ?? 24 * 60,
   };
 }
 
@@ -215,6 +227,7 @@ function pickKnown(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
     'PROJECTOR_ON_ERROR',
     'PROJECTOR_LEASE_MS',
     'CRM_MIN_POSITION_WAIT_MS',
+    'CRM_REVIEW_INTERVAL_MINUTES',
     'NODE_ENV',
   ];
   return Object.fromEntries(names.map((name) => [name, env[name]]));
