@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '@app/config';
-import { type Child, startChild, stopChild } from './processes';
+import { type Child, redact, startChild, stopChild } from './processes';
 
 /**
  * `npm start`: the embedded servers (unless EVENTSTORE_URL / MONGODB_URL name real ones), the API and the
@@ -78,8 +78,12 @@ async function main(): Promise<void> {
     console.log(`  CRM backend is running`);
     console.log(`  API:        ${api.match[1]}`);
     console.log(`  Docs:       ${api.match[1]}/docs`);
-    console.log(`  EventStore: ${env.EVENTSTORE_URL}${config.eventStoreUrl ? '' : ' (embedded)'}`);
-    console.log(`  MongoDB:    ${env.MONGODB_URL}${config.mongoUrl ? '' : ' (embedded)'}`);
+    console.log(
+      `  EventStore: ${redact(env.EVENTSTORE_URL ?? '')}${config.eventStoreUrl ? '' : ' (embedded; password in eventstore/secrets/admin.password)'}`,
+    );
+    console.log(
+      `  MongoDB:    ${redact(env.MONGODB_URL ?? '')}${config.mongoUrl ? '' : ' (embedded; password in mongo/secrets/credentials.json)'}`,
+    );
     if (!config.eventStoreUrl || !config.mongoUrl) console.log(`  Data:       ${dataDir}`);
     console.log('  Ctrl-C stops everything.');
     console.log('');

@@ -20,6 +20,11 @@ export function entryPoint(project: string): { command: string; args: string[] }
   return { command: process.execPath, args: [file] };
 }
 
+/** Connection strings with the password masked: passwords appear in no log line. */
+export function redact(line: string): string {
+  return line.replace(/((?:esdb|mongodb)(?:\+\w+)?:\/\/[^:/@\s]+):[^@\s/]+@/g, '$1:***@');
+}
+
 export interface Child {
   name: string;
   process: ChildProcess;
@@ -51,7 +56,7 @@ export function startChild(
       rejectReady(new Error(`${name} did not become ready within ${timeoutMs / 1000} s`));
     }, timeoutMs);
     const onLine = (line: string) => {
-      console.log(`[${name}] ${line}`);
+      console.log(`[${name}] ${redact(line)}`);
       const match = line.match(ready);
       if (match && !settled) {
         settled = true;

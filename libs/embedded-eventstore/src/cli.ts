@@ -3,7 +3,8 @@ import { start, type StartOptions } from './embedded-eventstore.server';
 
 const USAGE =
   'usage: embedded-eventstore (--data DIR | --mem) [--port P (0 = any free port, default 2113)] ' +
-  '[--host H] [--max-append-size BYTES] [--repair]\n' +
+  '[--host H] [--max-append-size BYTES] [--repair] [--insecure]\n' +
+  '  --insecure: no TLS and no users (benchmarks only)\n' +
   '  --repair: set a damaged log aside, keep every frame that still verifies, write a report';
 
 function parseOptions(argv: string[]): StartOptions {
@@ -16,6 +17,7 @@ function parseOptions(argv: string[]): StartOptions {
       host: { type: 'string' },
       'max-append-size': { type: 'string' },
       repair: { type: 'boolean' },
+      insecure: { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -29,6 +31,7 @@ function parseOptions(argv: string[]): StartOptions {
     mem: values.mem ?? false,
     dataDir: values.data,
     repair: values.repair ?? false,
+    insecure: values.insecure ?? false,
     host: values.host,
     port: values.port === undefined ? 2113 : integerOption('--port', values.port, 0, 65535),
     maxAppendSize:

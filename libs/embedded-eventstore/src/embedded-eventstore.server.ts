@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
@@ -6,6 +9,13 @@ import { decodeBatchAppendRequest } from './protocol/batch-append-request.decode
 import { serverFeaturesHandlers } from './grpc/server-features.service';
 import { streamsHandlers } from './grpc/streams.service';
 import { widenReceiveWindowsAfterBind, widenReceiveWindowsBeforeBind } from './grpc/flow-control';
+import {
+  ADMIN_USER,
+  basicAuthChecker,
+  ensureSecrets,
+  type ServerSecrets,
+} from './security/credentials';
+import { requireUser } from './security/require-user';
 
 export interface StartOptions {
   port?: number;
@@ -17,12 +27,27 @@ export interface StartOptions {
   repair?: boolean;
   /** Recovery and startup messages (default: stderr). */
   log?: (line: string) => void;
+  /** No TLS and no users, as before: for benchmarks only. */
+  insecure?: boolean;
 }
 
 export interface RunningEventStore {
+  /** What the official client needs: user, password, `tls=true` and the CA file (unless insecure). */
   connectionString: string;
   port: number;
+  /** Where the CA certificate and the admin password live (undefined when insecure). */
+  secretsDir?: string;
+  passwordFile?: string;
   stop(): Promise<void>;
+}
+
+/** `esdb://admin:PW@...` with the password masked, for logs. */
+export function redactConnectionString(connectionString: string): string {
+  return connectionString.replace(/\/\/([^:/@]+):[^@/]+@/, '//$1:***@');
+}
+
+function queryValue(path: string): string {
+  return /^[\w./-]+$/.test(path) ? path : encodeURIComponent(path);
 }
 
 const SHUTDOWN_GRACE_MS = 1000;
@@ -55,6 +80,23 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
   const log =
     options.log ?? ((line: string) => process.stderr.write(`embedded-eventstore: ${line}\n`));
   const store = await EventStore.open({ ...options, log });
+  let secrets: ServerSecrets | undefined;
+  let tempSecrets: string | undefined;
+  try {
+    if (!options.insecure) {
+      const dir =
+        options.mem || !options.dataDir
+          ? (tempSecrets = mkdtempSync(join(tmpdir(), 'embedded-eventstore-secrets-')))
+          : join(options.dataDir, 'secrets');
+      secrets = await ensureSecrets(dir, host);
+    }
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const removeTempSecrets = () => {
+    if (tempSecrets) rmSync(tempSecrets, { recursive: true, force: true });
+  };
   const maxMessage = store.maxAppendSize + MESSAGE_HEADROOM;
   const server = new Server({
     'grpc.max_receive_message_length': maxMessage,
@@ -63,28 +105,50 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 1000,
   });
-  server.addService(streamsService, streamsHandlers(store));
+  const handlers = streamsHandlers(store);
+  server.addService(
+    streamsService,
+    secrets ? requireUser(handlers, basicAuthChecker(secrets.password)) : handlers,
+  );
   server.addService(ServerFeaturesService, serverFeaturesHandlers());
   widenReceiveWindowsBeforeBind(server);
   let boundPort: number;
   try {
     boundPort = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, bound) =>
+      const credentials = secrets
+        ? ServerCredentials.createSsl(
+            null,
+            [{ private_key: secrets.keyPem, cert_chain: secrets.certPem }],
+            false,
+          )
+        : ServerCredentials.createInsecure();
+      server.bindAsync(`${host}:${port}`, credentials, (error, bound) =>
         error ? reject(error) : resolve(bound),
       );
     });
   } catch (error) {
     server.forceShutdown();
     await store.close();
+    removeTempSecrets();
     throw new Error(`cannot listen on ${host}:${port}: ${(error as Error).message}`, {
       cause: error,
     });
   }
   widenReceiveWindowsAfterBind(server);
   let stopping: Promise<void> | undefined;
+  const connectionString = secrets
+    ? `esdb://${ADMIN_USER}:${secrets.password}@${host}:${boundPort}?tls=true&tlsCAFile=${queryValue(secrets.caFile)}`
+    : `esdb://${host}:${boundPort}?tls=false`;
+  log(
+    secrets
+      ? `TLS and authentication on: user ${ADMIN_USER}, password in ${secrets.passwordFile}, CA ${secrets.caFile}`
+      : 'INSECURE: no TLS, no authentication (--insecure)',
+  );
   return {
-    connectionString: `esdb://${host}:${boundPort}?tls=false`,
+    connectionString,
     port: boundPort,
+    secretsDir: secrets?.dir,
+    passwordFile: secrets?.passwordFile,
     stop: () =>
       (stopping ??= (async () => {
         await new Promise<void>((resolve) => {
@@ -99,6 +163,7 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
           });
         });
         await store.close();
+        removeTempSecrets();
       })()),
   };
 }

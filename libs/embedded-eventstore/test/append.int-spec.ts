@@ -10,6 +10,7 @@ import {
 import { start } from '@app/embedded-eventstore';
 import {
   APPEND_PATHS,
+  appendPaths,
   collect,
   connect,
   revisions,
@@ -199,7 +200,7 @@ describe('a server configured with a small maximum append size', () => {
     const server = await start({ port: 0, mem: true, maxAppendSize: 4096 });
     const client = connect(server.connectionString);
     try {
-      for (const [, via] of APPEND_PATHS) {
+      for (const [, via] of appendPaths(server.connectionString)) {
         const stream = uniqueStream('small-max');
         const events = Array.from({ length: 3 }, () =>
           binaryEvent({ type: 'Chunk', data: new Uint8Array(1500) }),

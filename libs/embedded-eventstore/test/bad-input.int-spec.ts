@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Client, credentials, Metadata, type ServiceError, status } from '@grpc/grpc-js';
 import {
   binaryEvent,
@@ -21,10 +22,28 @@ import {
 import { start } from '@app/embedded-eventstore';
 import { collect, connect, eventStoreUrl, testEvents, uniqueStream } from './conformance.helpers';
 
-// Raw gRPC access for what the official client never sends: garbage bytes, missing fields.
+// Raw gRPC access for what the official client never sends: garbage bytes, missing fields. It
+// connects as the official client does: TLS with the CA file and the user of the connection string.
 function rawClient(url = eventStoreUrl()): Client {
-  const { host } = new URL(url.replace(/^esdb:/, 'http:'));
-  return new Client(host, credentials.createInsecure());
+  const parsed = new URL(url.replace(/^esdb:/, 'http:'));
+  if (parsed.searchParams.get('tls') === 'false')
+    return new Client(parsed.host, credentials.createInsecure());
+  const caFile = parsed.searchParams.get('tlsCAFile');
+  const basic = Buffer.from(
+    `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`,
+  ).toString('base64');
+  const user = credentials.createFromMetadataGenerator((_params, callback) => {
+    const metadata = new Metadata();
+    metadata.add('authorization', `Basic ${basic}`);
+    callback(null, metadata);
+  });
+  return new Client(
+    parsed.host,
+    credentials.combineChannelCredentials(
+      credentials.createSsl(caFile ? readFileSync(caFile) : undefined),
+      user,
+    ),
+  );
 }
 
 const serialize = (message: { serializeBinary(): Uint8Array }) =>

@@ -43,12 +43,24 @@ export function revisions(events: ResolvedEvent[]): bigint[] {
   return events.map((e) => e.event!.revision);
 }
 
+// The user of the connection string (the embedded server generates one; a real server's default
+// admin otherwise).
+function urlCredentials(url: string): { username: string; password: string } {
+  const match = /^esdb(?:\+discover)?:\/\/([^:@/]+):([^@/]+)@/.exec(url);
+  return match
+    ? { username: decodeURIComponent(match[1]), password: decodeURIComponent(match[2]) }
+    : { username: 'admin', password: 'changeit' };
+}
+
 // Appends go through BatchAppend when the server advertises it; passing credentials makes the
 // client fall back to the single-stream Append call, so both paths can be exercised.
-export const APPEND_PATHS: [string, AppendToStreamOptions][] = [
-  ['BatchAppend', {}],
-  ['Append', { credentials: { username: 'admin', password: 'changeit' } }],
-];
+export function appendPaths(url: string): [string, AppendToStreamOptions][] {
+  return [
+    ['BatchAppend', {}],
+    ['Append', { credentials: urlCredentials(url) }],
+  ];
+}
+export const APPEND_PATHS = appendPaths(process.env.EVENTSTORE_URL ?? '');
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

@@ -10,6 +10,8 @@ type Starter = (options: { port: number; mem: boolean }) => Promise<RunningServe
 const servers: RunningServer[] = [];
 
 // Starts the embedded servers once for the whole run, unless the environment points at real ones.
+// They start secure (TLS and a user for EventStoreDB, SCRAM-SHA-256 for MongoDB), and the
+// connection strings they return carry the credentials, so every suite runs authenticated.
 // Workers are forked after this runs, so the URLs set here reach every suite.
 export default async function globalSetup(): Promise<void> {
   if (!process.env.EVENTSTORE_URL) {
