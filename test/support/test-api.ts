@@ -13,6 +13,8 @@ export interface TestApi {
   http: Parameters<typeof import('supertest')>[0];
   eventStore: EventStoreDBClient;
   mongo: MongoConnection;
+  /** The MongoDB database of this API's read models and keys (unique per test API). */
+  database: string;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi
     http: app.getHttpServer() as Parameters<typeof import('supertest')>[0],
     eventStore,
     mongo,
+    database,
     async close() {
       await app.close();
       await eventStore.dispose();
