@@ -2,11 +2,13 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD, Reflector } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '@app/config';
+import { AdminModule } from './admin/admin.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { CustomersModule } from './customers/customers.module';
 import { HealthController } from './health/health.controller';
 import { ApiKeyGuard, ApiKeyRegistry } from './http/auth.guard';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { ProfilesModule } from './profiles/profiles.module';
 import { ReviewsModule } from './reviews/reviews.module';
 import { TouchpointsModule } from './touchpoints/touchpoints.module';
@@ -24,6 +26,8 @@ export class ApiModule {
         ProfilesModule,
         AnalyticsModule,
         ReviewsModule,
+        AdminModule,
+        MetricsModule,
       ],
       controllers: [HealthController],
       providers: [

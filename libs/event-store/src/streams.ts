@@ -2,6 +2,7 @@ import {
   type AllStreamSubscription,
   BACKWARDS,
   END,
+  FORWARDS,
   type EventStoreDBClient,
   START,
   streamNameFilter,
@@ -45,3 +46,31 @@ export function followStreams(
 }
 
 export type { AllStreamSubscription };
+
+/**
+ * How many events of the streams named `prefix…` follow `after` in `$all`, counting at most `limit` (reads of `$all`
+ * take no server-side filter in this client, so this looks at up to `window` records).
+ */
+export async function countEventsAfter(
+  client: EventStoreDBClient,
+  prefix: string,
+  after: LogPosition | undefined,
+  limit = 1000,
+  window = 10_000,
+): Promise<number> {
+  let count = 0;
+  const read = client.readAll({
+    direction: FORWARDS,
+    fromPosition: after ?? START,
+    maxCount: window,
+  });
+  // Read to the end of the answer (bounded by `window`) rather than break out of it: see headOfStreams.
+  for await (const resolved of read) {
+    const event = resolved.event;
+    if (!event?.position || !event.streamId.startsWith(prefix) || count >= limit) continue;
+    if (after && event.position.commit <= after.commit && event.position.prepare <= after.prepare)
+      continue;
+    count += 1;
+  }
+  return count;
+}

@@ -38,6 +38,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   ...DOMAIN_STATUS,
   REVISION_MISMATCH: 412,
   CONCURRENCY_CONFLICT: 409,
+  READ_MODEL_BEHIND: 503,
 };
 
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {

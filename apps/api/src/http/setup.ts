@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { HttpMetrics } from '../metrics/http-metrics';
 import { ApiKeyRegistry } from './auth.guard';
 import { authenticateFirst, bodyParsing } from './body-parsing';
 import { ProblemFilter } from './problem.filter';
@@ -9,6 +10,8 @@ import { createValidationPipe } from './validation';
 /** Everything main.ts and the end-to-end tests share, so tests exercise the production pipeline. */
 export function configureHttp(app: NestExpressApplication): INestApplication {
   app.disable('x-powered-by');
+  // First, so every answer is counted, refusals included.
+  app.use(app.get(HttpMetrics).middleware);
   // Keys are checked before a body is read, so that nobody without one can make the server parse megabytes.
   app.use(authenticateFirst(app.get(ApiKeyRegistry)));
   for (const handler of bodyParsing()) app.use(handler);
