@@ -5,6 +5,7 @@ import {
   customerProjections,
   INTERACTIONS_COLLECTION,
   migrationMatrix,
+  rfmReport,
   OPEN_END,
   type ProfileDocument,
   PROFILES_COLLECTION,
@@ -379,5 +380,33 @@ describe('read models', () => {
 
   it('open intervals end at the latest date a BSON date holds', () => {
     expect(OPEN_END.toISOString()).toBe('+275760-09-13T00:00:00.000Z');
+  });
+});
+
+describe('segment reports over profiles', () => {
+  let client: MongoClient;
+  let db: Db;
+
+  beforeAll(async () => {
+    client = await new MongoClient(process.env.MONGODB_URL!).connect();
+    db = client.db(uniqueId('rm').replace(/-/g, '_'));
+    const log = new EventLog();
+    history(log, 'c1');
+    history(log, 'c2');
+    for (const projection of customerProjections(RULES)) {
+      await projection.setup(db);
+      await projection.apply(db, log.events);
+    }
+  });
+  afterAll(async () => {
+    await db.dropDatabase();
+    await client.close();
+  });
+
+  it('finds the paying customers of a region for RFM', async () => {
+    const report = await rfmReport(db, new Date('2025-03-01T00:00:00Z'), 365, 'north');
+    expect(report.boundaries.customers).toBe(2);
+    expect(Object.values(report.segments).reduce((n, s) => n + s.customers, 0)).toBe(2);
+    expect((await rfmReport(db, new Date('2025-03-01T00:00:00Z'), 365, 'south')).boundaries.customers).toBe(0);
   });
 });

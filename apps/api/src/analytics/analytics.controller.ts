@@ -3,6 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ComplaintGroup, InteractionGroup } from '@app/read-models';
 import { Roles } from '../http/auth.guard';
+import { WaitsForReadModels } from '../http/min-position';
 import { queryInstant } from '../http/read-query';
 import {
   AtDto,
@@ -28,12 +29,14 @@ function period(query: PeriodDto) {
   return {
     from: query.from === undefined ? undefined : queryInstant(query.from, 'from', new Date()),
     to: query.to === undefined ? undefined : queryInstant(query.to, 'to', new Date()),
+    region: query.region,
   };
 }
 
 @ApiTags('analytics')
 @ApiBearerAuth()
 @Roles('analyst', 'auditor')
+@WaitsForReadModels()
 @Controller('v1/analytics')
 export class AnalyticsController {
   constructor(private readonly queries: QueryBus) {}
@@ -77,7 +80,9 @@ export class AnalyticsController {
   })
   valueMatrix(@Query() query: AtDto) {
     const at = queryInstant(query.at, 'at', new Date());
-    return this.queries.execute(new SegmentReportQuery('quadrant', at, query.limit ?? 20));
+    return this.queries.execute(
+      new SegmentReportQuery('quadrant', at, query.limit ?? 20, query.region),
+    );
   }
 
   @Get('key-accounts')
@@ -88,7 +93,9 @@ export class AnalyticsController {
   })
   keyAccounts(@Query() query: AtDto) {
     const at = queryInstant(query.at, 'at', new Date());
-    return this.queries.execute(new SegmentReportQuery('account', at, query.limit ?? 20));
+    return this.queries.execute(
+      new SegmentReportQuery('account', at, query.limit ?? 20, query.region),
+    );
   }
 
   @Get('rfm')
@@ -96,7 +103,9 @@ export class AnalyticsController {
     summary: 'RFM quintile boundaries, named segments and the recency × frequency grid',
   })
   rfm(@Query() query: AtDto) {
-    return this.queries.execute(new RfmQuery(queryInstant(query.at, 'at', new Date())));
+    return this.queries.execute(
+      new RfmQuery(queryInstant(query.at, 'at', new Date()), query.region),
+    );
   }
 
   @Get('satisfaction')
@@ -105,7 +114,7 @@ export class AnalyticsController {
   })
   satisfaction(@Query() query: AtDto) {
     const at = queryInstant(query.at, 'at', new Date());
-    return this.queries.execute(new SatisfactionQuery(at, query.limit ?? 20));
+    return this.queries.execute(new SatisfactionQuery(at, query.limit ?? 20, query.region));
   }
 
   @Get('complaints')

@@ -1,4 +1,4 @@
-import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiHideProperty } from '@nestjs/swagger';
 import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { RequestValidationError } from './validation';
 
@@ -6,10 +6,8 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]
 
 /** Query parameters every read route accepts. */
 export class ReadQueryDto {
-  @ApiPropertyOptional({
-    description:
-      'Commit position of a write (from its response): the query waits until the read models have passed it',
-  })
+  // Read and checked by the MinPositionInterceptor (WaitsForReadModels), which also documents it.
+  @ApiHideProperty()
   @IsOptional()
   @MaxLength(20)
   @Matches(/^\d+$/, { message: 'minPosition must be a non-negative integer (a commit position)' })

@@ -3,6 +3,7 @@ import { QueryBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
 import { customerIdParam } from '../http/common-validators';
+import { WaitsForReadModels } from '../http/min-position';
 import { decodeCursor, encodeCursor, ReadQueryDto } from '../http/read-query';
 import { ListProfilesDto } from './dto/list-profiles.dto';
 import { GetProfileQuery } from './queries/get-profile.query';
@@ -11,6 +12,7 @@ import { ListProfilesQuery } from './queries/list-profiles.query';
 @ApiTags('profiles')
 @ApiBearerAuth()
 @Roles('analyst', 'auditor')
+@WaitsForReadModels('profiles')
 @Controller('v1/profiles')
 export class ProfilesController {
   constructor(private readonly queries: QueryBus) {}

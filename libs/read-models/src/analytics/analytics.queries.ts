@@ -8,9 +8,11 @@ import {
   INTERACTIONS_COLLECTION,
 } from './facts.document';
 
+/** Which facts a report reads: a business-time period and, optionally, one region. */
 export interface Period {
   from?: Date;
   to?: Date;
+  region?: string;
 }
 
 /** Fields analysts may group interactions by, and the fact field each reads. */
@@ -42,7 +44,9 @@ function periodMatch(field: string, period: Period): Document {
   const range: Document = {};
   if (period.from) range.$gte = period.from;
   if (period.to) range.$lt = period.to;
-  return Object.keys(range).length > 0 ? { [field]: range } : {};
+  const match: Document = Object.keys(range).length > 0 ? { [field]: range } : {};
+  if (period.region !== undefined) match.region = period.region;
+  return match;
 }
 
 function groupKey(fields: readonly string[]): Document {
@@ -233,11 +237,15 @@ export async function contactPressure(
 }
 
 /** Live paying customers with the fields segment reports need (one query, projected). */
-export async function payingCustomers(db: Db): Promise<ProfileDocument[]> {
+export async function payingCustomers(db: Db, region?: string): Promise<ProfileDocument[]> {
   return db
     .collection<ProfileDocument>(PROFILES_COLLECTION)
     .find(
-      { status: 'live', firstPurchaseAt: { $ne: null } },
+      {
+        status: 'live',
+        firstPurchaseAt: { $ne: null },
+        ...(region !== undefined ? { region } : {}),
+      },
       {
         projection: {
           _id: 1,
@@ -266,6 +274,7 @@ export async function segmentReport(
   at: Date,
   windowDays: number,
   sample: number,
+  region?: string,
 ): Promise<{
   at: string;
   windowDays: number;
@@ -285,7 +294,13 @@ export async function segmentReport(
   const rows = await db
     .collection<ProfileDocument>(PROFILES_COLLECTION)
     .aggregate([
-      { $match: { status: 'live', [`${field}.level`]: { $ne: null } } },
+      {
+        $match: {
+          status: 'live',
+          [`${field}.level`]: { $ne: null },
+          ...(region !== undefined ? { region } : {}),
+        },
+      },
       {
         $project: {
           level: `$${field}.level`,

@@ -112,8 +112,8 @@ export function rfmInputs(doc: ProfileDocument, at: Date, windowDays: number) {
  * RFM over the live paying population at `at`: quintile boundaries, customers per named segment and per
  * recency × frequency cell. Frequency counts the days with a purchase in the window, monetary the net spend in it.
  */
-export async function rfmReport(db: Db, at: Date, windowDays: number) {
-  const inputs = (await payingCustomers(db))
+export async function rfmReport(db: Db, at: Date, windowDays: number, region?: string) {
+  const inputs = (await payingCustomers(db, region))
     .map((doc) => inputsOf(doc, at, windowDays))
     .filter((i): i is RfmInputs => i !== null);
   const boundaries: RfmBoundaries = {
@@ -146,8 +146,14 @@ export async function rfmReport(db: Db, at: Date, windowDays: number) {
  * The top and bottom fifth of customers by mean satisfaction score (with feedback), and what characterises each:
  * spend, complaints, tiers, stages and regions.
  */
-export async function satisfactionReport(db: Db, at: Date, windowDays: number, sample: number) {
-  const rated = (await payingCustomers(db))
+export async function satisfactionReport(
+  db: Db,
+  at: Date,
+  windowDays: number,
+  sample: number,
+  region?: string,
+) {
+  const rated = (await payingCustomers(db, region))
     .filter((doc) => doc.satisfaction.meanScore !== null)
     .sort(
       (a, b) => b.satisfaction.meanScore! - a.satisfaction.meanScore! || (a._id < b._id ? -1 : 1),

@@ -43,6 +43,11 @@ export class AtDto extends ReadQueryDto {
   @Min(0, { message: 'limit must be at least 0' })
   @Max(1000, { message: 'limit must be at most 1000' })
   limit?: number;
+
+  @ApiPropertyOptional({ description: 'Only customers of this region' })
+  @IsOptional()
+  @MaxLength(100)
+  region?: string;
 }
 
 export class LifecycleDto extends AtDto {
@@ -57,11 +62,6 @@ export class LifecycleDto extends AtDto {
   @IsOptional()
   @IsQueryInstant()
   to?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @MaxLength(100)
-  region?: string;
 }
 
 export class PeriodDto extends ReadQueryDto {
@@ -74,6 +74,11 @@ export class PeriodDto extends ReadQueryDto {
   @IsOptional()
   @IsQueryInstant()
   to?: string;
+
+  @ApiPropertyOptional({ description: 'Only touchpoints that name this region' })
+  @IsOptional()
+  @MaxLength(100)
+  region?: string;
 }
 
 const groupList = (names: readonly string[]) =>

@@ -25,6 +25,7 @@ export class SegmentReportQuery extends Query<Report<typeof segmentReport>> {
     readonly dimension: 'quadrant' | 'account',
     readonly at: Date,
     readonly sample: number,
+    readonly region?: string,
   ) {
     super();
   }
@@ -37,21 +38,18 @@ export class SegmentReportHandler implements IQueryHandler<SegmentReportQuery> {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  execute({ dimension, at, sample }: SegmentReportQuery) {
+  execute({ dimension, at, sample, region }: SegmentReportQuery) {
     const levels = dimension === 'quadrant' ? VALUE_QUADRANTS : ACCOUNT_SEGMENTS;
-    return segmentReport(
-      this.mongo.db,
-      dimension,
-      levels,
-      at,
-      valueWindowDays(this.config),
-      sample,
-    );
+    const days = valueWindowDays(this.config);
+    return segmentReport(this.mongo.db, dimension, levels, at, days, sample, region);
   }
 }
 
 export class RfmQuery extends Query<Report<typeof rfmReport>> {
-  constructor(readonly at: Date) {
+  constructor(
+    readonly at: Date,
+    readonly region?: string,
+  ) {
     super();
   }
 }
@@ -60,8 +58,8 @@ export class RfmQuery extends Query<Report<typeof rfmReport>> {
 export class RfmHandler implements IQueryHandler<RfmQuery> {
   constructor(@Inject(MONGO) private readonly mongo: MongoConnection) {}
 
-  execute({ at }: RfmQuery) {
-    return rfmReport(this.mongo.db, at, RFM_WINDOW_DAYS);
+  execute({ at, region }: RfmQuery) {
+    return rfmReport(this.mongo.db, at, RFM_WINDOW_DAYS, region);
   }
 }
 
@@ -69,6 +67,7 @@ export class SatisfactionQuery extends Query<Report<typeof satisfactionReport>> 
   constructor(
     readonly at: Date,
     readonly sample: number,
+    readonly region?: string,
   ) {
     super();
   }
@@ -81,7 +80,7 @@ export class SatisfactionHandler implements IQueryHandler<SatisfactionQuery> {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  execute({ at, sample }: SatisfactionQuery) {
-    return satisfactionReport(this.mongo.db, at, valueWindowDays(this.config), sample);
+  execute({ at, sample, region }: SatisfactionQuery) {
+    return satisfactionReport(this.mongo.db, at, valueWindowDays(this.config), sample, region);
   }
 }
