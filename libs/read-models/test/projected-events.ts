@@ -15,7 +15,7 @@ export class EventLog {
       this.position += 137;
       return {
         type: event.type,
-        data: event.data as Record<string, unknown>,
+        data: event.data,
         metadata: {
           eventId: randomUUID(),
           occurredAt: eventOccurredAt(event),
