@@ -1,7 +1,8 @@
 import request from 'supertest';
+import type { RunningProjector } from '@apps/projector';
 import { uniqueId } from '@app/testing';
 import { KEYS, startTestApi, type TestApi } from './support/test-api';
-import { startTestProjector, type TestProjector } from './support/test-projector';
+import { startTestProjector } from './support/test-projector';
 
 const DAY = 86_400_000;
 
@@ -11,7 +12,7 @@ const DAY = 86_400_000;
  */
 describe('analytics routes', () => {
   let api: TestApi;
-  let projector: TestProjector;
+  let projector: RunningProjector;
   let lastPosition = 0;
   const region = uniqueId('region');
   const customers = Array.from({ length: 10 }, (_, i) => `${uniqueId('an')}-${i}`);

@@ -1,7 +1,17 @@
+import { createHash } from 'node:crypto';
+import { BSON } from 'mongodb';
 import request from 'supertest';
+import type { RunningProjector } from '@apps/projector';
+import {
+  COMPLAINTS_COLLECTION,
+  INTERACTIONS_COLLECTION,
+  PROFILES_COLLECTION,
+  TRANSITIONS_COLLECTION,
+  waitForPosition,
+} from '@app/read-models';
 import { uniqueId } from '@app/testing';
 import { KEYS, startTestApi, type TestApi } from './support/test-api';
-import { startTestProjector, type TestProjector } from './support/test-projector';
+import { startTestProjector } from './support/test-projector';
 import { type ReferenceCustomer, referenceStage, referenceTier } from './support/reference-rules';
 
 const DAY = 86_400_000;
@@ -57,7 +67,7 @@ function population(seed: number, size: number): Customer[] {
 
 describe('read side end to end: reviews and migration matrices through HTTP only', () => {
   let api: TestApi;
-  let projector: TestProjector;
+  let projector: RunningProjector;
   const region = uniqueId('region');
   const customers = population(20261126, 48);
   const reviews = [
@@ -292,5 +302,46 @@ describe('read side end to end: reviews and migration matrices through HTTP only
       cursor = response.body.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual(customers.map((c) => c.id).sort());
+  });
+
+  it('a rebuild from position zero gives exactly the same read models (content hash)', async () => {
+    const rebuilt = await startTestProjector(`${api.database}_rebuild`);
+    try {
+      const db = api.mongo.client.db(`${api.database}_rebuild`);
+      const names = ['profiles', 'transitions', 'interactions'];
+      expect(await waitForPosition(db, names, BigInt(lastPosition), 60_000)).toBe(true);
+      expect(await waitForPosition(api.mongo.db, names, BigInt(lastPosition), 60_000)).toBe(true);
+      const ids = customers.map((c) => c.id);
+      const hash = async (database: typeof db) => {
+        const digest = createHash('sha256');
+        for (const name of [
+          PROFILES_COLLECTION,
+          TRANSITIONS_COLLECTION,
+          INTERACTIONS_COLLECTION,
+          COMPLAINTS_COLLECTION,
+        ]) {
+          const filter =
+            name === PROFILES_COLLECTION ? { _id: { $in: ids } } : { customerId: { $in: ids } };
+          const docs = await database
+            .collection(name)
+            .find(filter as never)
+            .sort({ _id: 1 })
+            .toArray();
+          digest.update(`${name}:${docs.length}:`);
+          for (const doc of docs) digest.update(BSON.serialize(doc));
+        }
+        return digest.digest('hex');
+      };
+      const live = await hash(api.mongo.db);
+      expect(await hash(db)).toBe(live);
+      expect(
+        await api.mongo.db
+          .collection(TRANSITIONS_COLLECTION)
+          .countDocuments({ customerId: { $in: ids } }),
+      ).toBeGreaterThan(100);
+      await db.dropDatabase();
+    } finally {
+      await rebuilt.stop();
+    }
   });
 });
