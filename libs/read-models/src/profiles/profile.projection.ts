@@ -392,11 +392,18 @@ export function nextReviewAt(doc: ProfileDocument, rules: ReviewThresholds): Dat
     while (end <= doc.lastPurchaseAt) end = addDays(end, window);
     candidates.push(end);
   }
-  const valueWindow = rules.valueMatrix?.windowDays ?? 365;
-  const firstInWindow = doc.spendByDay.find(
-    (d) => addDays(d.day, valueWindow + 1) > doc.lastPurchaseAt!,
+  // Segments are judged again when a purchase or refund leaves the value window (at + window) or the window before
+  // it that growth compares against (at + 2 windows). Days stand for their entries, so a candidate is never late.
+  const window = rules.valueMatrix?.windowDays ?? 365;
+  const judgedUpTo = [doc.tier, doc.lifecycle, doc.quadrant, doc.account].reduce(
+    (latest, held) => (held && held.since > latest ? held.since : latest),
+    doc.lastPurchaseAt,
   );
-  if (firstInWindow) candidates.push(addDays(firstInWindow.day, valueWindow));
+  for (const { day } of doc.spendByDay) {
+    for (const exit of [addDays(day, window), addDays(day, 2 * window)]) {
+      if (addDays(exit, 1) > judgedUpTo) candidates.push(exit);
+    }
+  }
   if (candidates.length === 0) return null;
   return candidates.reduce((a, b) => (a <= b ? a : b));
 }
