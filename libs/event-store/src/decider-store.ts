@@ -8,6 +8,7 @@ import {
 } from '@eventstore/db-client';
 import { ConcurrencyConflictError, PersonalDataErasedError, RevisionMismatchError } from './errors';
 import type { CommandContext, EventMetadata } from './envelope';
+import { chainGenesis, chainHash } from './hash-chain';
 import { type CustomerKeyStore, sealPersonalFields } from './personal-data';
 import { type StoredEvent, StreamReader } from './stream-reader';
 
@@ -64,11 +65,19 @@ export interface DeciderStoreOptions {
   conflictRetries?: number;
   cacheSize?: number;
   clock?: () => Date;
+  /**
+   * For benchmarks only, to measure what sealing personal data and chaining cost: `plaintext` stores personal
+   * fields unencrypted, `unchained` leaves the chain out of the metadata. A constructor option and nothing else
+   * (no configuration or environment variable reaches it), so production cannot turn either off by accident.
+   */
+  benchmarkBaseline?: { plaintext?: boolean; unchained?: boolean };
 }
 
 interface Snapshot<S> {
   state: S;
   revision: number;
+  /** The chain hash of the stream's last event; undefined before the first event or after an unchained one. */
+  chain?: string;
 }
 
 /**
@@ -82,6 +91,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   private readonly cacheSize: number;
   private readonly clock: () => Date;
   private readonly reader: StreamReader;
+  private readonly baseline: { plaintext: boolean; unchained: boolean };
 
   constructor(
     private readonly client: EventStoreDBClient,
@@ -92,6 +102,10 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     this.conflictRetries = options.conflictRetries ?? 16;
     this.cacheSize = options.cacheSize ?? 50_000;
     this.clock = options.clock ?? (() => new Date());
+    this.baseline = {
+      plaintext: options.benchmarkBaseline?.plaintext === true,
+      unchained: options.benchmarkBaseline?.unchained === true,
+    };
     this.reader = new StreamReader(client, {
       upcast: (type, version, data) => decider.upcast(type, version, data),
       personalFields: decider.personalFields,
@@ -100,8 +114,9 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   }
 
   /** The stream's current state and revision (-1: no stream). */
-  async load(entityId: string): Promise<Snapshot<S>> {
-    return this.catchUp(entityId, this.cache.get(entityId));
+  async load(entityId: string): Promise<{ state: S; revision: number }> {
+    const { state, revision } = await this.catchUp(entityId, this.cache.get(entityId));
+    return { state, revision };
   }
 
   /**
@@ -180,10 +195,10 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         return { outcomes, revision: snapshot.revision, position: undefined, state };
       }
       try {
-        const appended = await this.append(entityId, snapshot.revision, pending);
+        const appended = await this.append(entityId, snapshot, pending);
         const revision = snapshot.revision + pending.length;
-        this.remember(entityId, { state, revision });
-        return { outcomes, revision, position: appended, state };
+        this.remember(entityId, { state, revision, chain: appended.chain });
+        return { outcomes, revision, position: appended.position, state };
       } catch (error) {
         // Personal data for a customer whose key is gone: the stream, once read, says why.
         if (error instanceof PersonalDataErasedError && !current) {
@@ -235,10 +250,14 @@ export class DeciderStore<C, E extends DomainEvent, S> {
 
   private async append(
     entityId: string,
-    revision: number,
+    snapshot: Snapshot<S>,
     pending: Array<{ event: E; eventId: string; request: DecisionRequest<C, E> }>,
-  ): Promise<number | undefined> {
-    const needsKey = pending.some(({ event }) => this.hasPersonalData(event));
+  ): Promise<{ position: number | undefined; chain: string | undefined }> {
+    const { revision } = snapshot;
+    const streamId = this.decider.streamId(entityId);
+    let chain = this.baseline.unchained ? undefined : (snapshot.chain ?? chainGenesis(streamId));
+    const needsKey =
+      !this.baseline.plaintext && pending.some(({ event }) => this.hasPersonalData(event));
     const key = needsKey ? (await this.keys.obtain([entityId])).get(entityId) : undefined;
     const recordedAt = this.clock().toISOString();
     const events = pending.map(({ event, eventId, request }) => {
@@ -257,6 +276,16 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         causationId: request.context.causationId ?? null,
         schemaVersion: this.decider.schemaVersion(event.type),
       };
+      // Over the data as stored (sealed) and the rest of the envelope: see hash-chain.ts.
+      if (chain !== undefined) {
+        chain = chainHash(chain, {
+          eventId,
+          type: event.type,
+          data,
+          metadata: metadata as unknown as Record<string, unknown>,
+        });
+        metadata.chain = chain;
+      }
       return jsonEvent({
         id: eventId,
         type: event.type,
@@ -265,10 +294,8 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       });
     });
     const expectedRevision: AppendExpectedRevision = revision < 0 ? NO_STREAM : BigInt(revision);
-    const result = await this.client.appendToStream(this.decider.streamId(entityId), events, {
-      expectedRevision,
-    });
-    return result.position ? Number(result.position.commit) : undefined;
+    const result = await this.client.appendToStream(streamId, events, { expectedRevision });
+    return { position: result.position ? Number(result.position.commit) : undefined, chain };
   }
 
   private hasPersonalData(event: E): boolean {
@@ -292,15 +319,20 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   }
 
   private async catchUp(entityId: string, snapshot: Snapshot<S> | undefined): Promise<Snapshot<S>> {
-    let { state, revision } = snapshot ?? { state: this.decider.initialState, revision: -1 };
+    let { state, revision, chain } = snapshot ?? {
+      state: this.decider.initialState,
+      revision: -1,
+    };
     for await (const record of this.readRecords(entityId, revision + 1)) {
       if (record.event) {
-        const { type, data } = record.event;
+        const { type, data, metadata } = record.event;
         state = this.decider.evolve(state, { type, data } as E);
+        // The next append chains from the last event read; an unchained one starts again from the genesis.
+        chain = typeof metadata.chain === 'string' ? metadata.chain : undefined;
       }
       revision = record.revision;
     }
-    const caughtUp = { state, revision };
+    const caughtUp = { state, revision, chain };
     if (revision >= 0) this.remember(entityId, caughtUp);
     return caughtUp;
   }

@@ -16,4 +16,6 @@ export interface EventMetadata {
   correlationId: string;
   causationId: string | null;
   schemaVersion: number;
+  /** Hash chaining the event to the previous one of its stream (hash-chain.ts); absent on events older than it. */
+  chain?: string;
 }

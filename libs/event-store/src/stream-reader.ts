@@ -18,6 +18,8 @@ import type { LogPosition } from './streams';
  * and place in `$all`. Structurally the read side's `ProjectedEvent`.
  */
 export interface StoredEvent {
+  /** The record's id (the envelope's `eventId` for events this service wrote). */
+  id: string;
   type: string;
   data: Record<string, unknown>;
   metadata: EventMetadata;
@@ -28,9 +30,10 @@ export interface StoredEvent {
 
 /**
  * `decrypt` opens personal fields with the customer's key (absent once erased); `sealed` leaves them as stored
- * (`enc:v1:…`), for read models that keep personal data encrypted at rest.
+ * (`enc:v1:…`), for read models that keep personal data encrypted at rest. Both upcast. `stored` is the payload
+ * exactly as stored, sealed and not upcast: what the hash chain covers.
  */
-export type OpenMode = 'decrypt' | 'sealed';
+export type OpenMode = 'decrypt' | 'sealed' | 'stored';
 
 export type Upcaster = (type: string, schemaVersion: number, data: unknown) => unknown;
 
@@ -223,8 +226,12 @@ export class StreamReader {
         }
         data = openPersonalFields(data, paths, keys.get(entityId) ?? null, entityId);
       }
-      const upcast = this.options.upcast(recorded.type, metadata.schemaVersion ?? 1, data);
+      const upcast =
+        mode === 'stored'
+          ? data
+          : this.options.upcast(recorded.type, metadata.schemaVersion ?? 1, data);
       return {
+        id: recorded.id,
         type: recorded.type,
         data: upcast as Record<string, unknown>,
         metadata: metadata as EventMetadata,
