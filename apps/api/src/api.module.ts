@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import type { AppConfig } from '@app/config';
 import { AdminModule } from './admin/admin.module';
 import { AnalyticsModule } from './analytics/analytics.module';
+import { AuditModule } from './audit/audit.module';
 import { CustomersModule } from './customers/customers.module';
 import { HealthController } from './health/health.controller';
 import { ApiKeyGuard, ApiKeyRegistry } from './http/auth.guard';
@@ -27,6 +28,7 @@ export class ApiModule {
         AnalyticsModule,
         ReviewsModule,
         AdminModule,
+        AuditModule,
         MetricsModule,
       ],
       controllers: [HealthController],

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { PersonalDataErasedError } from './errors';
 
 /**
  * Where each customer's data key lives. A destroyed key (erasure) answers `null`: every encrypted field of that
@@ -23,6 +24,15 @@ export function newDataKey(): Buffer {
   return randomBytes(32);
 }
 
+/**
+ * A key store wipes a key in place (all zeros) when it learns the key was destroyed, so every copy handed out in this
+ * process (a read in progress holds one) stops working at once. Such a key opens nothing and seals nothing.
+ */
+export function isDestroyedKey(key: Buffer): boolean {
+  for (const byte of key) if (byte !== 0) return false;
+  return true;
+}
+
 export function isEncrypted(value: unknown): value is string {
   return typeof value === 'string' && value.startsWith(PREFIX);
 }
@@ -37,6 +47,7 @@ export function encryptField(
   path: string,
   value: unknown,
 ): string {
+  if (isDestroyedKey(key)) throw new PersonalDataErasedError(customerId);
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(`${customerId}\u0000${path}`));
@@ -93,18 +104,23 @@ export function sealPersonalFields<T extends Json>(
   ) as T;
 }
 
-/** Opens sealed fields; with no key (erased) they are dropped. */
+/**
+ * Opens sealed fields; with no key (erased) they are dropped, or replaced by `erasedAs` when the reader wants the
+ * erasure shown (history).
+ */
 export function openPersonalFields<T extends Json>(
   data: T,
   paths: readonly string[],
   key: Buffer | null,
   customerId: string,
+  erasedAs: unknown = ERASED,
 ): T {
+  const usable = key && !isDestroyedKey(key) ? key : null;
   return paths.reduce<Json>(
     (current, path) =>
       mapPath(current, path, (value) => {
         if (!isEncrypted(value)) return value;
-        return key ? decryptField(key, customerId, path, value) : ERASED;
+        return usable ? decryptField(usable, customerId, path, value) : erasedAs;
       }),
     data,
   ) as T;

@@ -54,6 +54,8 @@ export interface ReadStreamOptions {
   open?: OpenMode;
   /** The id whose key seals the stream's personal data; default: the stream name after its first `-`. */
   entityId?: string;
+  /** With `decrypt`: what an erased personal field reads as (default: the field is absent). */
+  erasedAs?: string;
 }
 
 export interface ReadAllOptions {
@@ -130,7 +132,7 @@ export class StreamReader {
       fromRevision: from === undefined ? (backwards ? END : START) : BigInt(from),
       ...(options.maxCount !== undefined ? { maxCount: options.maxCount } : {}),
     });
-    const opener = this.opener(options.open ?? 'decrypt');
+    const opener = this.opener(options.open ?? 'decrypt', options.erasedAs);
     const entityId = options.entityId ?? entityIdOf(streamId);
     let finished = false;
     try {
@@ -213,7 +215,7 @@ export class StreamReader {
   }
 
   /** Turns a JSON record into a StoredEvent; keys are looked up once per entity per read. */
-  private opener(mode: OpenMode): Opener {
+  private opener(mode: OpenMode, erasedAs?: string): Opener {
     const keys = new Map<string, Buffer | null>();
     return async (recorded, entityId) => {
       const metadata = (recorded.metadata ?? {}) as Partial<EventMetadata>;
@@ -224,7 +226,7 @@ export class StreamReader {
           if (!this.options.keys) throw new Error('decrypting personal data needs a key store');
           keys.set(entityId, (await this.options.keys.lookup([entityId])).get(entityId) ?? null);
         }
-        data = openPersonalFields(data, paths, keys.get(entityId) ?? null, entityId);
+        data = openPersonalFields(data, paths, keys.get(entityId) ?? null, entityId, erasedAs);
       }
       const upcast =
         mode === 'stored'

@@ -26,6 +26,9 @@ export const CUSTOMER_KEYS_COLLECTION = 'customer_keys';
 export class MongoCustomerKeyStore implements CustomerKeys {
   private readonly collection: Collection<KeyDocument>;
   private readonly cache = new Map<string, Buffer | null>();
+  /** Customers this process knows to be erased: a key loaded for one of them by a read in flight is not kept. */
+  private readonly erased = new Set<string>();
+  private cacheTrusted: () => boolean = () => true;
   private pending: { ids: Set<string>; create: boolean; done: Promise<void> } | undefined;
 
   constructor(
@@ -49,18 +52,42 @@ export class MongoCustomerKeyStore implements CustomerKeys {
       { $set: { key: null, destroyedAt: new Date() }, $setOnInsert: { createdAt: new Date() } },
       { upsert: true, writeConcern: { w: 'majority', journal: true } },
     );
-    this.cache.set(customerId, null);
+    this.forget([customerId]);
+  }
+
+  /**
+   * Drops the keys of erased customers (another process destroyed them): each cached key is wiped in place, so a
+   * read in progress that holds it can open nothing more either.
+   */
+  forget(customerIds: readonly string[]): void {
+    for (const id of customerIds) {
+      this.erased.add(id);
+      this.cache.get(id)?.fill(0);
+      this.cache.set(id, null);
+    }
+  }
+
+  /**
+   * Makes cached keys usable only while `check` says the cache is current (an erasure watch that has polled
+   * recently); otherwise every look-up goes to MongoDB, where a destroyed key is a tombstone.
+   */
+  trustCacheWhile(check: () => boolean): void {
+    this.cacheTrusted = check;
   }
 
   private async fetch(
     customerIds: readonly string[],
     create: boolean,
   ): Promise<Map<string, Buffer | null>> {
-    const missing = customerIds.filter((id) => !this.cache.has(id));
+    const trusted = this.cacheTrusted();
+    const missing = customerIds.filter(
+      (id) => !this.erased.has(id) && (!trusted || !this.cache.has(id)),
+    );
     if (missing.length > 0) await this.load(missing, create);
     const result = new Map<string, Buffer | null>();
     for (const id of customerIds) {
-      if (this.cache.has(id)) result.set(id, this.cache.get(id) ?? null);
+      if (this.erased.has(id)) result.set(id, null);
+      else if (this.cache.has(id)) result.set(id, this.cache.get(id) ?? null);
     }
     return result;
   }
@@ -105,6 +132,9 @@ export class MongoCustomerKeyStore implements CustomerKeys {
   }
 
   private remember(id: string, key: Buffer | null): void {
+    if (this.erased.has(id)) return;
+    const before = this.cache.get(id);
+    if (before && !key) before.fill(0);
     this.cache.set(id, key);
     if (this.cache.size > this.cacheSize) {
       const oldest = this.cache.keys().next().value;

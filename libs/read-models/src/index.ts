@@ -1,5 +1,6 @@
 export * from './checkpoint.store';
 export * from './customer-key.store';
+export * from './key-erasure.watch';
 export * from './mongo';
 export * from './projection/projection';
 export * from './projection/checkpoints';

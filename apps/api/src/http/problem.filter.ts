@@ -39,6 +39,7 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   REVISION_MISMATCH: 412,
   CONCURRENCY_CONFLICT: 409,
   READ_MODEL_BEHIND: 503,
+  ERASURE_UNCONFIRMED: 503,
 };
 
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {

@@ -6,14 +6,29 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import type { AppConfig } from '@app/config';
+import { PERSONAL_FIELDS, upcast } from '@app/domain';
 import {
   connectEventStore,
   type CustomerKeyStore,
   type EventStoreDBClient,
+  StreamReader,
 } from '@app/event-store';
-import { connectMongo, MongoCustomerKeyStore, type MongoConnection } from '@app/read-models';
-import { createCustomerStore } from './customer-store';
-import { APP_CONFIG, CUSTOMER_KEYS, CUSTOMER_STORE, EVENT_STORE, MONGO } from './tokens';
+import {
+  connectMongo,
+  KeyErasureWatch,
+  MongoCustomerKeyStore,
+  type MongoConnection,
+} from '@app/read-models';
+import { createCustomerStore, type CustomerStore } from './customer-store';
+import {
+  APP_CONFIG,
+  CUSTOMER_KEYS,
+  CUSTOMER_STORE,
+  EVENT_STORE,
+  KEY_ERASURE_WATCH,
+  MONGO,
+  STREAM_READER,
+} from './tokens';
 
 /** Connections to the two stores, made once per process and closed on shutdown. */
 @Global()
@@ -22,6 +37,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
   constructor(
     @Inject(EVENT_STORE) private readonly eventStore: EventStoreDBClient,
     @Inject(MONGO) private readonly mongo: MongoConnection,
+    @Inject(KEY_ERASURE_WATCH) private readonly erasures: KeyErasureWatch,
   ) {}
 
   static forRoot(config: AppConfig): DynamicModule {
@@ -48,13 +64,45 @@ export class InfrastructureModule implements OnApplicationShutdown {
           useFactory: (client: EventStoreDBClient, keys: CustomerKeyStore) =>
             createCustomerStore(client, keys, config.rules),
         },
+        {
+          // Every API process takes part in erasures: it drops erased keys (and the stream state it cached for
+          // those customers) within a poll, and trusts its key cache only while it keeps polling.
+          provide: KEY_ERASURE_WATCH,
+          inject: [MONGO, CUSTOMER_KEYS, CUSTOMER_STORE],
+          useFactory: async (
+            mongo: MongoConnection,
+            keys: MongoCustomerKeyStore,
+            store: CustomerStore,
+          ) => {
+            const watch = new KeyErasureWatch(mongo.db, keys, {
+              onErased: (ids) => ids.forEach((id) => store.forget(id)),
+            });
+            await watch.start();
+            return watch;
+          },
+        },
+        {
+          provide: STREAM_READER,
+          inject: [EVENT_STORE, CUSTOMER_KEYS],
+          useFactory: (client: EventStoreDBClient, keys: CustomerKeyStore) =>
+            new StreamReader(client, { upcast, personalFields: PERSONAL_FIELDS, keys }),
+        },
       ],
-      exports: [APP_CONFIG, EVENT_STORE, MONGO, CUSTOMER_KEYS, CUSTOMER_STORE],
+      exports: [
+        APP_CONFIG,
+        EVENT_STORE,
+        MONGO,
+        CUSTOMER_KEYS,
+        CUSTOMER_STORE,
+        KEY_ERASURE_WATCH,
+        STREAM_READER,
+      ],
     };
   }
 
   async onApplicationShutdown(): Promise<void> {
     // dispose() waits for every open call to report its end; shutdown must not hang on one that never does.
+    await this.erasures.stop();
     await Promise.allSettled([withDeadline(this.eventStore.dispose(), 2000), this.mongo.close()]);
   }
 }

@@ -1,5 +1,5 @@
 import type { Role } from '@app/config';
-import { decryptField, isEncrypted } from '@app/event-store';
+import { decryptField, isDestroyedKey, isEncrypted } from '@app/event-store';
 import type { SealedField } from '@app/read-models';
 
 type Field = 'name' | 'email' | 'phone';
@@ -18,7 +18,8 @@ export function personalView(
   role: Role,
 ): Partial<Record<Field, string>> {
   const view: Partial<Record<Field, string>> = {};
-  if (!key) return view;
+  // A key wiped in place: erased since it was looked up.
+  if (!key || isDestroyedKey(key)) return view;
   for (const field of ['name', 'email', 'phone'] as const) {
     const value = sealed[field];
     if (!value) continue;

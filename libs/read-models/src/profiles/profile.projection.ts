@@ -8,7 +8,7 @@ import {
   utcDay,
 } from '../projection/customer-event';
 import { type DocumentFolder, foldIntoCollection } from '../projection/document-fold';
-import type { Projection, ProjectedEvent } from '../projection/projection';
+import { type Projection, type ProjectedEvent, storedPosition } from '../projection/projection';
 import { type ProfileDocument, PROFILES_COLLECTION, type SealedField } from './profile.document';
 
 /** The rule thresholds that decide when a customer next needs a review (a subset of the rules file). */
@@ -55,6 +55,29 @@ export function profileFolder(rules: ReviewThresholds): DocumentFolder<ProfileDo
       return doc;
     },
   };
+}
+
+/**
+ * The profile a projector would hold after these events of one customer (in stream order), without storing it:
+ * the same per-event code as the live read model, the same review moment, `position` of the last event applied.
+ * `pending` are events not stored (yet), applied after them: transitions a review would append (as-of queries).
+ */
+export function foldProfile(
+  customerId: string,
+  events: Iterable<ProjectedEvent>,
+  rules: ReviewThresholds,
+  pending: readonly CustomerEvent[] = [],
+): ProfileDocument {
+  const doc = emptyProfile(customerId);
+  for (const projected of events) {
+    const event = asCustomerEvent(projected);
+    if (!event) continue;
+    applyToProfile(doc, event);
+    doc.position = storedPosition(projected.position);
+  }
+  for (const event of pending) applyToProfile(doc, event);
+  doc.nextReviewAt = nextReviewAt(doc, rules);
+  return doc;
 }
 
 export function emptyProfile(customerId: string): ProfileDocument {
@@ -109,7 +132,14 @@ export function emptyProfile(customerId: string): ProfileDocument {
  * applied as far as they make sense, like the domain's evolve.
  */
 export function evolveProfile(before: ProfileDocument, event: CustomerEvent): ProfileDocument {
-  const doc = structuredClone(before);
+  return applyToProfile(structuredClone(before), event);
+}
+
+/**
+ * What `evolveProfile` does, on the document itself: for folds that own their document (as-of queries fold a whole
+ * stream into one fresh document, where a copy per event would cost more than the fold).
+ */
+export function applyToProfile(doc: ProfileDocument, event: CustomerEvent): ProfileDocument {
   if (isTouchpointEvent(event)) {
     touchpoint(doc, event);
     return doc;

@@ -1,7 +1,7 @@
 import { Inject, NotFoundException } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import type { AppConfig, Role } from '@app/config';
-import type { CustomerKeyStore } from '@app/event-store';
+import { type CustomerKeyStore, isDestroyedKey } from '@app/event-store';
 import {
   findProfile,
   type MongoConnection,
@@ -61,7 +61,7 @@ export function profileView(
   const inputs = rfmInputs(doc, context.at, RFM_WINDOW_DAYS);
   const rfm: RfmScore | null =
     inputs && context.boundaries ? rfmScore(inputs, context.boundaries) : null;
-  const erased = doc.status === 'erased' || key === null;
+  const erased = doc.status === 'erased' || key === null || (key && isDestroyedKey(key));
   return {
     customerId: doc.customerId,
     status: doc.status,

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuditController } from './audit.controller';
+import { EraseCustomerHandler } from './commands/erase-customer.command';
+import { GetAsOfHandler } from './queries/get-as-of.query';
+import { GetHistoryHandler, StreamHistoryHandler } from './queries/get-history.query';
+
+/** Auditors' routes (history, as-of) and erasure. */
+@Module({
+  controllers: [AuditController],
+  providers: [GetHistoryHandler, StreamHistoryHandler, GetAsOfHandler, EraseCustomerHandler],
+})
+export class AuditModule {}
