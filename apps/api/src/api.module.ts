@@ -13,6 +13,7 @@ import { MetricsModule } from './metrics/metrics.module';
 import { ProfilesModule } from './profiles/profiles.module';
 import { ReviewsModule } from './reviews/reviews.module';
 import { TouchpointsModule } from './touchpoints/touchpoints.module';
+import { VerificationModule } from './verification/verification.module';
 
 @Module({})
 export class ApiModule {
@@ -30,6 +31,7 @@ export class ApiModule {
         AdminModule,
         AuditModule,
         MetricsModule,
+        VerificationModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -23,3 +23,8 @@ export * from './analytics/facts.projection';
 export * from './profiles/profile.queries';
 export * from './analytics/analytics.queries';
 export * from './analytics/segments.queries';
+export * from './rebuild/renamed-projection';
+export * from './rebuild/read-model-versions';
+export * from './rebuild/projection-rebuild';
+export * from './rebuild/projection-verify';
+export * from './rebuild/stored-event-source';

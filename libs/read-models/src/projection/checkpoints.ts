@@ -20,6 +20,8 @@ export interface ProjectionCheckpointDocument {
   updatedAt: Date;
   lastError: { message: string; at: Date } | null;
   lease: { owner: string; expiresAt: Date } | null;
+  /** Present on a rebuild's checkpoint (`<name>__v<N>`): a copy being built, not a read model queries use. */
+  rebuild?: { of: string; version: number; phase: string; startedAt: Date };
 }
 
 /** Durable before anything depends on it: the checkpoint must never get ahead of what a crash would keep. */

@@ -23,6 +23,8 @@ export interface ProjectionStatus {
   lastError: { message: string; at: string } | null;
   lease: { owner: string; expiresAt: string; active: boolean } | null;
   deadLetters: number;
+  /** Set for a rebuild in progress (or failed): which read model, which version, what it is doing. */
+  rebuild?: { of: string; version: number; phase: string; startedAt: string };
 }
 
 export interface ProjectionStatusOptions {
@@ -80,6 +82,9 @@ export async function projectionStatus(
           : null,
         lease: leaseOf(doc, now),
         deadLetters: parked.get(doc._id) ?? 0,
+        ...(doc.rebuild
+          ? { rebuild: { ...doc.rebuild, startedAt: doc.rebuild.startedAt.toISOString() } }
+          : {}),
       };
     }),
   );
@@ -96,7 +101,8 @@ function leaseOf(doc: ProjectionCheckpointDocument, now: Date): ProjectionStatus
 
 /**
  * Resolves true once every named projection's checkpoint is at or past `position` (a commit position), false when
- * `timeoutMs` pass first. No names: every projection that has a checkpoint document.
+ * `timeoutMs` pass first. No names: every projection that has a checkpoint document, rebuilds aside (queries do
+ * not read a copy being built).
  */
 export async function waitForPosition(
   db: Db,
@@ -110,7 +116,7 @@ export async function waitForPosition(
   const collection = checkpointsCollection(db);
   for (;;) {
     const docs = await collection
-      .find(names.length > 0 ? { _id: { $in: [...names] } } : {}, {
+      .find(names.length > 0 ? { _id: { $in: [...names] } } : { rebuild: { $exists: false } }, {
         projection: { commit: 1, prepare: 1 },
       })
       .toArray();

@@ -2,13 +2,26 @@ import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
 import { CUSTOMER_STREAM_PREFIX } from '@app/domain';
 import { countEventsAfter, type EventStoreDBClient, headOfStreams } from '@app/event-store';
-import { type MongoConnection, projectionStatus, type ProjectionStatus } from '@app/read-models';
+import {
+  type MongoConnection,
+  projectionStatus,
+  type ProjectionStatus,
+  readModelVersions,
+} from '@app/read-models';
 import { EVENT_STORE, MONGO } from '../../infrastructure/tokens';
 
 export interface ProjectionsView {
   /** Commit position of the newest customer event, null when none (or the event store did not answer). */
   head: string | null;
   projections: ProjectionStatus[];
+  /** Read models rebuilt at least once: the live version, the old copies kept, the last rebuild. */
+  readModels: Array<{
+    name: string;
+    live: number;
+    kept: string[];
+    switchedAt: string;
+    lastRebuild: { version: number; events: number; ms: number; eventsPerSecond: number };
+  }>;
 }
 
 export class GetProjectionsQuery extends Query<ProjectionsView> {
@@ -36,6 +49,17 @@ export class GetProjectionsHandler implements IQueryHandler<GetProjectionsQuery>
           }
         : {}),
     });
-    return { head: head?.toString() ?? null, projections };
+    const versions = await readModelVersions(this.mongo.db).list();
+    return {
+      head: head?.toString() ?? null,
+      projections,
+      readModels: versions.map((v) => ({
+        name: v._id,
+        live: v.live,
+        kept: v.kept ?? [],
+        switchedAt: v.switchedAt.toISOString(),
+        lastRebuild: v.lastRebuild,
+      })),
+    };
   }
 }
