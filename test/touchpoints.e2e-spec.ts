@@ -102,8 +102,11 @@ describe('POST /v1/touchpoints', () => {
         correlationId: 'req-42',
         causationId: null,
         schemaVersion: 1,
+        // Tamper evidence: a hash chaining the event to the previous one of its stream.
+        chain: expect.stringMatching(/^[0-9a-f]{64}$/),
       });
     }
+    expect(recorded.metadata.chain).not.toBe(registered.metadata.chain);
   });
 
   it('stores free text encrypted with a per-customer key', async () => {
