@@ -82,19 +82,23 @@ describe('auditors: history, as-of and erasure', () => {
     return position;
   }
 
-  const history = (customerId: string, query: Record<string, unknown> = {}, key = KEYS.auditor) =>
+  const history = (
+    customerId: string,
+    query: Record<string, unknown> = {},
+    key: string = KEYS.auditor,
+  ) =>
     request(api.http)
       .get(`/v1/customers/${customerId}/history`)
       .query(query)
       .set('Authorization', key);
 
-  const asOf = (customerId: string, query: Record<string, unknown>, key = KEYS.auditor) =>
+  const asOf = (customerId: string, query: Record<string, unknown>, key: string = KEYS.auditor) =>
     request(api.http)
       .get(`/v1/customers/${customerId}/as-of`)
       .query(query)
       .set('Authorization', key);
 
-  const erase = (customerId: string, key = KEYS.admin) =>
+  const erase = (customerId: string, key: string = KEYS.admin) =>
     request(api.http)
       .post(`/v1/customers/${customerId}/erase`)
       .set('Authorization', key)
@@ -425,7 +429,7 @@ describe('auditors: history, as-of and erasure', () => {
           Date.parse((b as { occurredAt: string }).occurredAt),
       );
       position = Math.max(position, await record(items));
-      await waitForPosition(api.mongo.db, ['profiles'], position, 30_000);
+      await waitForPosition(api.mongo.db, ['profiles'], BigInt(position), 30_000);
       const review = await request(api.http)
         .post('/v1/admin/reviews')
         .set('Authorization', KEYS.admin)
@@ -507,6 +511,7 @@ describe('auditors: history, as-of and erasure', () => {
             lastRevision: total,
           }),
           processes: { confirmed: expect.any(Number), presumedStopped: 0 },
+          keyStorage: { compacted: true },
         }),
       );
       expect(certificate.processes.confirmed).toBeGreaterThanOrEqual(1);

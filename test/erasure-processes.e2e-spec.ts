@@ -1,5 +1,5 @@
 import { uniqueId, testServers } from '@app/testing';
-import { type ApiProcess, startApiProcess } from './support/api-process';
+import { type ApiProcess, callApi, startApiProcess } from './support/api-process';
 
 /**
  * Erasure across processes: two API processes share the stores; each has cached the customer's key by reading its
@@ -24,14 +24,8 @@ describe('erasure reaches every API process before it is answered', () => {
     await Promise.all([first?.stop(), second?.stop()]);
   });
 
-  async function call(api: ApiProcess, method: string, path: string, key: string, body?: object) {
-    const response = await fetch(`${api.url}${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
-  }
+  const call = (api: ApiProcess, method: string, path: string, key: string, body?: object) =>
+    callApi(api, method, path, key, body);
 
   async function customerWithNote(): Promise<string> {
     const customerId = uniqueId('two');
@@ -58,7 +52,7 @@ describe('erasure reaches every API process before it is answered', () => {
   const firstEvent = async (api: ApiProcess, customerId: string) => {
     const history = await call(api, 'GET', `/v1/customers/${customerId}/history`, 'dev-auditor');
     expect(history.status).toBe(200);
-    return history.body.items as Array<{ data: Record<string, unknown> }>;
+    return history.body.items!;
   };
 
   it('the other process opens nothing of the customer from the moment the erasure is answered', async () => {
@@ -71,7 +65,7 @@ describe('erasure reaches every API process before it is answered', () => {
 
     const erased = await call(first, 'POST', `/v1/customers/${customerId}/erase`, 'dev-admin');
     expect(erased.status).toBe(201);
-    expect(erased.body.certificate.processes).toEqual({ confirmed: 2, presumedStopped: 0 });
+    expect(erased.body.certificate!.processes).toEqual({ confirmed: 2, presumedStopped: 0 });
 
     const events = await firstEvent(second, customerId);
     expect(events[0].data).toEqual(
@@ -102,7 +96,7 @@ describe('erasure reaches every API process before it is answered', () => {
       const took = Date.now() - started;
       expect(erased.status).toBe(201);
       // The paused process stopped heart-beating: it is presumed stopped once its heartbeat is stale.
-      expect(erased.body.certificate.processes).toEqual({ confirmed: 1, presumedStopped: 1 });
+      expect(erased.body.certificate!.processes).toEqual({ confirmed: 1, presumedStopped: 1 });
       expect(took).toBeLessThan(5000);
     } finally {
       second.process.kill('SIGCONT');

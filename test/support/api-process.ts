@@ -13,11 +13,18 @@ export interface ApiProcess {
   stop(): Promise<void>;
 }
 
-/** The API as its own OS process (apps/api/src/main.ts from the sources), configured by `env`. */
-export function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
+/**
+ * The API as its own OS process (apps/api/src/main.ts from the sources), configured by `env`; or another app's
+ * main (the projector), ready when it prints `ready`.
+ */
+export function startApiProcess(
+  env: NodeJS.ProcessEnv,
+  entry = 'apps/api/src/main.ts',
+  ready = 'API listening on',
+): Promise<ApiProcess> {
   const child = spawn(
     process.execPath,
-    ['-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, 'apps/api/src/main.ts')],
+    ['-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, entry)],
     {
       env: { ...process.env, PORT: '0', CRM_REVIEW_INTERVAL_MINUTES: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -30,11 +37,10 @@ export function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
   return new Promise((resolve, reject) => {
     const onLine = (line: string) => {
       output.push(line);
-      const listening = /API listening on (http:\/\/\S+)/.exec(line);
-      if (!listening) return;
+      if (!line.includes(ready)) return;
       resolve({
         process: child,
-        url: listening[1],
+        url: /(http:\/\/\S+)/.exec(line)?.[1] ?? '',
         output,
         exited,
         async stop() {
@@ -45,6 +51,36 @@ export function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
     };
     createInterface({ input: child.stdout }).on('line', onLine);
     createInterface({ input: child.stderr }).on('line', onLine);
-    void exited.then((code) => reject(new Error(`API exited (${code}):\n${output.join('\n')}`)));
+    void exited.then((code) =>
+      reject(new Error(`${entry} exited (${code}):\n${output.join('\n')}`)),
+    );
   });
+}
+
+/** The parts of answers the process-level tests look at. */
+export interface ApiAnswer {
+  status?: string;
+  region?: string;
+  code?: string;
+  items?: Array<{ data: Record<string, unknown> }>;
+  certificate?: {
+    processes: { confirmed: number; presumedStopped: number };
+    stream: { lastPosition: number };
+  };
+}
+
+/** One HTTP call to a process started by startApiProcess. */
+export async function callApi(
+  api: ApiProcess,
+  method: string,
+  path: string,
+  key: string,
+  body?: object,
+): Promise<{ status: number; body: ApiAnswer }> {
+  const response = await fetch(`${api.url}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  return { status: response.status, body: (await response.json()) as ApiAnswer };
 }

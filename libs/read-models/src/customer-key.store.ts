@@ -56,6 +56,20 @@ export class MongoCustomerKeyStore implements CustomerKeys {
   }
 
   /**
+   * Asks MongoDB to rewrite the keys' storage, so a destroyed key's bytes do not linger in journal or data files
+   * (the embedded server then keeps no older journal or snapshot). Servers that refuse (no privilege, a storage
+   * engine that cannot) say why; the key is destroyed either way.
+   */
+  async compactStorage(): Promise<{ compacted: boolean; detail?: string }> {
+    try {
+      await this.collection.db.command({ compact: CUSTOMER_KEYS_COLLECTION, force: true });
+      return { compacted: true };
+    } catch (error) {
+      return { compacted: false, detail: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /**
    * Drops the keys of erased customers (another process destroyed them): each cached key is wiped in place, so a
    * read in progress that holds it can open nothing more either.
    */

@@ -43,7 +43,7 @@ export interface HistoryEvent {
 export function historyTypes(kinds: readonly string[] | undefined): Set<string> | undefined {
   if (!kinds || kinds.length === 0) return undefined;
   return new Set(
-    kinds.map((kind) => TOUCHPOINT_EVENT_TYPE_BY_KIND[kind as TouchpointKind] ?? (kind)),
+    kinds.map((kind) => TOUCHPOINT_EVENT_TYPE_BY_KIND[kind as TouchpointKind] ?? kind),
   );
 }
 

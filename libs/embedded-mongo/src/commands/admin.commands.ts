@@ -115,7 +115,15 @@ const dbStats: CommandHandler = (ctx) => {
   return { db: ctx.db, collections: colls?.size ?? 0, views: 0, objects, indexes, ok: 1 };
 };
 
+// mongod's compact rewrites a collection's storage; here it rewrites all of it and deletes every older journal and
+// snapshot, so a value overwritten before (a destroyed key) is in no file any more. In memory: nothing to do.
+const compact: CommandHandler = async (ctx) => {
+  await ctx.state.persistence?.purgeHistory();
+  return { bytesFreed: 0, ok: 1 };
+};
+
 export const adminCommands: Record<string, CommandHandler> = {
+  compact,
   hello,
   isMaster: hello,
   ismaster: hello,

@@ -318,6 +318,23 @@ export class Persistence {
       });
   }
 
+  /**
+   * Leaves no earlier version of any document in the files: two compactions, the second of which deletes the
+   * generation that still held the old journal. For values that must be gone for good (an erased customer's key).
+   */
+  async purgeHistory(): Promise<void> {
+    for (let round = 0; round < 2; round += 1) {
+      while (this.compacting) await this.compacting;
+      const run = this.compact();
+      this.compacting = run
+        .catch(() => undefined)
+        .finally(() => {
+          this.compacting = undefined;
+        });
+      await run;
+    }
+  }
+
   async compact(): Promise<void> {
     const previous = this.journal;
     const gen = this.generation + 1;

@@ -1,13 +1,8 @@
 import { Inject, NotFoundException } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { customerStreamId, type EraseCustomer, PERSONAL_FIELDS } from '@app/domain';
-import {
-  type CommandContext,
-  type CustomerKeyStore,
-  isEncrypted,
-  type StreamReader,
-} from '@app/event-store';
-import type { KeyErasureWatch } from '@app/read-models';
+import { type CommandContext, isEncrypted, type StreamReader } from '@app/event-store';
+import type { KeyErasureWatch, MongoCustomerKeyStore } from '@app/read-models';
 import type { CustomerStore } from '../../infrastructure/customer-store';
 import {
   CUSTOMER_KEYS,
@@ -37,6 +32,8 @@ export interface ErasureCertificate {
   erasureEvent: { eventId: string; revision: number; position: number | null } | null;
   stream: { streamId: string; lastRevision: number; lastPosition: number | null };
   processes: { confirmed: number; presumedStopped: number };
+  /** Whether the key store's files were rewritten so the destroyed key's bytes are in none of them. */
+  keyStorage: { compacted: boolean; detail?: string };
 }
 
 export class EraseCustomerCommand extends Command<{
@@ -60,7 +57,7 @@ export class EraseCustomerCommand extends Command<{
 export class EraseCustomerHandler implements ICommandHandler<EraseCustomerCommand> {
   constructor(
     @Inject(CUSTOMER_STORE) private readonly store: CustomerStore,
-    @Inject(CUSTOMER_KEYS) private readonly keys: CustomerKeyStore,
+    @Inject(CUSTOMER_KEYS) private readonly keys: MongoCustomerKeyStore,
     @Inject(KEY_ERASURE_WATCH) private readonly watch: KeyErasureWatch<ErasureCertificate>,
     @Inject(STREAM_READER) private readonly reader: StreamReader,
   ) {}
@@ -76,6 +73,7 @@ export class EraseCustomerHandler implements ICommandHandler<EraseCustomerComman
     const command: EraseCustomer = { type: 'EraseCustomer', customerId, reason, now };
     const result = await this.store.execute(customerId, { command, context, now });
     const confirmation = await this.watch.confirm(customerId, context.actor);
+    const keyStorage = await this.keys.compactStorage();
     const earlier = alreadyErased ? await this.watch.certificateOf(customerId) : undefined;
     if (earlier) return { created: false, certificate: earlier };
 
@@ -114,6 +112,7 @@ export class EraseCustomerHandler implements ICommandHandler<EraseCustomerComman
         confirmed: confirmation.confirmed.length,
         presumedStopped: confirmation.presumedStopped.length,
       },
+      keyStorage,
     };
     await this.watch.recordCertificate(confirmation.erasureId, certificate);
     return { created: !alreadyErased, certificate };
