@@ -66,6 +66,10 @@ export interface RebuildResult {
   position: EventPosition | undefined;
   /** The copy of the replaced read model, kept until `drop-old`. */
   kept: string[];
+  /** From position zero to caught up with the live checkpoint, before the switch began. */
+  build: { events: number; ms: number; eventsPerSecond: number };
+  /** Taking the live lease (waiting out the holder's), the last events, keeping the old copy, renaming. */
+  switchMs: number;
 }
 
 /** Another rebuild of the same read model holds the lease of the version this one would build. */
@@ -225,6 +229,7 @@ async function runRebuild(
     await setPhase('catching_up');
     await drain('catching_up');
 
+    const build = { events, ms: Date.now() - startedAt };
     await setPhase('switching');
     const liveBefore = await takeLiveLease(db, projection.name, owner, leaseMs);
     holdingLive = true;
@@ -269,6 +274,11 @@ async function runRebuild(
       eventsPerSecond: Math.round((events * 1000) / Math.max(1, ms)),
       position,
       kept,
+      build: {
+        ...build,
+        eventsPerSecond: Math.round((build.events * 1000) / Math.max(1, build.ms)),
+      },
+      switchMs: ms - build.ms,
     };
     await versions.switched(projection.name, projection.collections, result);
     await collection.deleteOne({ _id: copy.name });
