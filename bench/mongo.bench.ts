@@ -66,7 +66,7 @@ async function startServer(dataDir: string): Promise<{ url: string; child: Child
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /mongodb:\/\/127\.0\.0\.1:\d+/.exec(out);
+      const match = /mongodb:\/\/\S+/.exec(out);
       if (match) resolve(match[0]);
     });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { start } from './index';
 
 const USAGE =
-  'usage: cli.ts (--data DIR | --mem) [--port P] [--host H] [--compact-bytes N] [--repair]\n' +
+  'usage: cli.ts (--data DIR | --mem) [--port P] [--host H] [--compact-bytes N] [--repair] [--insecure]\n' +
+  '  --insecure: no authentication (benchmarks only)\n' +
   '  --repair: set damaged journals/snapshots aside, keep every frame that verifies, write a report\n' +
   '  --port 0 (default) picks a free port; the ready line prints the connection string.';
 
@@ -18,6 +19,7 @@ function parse(): {
   mem: boolean;
   compactBytes?: number;
   repair: boolean;
+  insecure: boolean;
 } {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -29,6 +31,7 @@ function parse(): {
         mem: { type: 'boolean' },
         'compact-bytes': { type: 'string' },
         repair: { type: 'boolean' },
+        insecure: { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -53,7 +56,15 @@ function parse(): {
     if (!Number.isInteger(compactBytes) || compactBytes <= 0) fail('invalid --compact-bytes');
   }
   const host = typeof values.host === 'string' ? values.host : '127.0.0.1';
-  return { port, host, dataDir, mem, compactBytes, repair: values.repair === true };
+  return {
+    port,
+    host,
+    dataDir,
+    mem,
+    compactBytes,
+    repair: values.repair === true,
+    insecure: values.insecure === true,
+  };
 }
 
 async function main(): Promise<void> {
@@ -66,6 +77,7 @@ async function main(): Promise<void> {
       dataDir: args.dataDir,
       mem: args.mem,
       repair: args.repair,
+      insecure: args.insecure,
       persistence: args.compactBytes ? { compactAfterBytes: args.compactBytes } : undefined,
     });
   } catch (error) {

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { MongoServer } from './server/mongo-server';
+import { ensureUser, type MongoUser, ScramVerifier } from './server/scram-auth';
 import { type PersistenceOptions } from './storage/persistence';
 
 export interface StartOptions {
@@ -16,11 +19,16 @@ export interface StartOptions {
   repair?: boolean;
   /** Recovery and startup messages (default: stderr). */
   log?: (line: string) => void;
+  /** No authentication, as before: for benchmarks only. */
+  insecure?: boolean;
 }
 
 export interface RunningMongo {
+  /** With the user, its password and `authSource=admin` unless insecure. */
   connectionString: string;
   port: number;
+  /** Where the generated user lives (undefined for mem or insecure). */
+  credentialsFile?: string;
   stop(): Promise<void>;
 }
 
@@ -28,14 +36,36 @@ export interface RunningMongo {
 export async function start(options: StartOptions = {}): Promise<RunningMongo> {
   const log = options.log ?? ((line: string) => process.stderr.write(`embedded-mongo: ${line}\n`));
   if (options.mem) log('recovery: in-memory server, nothing to recover');
+  let user: MongoUser | undefined;
+  let credentialsFile: string | undefined;
+  if (!options.insecure) {
+    if (options.mem || !options.dataDir) {
+      user = { user: 'admin', password: randomBytes(24).toString('hex') };
+    } else {
+      ({ user, file: credentialsFile } = ensureUser(join(options.dataDir, 'secrets')));
+    }
+  }
   const server = new MongoServer({
     ...options,
+    auth: user ? new ScramVerifier(user) : undefined,
     persistence: { ...options.persistence, repair: options.repair, log },
   });
   const port = await server.listen();
+  const host = '127.0.0.1';
+  log(
+    user
+      ? `authentication on (SCRAM-SHA-256): user ${user.user}` +
+          (credentialsFile
+            ? `, password in ${credentialsFile}`
+            : ', password only in the connection string (mem)')
+      : 'INSECURE: no authentication (--insecure)',
+  );
   return {
-    connectionString: `mongodb://127.0.0.1:${port}`,
+    connectionString: user
+      ? `mongodb://${user.user}:${user.password}@${host}:${port}/?authSource=admin`
+      : `mongodb://${host}:${port}`,
     port,
+    credentialsFile,
     stop: () => server.close(),
   };
 }

@@ -27,7 +27,7 @@ function startServer(dataDir: string): Promise<ServerProcess> {
     const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20000);
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const match = /mongodb:\/\/127\.0\.0\.1:\d+/.exec(out);
+      const match = /mongodb:\/\/\S+/.exec(out);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: match[0] });

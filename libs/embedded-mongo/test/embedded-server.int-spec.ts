@@ -11,7 +11,11 @@ import { type AnyDoc } from './test-database';
 describe('embedded-mongo server lifecycle', () => {
   it('starts on a free port, reports it in the connection string and stops', async () => {
     const server = await start({ port: 0, mem: true });
-    expect(server.connectionString).toBe(`mongodb://127.0.0.1:${server.port}`);
+    expect(server.connectionString).toMatch(
+      new RegExp(
+        `^mongodb://admin:[0-9a-f]{48}@127\\.0\\.0\\.1:${server.port}/\\?authSource=admin$`,
+      ),
+    );
     const client = await new MongoClient(server.connectionString).connect();
     expect((await client.db('admin').command({ ping: 1 })).ok).toBe(1);
     await client.close();
@@ -174,7 +178,9 @@ describe('embedded-mongo server lifecycle', () => {
     it('prints one ready line with the connection string and exits cleanly on SIGINT', async () => {
       const result = await run(['--mem', '--port', '0']);
       expect(result.stdout.trim().split('\n')).toHaveLength(1);
-      expect(result.stdout).toMatch(/mongodb:\/\/127\.0\.0\.1:\d+/);
+      expect(result.stdout).toMatch(
+        /mongodb:\/\/admin:[0-9a-f]+@127\.0\.0\.1:\d+\/\?authSource=admin/,
+      );
       expect(result.code).toBe(0);
     });
 

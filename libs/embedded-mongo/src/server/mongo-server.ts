@@ -6,6 +6,7 @@ import { dispatch } from '../commands/command-dispatcher';
 import { type ServerState } from '../commands/command-context';
 import { CursorRegistry } from '../commands/cursor-registry';
 import { Persistence, type PersistenceOptions } from '../storage/persistence';
+import { type ScramConversation, type ScramVerifier } from './scram-auth';
 import {
   FrameReader,
   OpCode,
@@ -24,7 +25,21 @@ export interface MongoServerOptions {
   persistence?: PersistenceOptions;
   /** How often TTL indexes are applied (mongod: 60 s). */
   ttlIntervalMs?: number;
+  /** When set, every connection must authenticate (SCRAM-SHA-256) before running commands. */
+  auth?: ScramVerifier;
 }
+
+// What mongod with authorization on answers before a client has authenticated.
+const OPEN_COMMANDS = new Set([
+  'hello',
+  'isMaster',
+  'ismaster',
+  'ping',
+  'buildInfo',
+  'buildinfo',
+  'endSessions',
+]);
+const HELLO_COMMANDS = new Set(['hello', 'isMaster', 'ismaster']);
 
 /** The TCP side: frames in, one command at a time per connection, replies out. */
 export class MongoServer {
@@ -90,6 +105,7 @@ export class MongoServer {
     this.state.connections.current++;
     this.state.connections.totalCreated++;
     const reader = new FrameReader();
+    const conversation = this.options.auth?.conversation();
     let queue = Promise.resolve();
     socket.on('data', (chunk) => {
       reader.push(chunk);
@@ -103,7 +119,7 @@ export class MongoServer {
         }
         // handle() answers every failure itself; anything escaping it means the connection is unusable.
         queue = queue
-          .then(() => this.handle(socket, frame, connectionId))
+          .then(() => this.handle(socket, frame, connectionId, conversation))
           .catch(() => {
             socket.destroy();
           });
@@ -116,7 +132,12 @@ export class MongoServer {
     });
   }
 
-  private async handle(socket: Socket, frame: Buffer, connectionId: number): Promise<void> {
+  private async handle(
+    socket: Socket,
+    frame: Buffer,
+    connectionId: number,
+    conversation: ScramConversation | undefined,
+  ): Promise<void> {
     if (socket.destroyed) return;
     const header = readHeader(frame);
     let reply: Document;
@@ -126,7 +147,21 @@ export class MongoServer {
       const message = parseMessage(frame);
       kind = message.kind;
       moreToCome = message.moreToCome;
-      reply = await dispatch(this.state, message.body, connectionId, message.sequenceSizes);
+      const name = Object.keys(message.body)[0] ?? '';
+      if (conversation && (name === 'saslStart' || name === 'saslContinue')) {
+        reply = conversation.handle(message.body);
+      } else if (conversation && !conversation.authenticated && !OPEN_COMMANDS.has(name)) {
+        reply = {
+          ok: 0,
+          errmsg: `Command ${name} requires authentication`,
+          code: 13,
+          codeName: 'Unauthorized',
+        };
+      } else {
+        reply = await dispatch(this.state, message.body, connectionId, message.sequenceSizes);
+        if (conversation && HELLO_COMMANDS.has(name) && 'saslSupportedMechs' in message.body)
+          reply.saslSupportedMechs = ['SCRAM-SHA-256'];
+      }
     } catch (error) {
       if (header.opCode !== OpCode.MSG && header.opCode !== OpCode.QUERY) {
         socket.destroy();
