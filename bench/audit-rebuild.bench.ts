@@ -1,0 +1,442 @@
+// Audit benchmark, rebuild and ingestion cost:
+// (1) the cost of encryption plus chaining on ingestion: the same touchpoints through DeciderStore (the API's
+//     write path, keys in MongoDB) with both on and with both off (the constructor-only benchmark baseline),
+//     rounds interleaved in the same run;
+// (2) a full rebuild of the profiles read model over BENCH_EVENTS (1 000 000) stored customer events, with the live
+//     projector (apps/projector main, its own process) running and following a trickle of new appends.
+// Embedded servers and the projector run as child processes on temp data dirs (durable); this process ingests,
+// stores and rebuilds. Prints a summary and writes bench/results/audit-rebuild.json.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { EventStoreDBClient, jsonEvent, NO_STREAM } from '@eventstore/db-client';
+import { MongoClient } from 'mongodb';
+import {
+  createCustomerDecider,
+  CUSTOMER_STREAM_PREFIX,
+  type CustomerCommand,
+  type CustomerEventType,
+  type CustomerState,
+  customerStreamId,
+  DEFAULT_POLICY_RULES,
+  eventOccurredAt,
+  PERSONAL_FIELDS,
+  SCHEMA_VERSION,
+  upcast,
+} from '@app/domain';
+import {
+  chainGenesis,
+  chainHash,
+  DeciderStore,
+  type DeciderStoreOptions,
+  sealPersonalFields,
+  StreamReader,
+} from '@app/event-store';
+import {
+  customerProjections,
+  MongoCustomerKeyStore,
+  projectionNamed,
+  rebuildProjection,
+  storedEventSource,
+} from '@app/read-models';
+
+const ROOT = join(__dirname, '..');
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const INGEST = Number(process.env.BENCH_INGEST ?? 8000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONCURRENCY = 32;
+const TRICKLE_PER_SECOND = 200;
+const DATABASE = 'bench';
+
+function startProcess(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  nodeArgs: string[] = [],
+): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, script), ...args],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  return new Promise((resolve, reject) => {
+    const lines: string[] = [];
+    let done = false;
+    const onLine = (line: string) => {
+      lines.push(line);
+      // eslint-disable-next-line no-control-regex
+      const match = line.replace(/\x1b\[[0-9;]*m/g, '').match(ready);
+      if (match && !done) {
+        done = true;
+        resolve({ child, match });
+      }
+    };
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', onLine);
+    child.once('exit', (code) => {
+      if (!done) reject(new Error(`${script} exited (${code}):\n${lines.slice(-20).join('\n')}`));
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+const decider = createCustomerDecider(DEFAULT_POLICY_RULES);
+const DAY = 86_400_000;
+const START = Date.UTC(2024, 0, 1);
+
+function touchpoint(customerId: string, n: number, at: number): CustomerCommand {
+  const common = {
+    type: 'RecordTouchpoint' as const,
+    customerId,
+    touchpointId: `${customerId}-t${n}`,
+    source: 'bench-till',
+    occurredAt: new Date(at).toISOString(),
+    channel: n % 3 === 0 ? ('web' as const) : ('store' as const),
+    direction: 'inbound' as const,
+    department: 'sales',
+    region: 'north',
+    note: 'Asked about delivery times for the new range',
+    now: new Date(at).toISOString(),
+  };
+  return n % 2 === 0
+    ? { ...common, kind: 'purchase', orderId: `${customerId}-o${n}`, amount: 40 + (n % 7) * 30 }
+    : { ...common, kind: 'visit' };
+}
+
+/** One customer's stream as the API would have appended it: decided, sealed, enveloped and chained. */
+function customerEvents(customerId: string, count: number) {
+  const key = randomBytes(32);
+  const streamId = customerStreamId(customerId);
+  let state: CustomerState = decider.initialState;
+  let chain = chainGenesis(streamId);
+  const events = [];
+  let at = START + (customerId.length % 50) * DAY;
+  const commands: CustomerCommand[] = [
+    {
+      type: 'RegisterCustomer',
+      customerId,
+      name: `Customer ${customerId}`,
+      email: `${customerId}@example.com`,
+      region: 'north',
+      occurredAt: new Date(at).toISOString(),
+      now: new Date(at).toISOString(),
+    },
+  ];
+  for (let n = 0; events.length + commands.length < count + 1 && n < count; n += 1) {
+    at += Math.floor(DAY / 2);
+    commands.push(touchpoint(customerId, n, at));
+  }
+  for (const command of commands) {
+    for (const event of decider.decide(command, state)) {
+      state = decider.evolve(state, event);
+      const eventId = randomUUID();
+      const data = sealPersonalFields(
+        event.data as Record<string, unknown>,
+        PERSONAL_FIELDS[event.type],
+        key,
+        customerId,
+      );
+      const metadata: Record<string, unknown> = {
+        eventId,
+        occurredAt: eventOccurredAt(event),
+        recordedAt: new Date().toISOString(),
+        actor: 'bench',
+        source: 'bench-till',
+        correlationId: eventId,
+        causationId: null,
+        schemaVersion: SCHEMA_VERSION[event.type] ?? 1,
+      };
+      chain = chainHash(chain, { eventId, type: event.type, data, metadata });
+      events.push(
+        jsonEvent({ id: eventId, type: event.type, data, metadata: { ...metadata, chain } }),
+      );
+      if (events.length >= count) return events;
+    }
+  }
+  return events;
+}
+
+async function storeEvents(client: EventStoreDBClient, total: number, perCustomer: number) {
+  let stored = 0;
+  let customer = 0;
+  const worker = async () => {
+    while (stored < total) {
+      const id = `rb-${customer++}`;
+      const events = customerEvents(id, Math.min(perCustomer, total - stored));
+      stored += events.length;
+      await client.appendToStream(customerStreamId(id), events, { expectedRevision: NO_STREAM });
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  return { stored, customers: customer };
+}
+
+/**
+ * `count` touchpoints through DeciderStore, `CONCURRENCY` in flight, over `count / 8` customers: first one each
+ * (customers first seen: a key is created), then the timed ones for customers the store knows (the steady state).
+ * Answers both rates.
+ */
+async function ingest(
+  client: EventStoreDBClient,
+  keys: MongoCustomerKeyStore,
+  options: DeciderStoreOptions,
+  prefix: string,
+  count: number,
+): Promise<{ firstContact: number; steady: number }> {
+  const store = new DeciderStore(
+    client,
+    {
+      ...decider,
+      streamId: customerStreamId,
+      personalFields: PERSONAL_FIELDS,
+      schemaVersion: (type) => SCHEMA_VERSION[type as CustomerEventType] ?? 1,
+      upcast,
+      occurredAt: (event) => eventOccurredAt(event),
+    },
+    keys,
+    options,
+  );
+  const customers = Math.max(1, Math.floor(count / 8));
+  const run = async (from: number, to: number) => {
+    let next = from;
+    const started = performance.now();
+    const worker = async () => {
+      for (let i = next++; i < to; i = next++) {
+        const customerId = `${prefix}-${i % customers}`;
+        const command = touchpoint(customerId, i, START + i * 60_000);
+        await store.execute(customerId, {
+          command,
+          context: { actor: 'bench', source: 'bench-till', correlationId: randomUUID() },
+          now: new Date(START + i * 60_000).toISOString(),
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    return (to - from) / ((performance.now() - started) / 1000);
+  };
+  const firstContact = await run(0, customers);
+  const steady = await run(customers, customers + count);
+  return { firstContact, steady };
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'crm-bench-audit-'));
+  mkdirSync(join(work, 'es'));
+  mkdirSync(join(work, 'mongo'));
+  const children: ChildProcess[] = [];
+  try {
+    const es = await startProcess(
+      'libs/embedded-eventstore/src/cli.ts',
+      ['--port', '0', '--data', join(work, 'es'), '--insecure'],
+      {},
+      /(esdb:\/\/\S+)/,
+    );
+    children.push(es.child);
+    const mongoServer = await startProcess(
+      'libs/embedded-mongo/src/cli.ts',
+      ['--port', '0', '--data', join(work, 'mongo'), '--insecure'],
+      {},
+      /(mongodb:\/\/\S+)/,
+      ['--max-old-space-size=8192'],
+    );
+    children.push(mongoServer.child);
+    const esUrl = es.match[1];
+    const mongoUrl = mongoServer.match[1];
+    const client = EventStoreDBClient.connectionString(esUrl);
+    const mongo = await new MongoClient(mongoUrl).connect();
+    const db = mongo.db(DATABASE);
+
+    // (1) Ingestion with and without sealing and chaining, interleaved rounds.
+    const keys = new MongoCustomerKeyStore(mongo.db(`${DATABASE}_keys`));
+    const withIntegrity: number[] = [];
+    const baseline: number[] = [];
+    const firstWith: number[] = [];
+    const firstBaseline: number[] = [];
+    await ingest(client, keys, {}, 'warm', Math.min(INGEST, 2000));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const sealed = await ingest(client, keys, {}, `full${round}`, INGEST);
+      const plainRound = await ingest(
+        client,
+        keys,
+        { benchmarkBaseline: { plaintext: true, unchained: true } },
+        `base${round}`,
+        INGEST,
+      );
+      withIntegrity.push(sealed.steady);
+      baseline.push(plainRound.steady);
+      firstWith.push(sealed.firstContact);
+      firstBaseline.push(plainRound.firstContact);
+      console.log(
+        `ingestion round ${round + 1}: ${Math.round(withIntegrity[round])} touchpoints/s sealed and chained, ` +
+          `${Math.round(baseline[round])} without`,
+      );
+    }
+    const median = (values: number[]) =>
+      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+    const full = median(withIntegrity);
+    const plain = median(baseline);
+    const cost = (1 - full / plain) * 100;
+    const firstCost = (1 - median(firstWith) / median(firstBaseline)) * 100;
+    console.log(
+      `encryption + chaining cost: ${cost.toFixed(1)} % of ingestion throughput ` +
+        `(customers first seen, a key created each: ${firstCost.toFixed(1)} %)`,
+    );
+
+    // (2) The stored history, the live projector following it, then a rebuild beside it.
+    let t = performance.now();
+    const stored = await storeEvents(client, EVENTS, 20);
+    const storeSeconds = (performance.now() - t) / 1000;
+    console.log(
+      `stored ${stored.stored} events of ${stored.customers} customers in ${storeSeconds.toFixed(1)} s`,
+    );
+    t = performance.now();
+    const projector = await startProcess(
+      'apps/projector/src/main.ts',
+      [],
+      {
+        EVENTSTORE_URL: esUrl,
+        MONGODB_URL: mongoUrl,
+        MONGODB_DB: DATABASE,
+        PROJECTOR_BATCH_SIZE: '2000',
+      },
+      /projector running/,
+      ['--max-old-space-size=4096'],
+    );
+    children.push(projector.child);
+    const checkpoints = db.collection<{ _id: string; eventsProjected?: number }>(
+      'projection_checkpoints',
+    );
+    for (;;) {
+      const docs = await checkpoints
+        .find({ _id: { $in: ['profiles', 'transitions', 'interactions'] } })
+        .toArray();
+      if (docs.length === 3 && docs.every((d) => (d.eventsProjected ?? 0) >= stored.stored)) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const liveCatchUpSeconds = (performance.now() - t) / 1000;
+    console.log(`live projector caught up in ${liveCatchUpSeconds.toFixed(1)} s`);
+
+    // A trickle of new touchpoints keeps the live projector working while the rebuild runs.
+    let trickling = true;
+    let trickled = 0;
+    const trickle = (async () => {
+      const trickleStore = new DeciderStore(
+        client,
+        {
+          ...decider,
+          streamId: customerStreamId,
+          personalFields: PERSONAL_FIELDS,
+          schemaVersion: (type) => SCHEMA_VERSION[type as CustomerEventType] ?? 1,
+          upcast,
+          occurredAt: (event) => eventOccurredAt(event),
+        },
+        keys,
+      );
+      while (trickling) {
+        const i = trickled++;
+        // Customers of their own: the stored histories were sealed with keys this key store never held.
+        const customerId = `trickle-${i % 500}`;
+        await trickleStore.execute(customerId, {
+          command: touchpoint(customerId, 10_000 + i, Date.UTC(2026, 0, 1) + i * 1000),
+          context: { actor: 'bench', source: 'bench-till', correlationId: randomUUID() },
+          now: new Date().toISOString(),
+        });
+        await new Promise((resolve) => setTimeout(resolve, 1000 / TRICKLE_PER_SECOND));
+      }
+    })();
+    const reader = new StreamReader(client, { upcast, personalFields: PERSONAL_FIELDS });
+    const projection = projectionNamed(customerProjections(DEFAULT_POLICY_RULES), 'profiles');
+    let lastLog = 0;
+    const result = await rebuildProjection({
+      db,
+      projection,
+      source: storedEventSource(reader, client, CUSTOMER_STREAM_PREFIX),
+      onProgress: (p) => {
+        if (Date.now() - lastLog < 5000 && p.phase === 'building') return;
+        lastLog = Date.now();
+        console.log(`  rebuild ${p.phase}: ${p.events} events, ${p.eventsPerSecond} events/s`);
+      },
+    });
+    trickling = false;
+    await trickle;
+    console.log(
+      `rebuild of profiles, from zero to caught up: ${result.build.events} events at ${result.build.eventsPerSecond} events/s; ` +
+        `switch ${(result.switchMs / 1000).toFixed(1)} s (lease handover included)`,
+    );
+    console.log(
+      `rebuild of profiles: ${result.events} events in ${(result.ms / 1000).toFixed(1)} s = ${result.eventsPerSecond} events/s ` +
+        `(live projector running, ${trickled} touchpoints appended meanwhile)`,
+    );
+
+    const results = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      loadAverageAtStart: loadavg(),
+      notes: [
+        'Embedded EventStoreDB- and MongoDB-compatible servers (--insecure: no TLS, no users) and the live projector (apps/projector main) each in a child process on temp data dirs (durable); ingestion, storing and the rebuild run in this process; all share the same cores.',
+        'Ingestion: touchpoints (every one with a free-text note, a personal field) through DeciderStore.execute, 32 in flight, 8 per customer, keys in MongoDB; "sealed and chained" is the production store, "baseline" the same store constructed with benchmarkBaseline { plaintext, unchained }. The headline is the steady state (customers the store has seen); firstContact is the first touchpoint of each customer, where sealing also creates and durably stores the customer key. Rounds interleaved; medians reported.',
+        "Rebuild: rebuildProjection of profiles from position zero into profiles__v2 (the projector's own projection code), catch-up, lease handover and renameCollection switch, while the live projector (caught up beforehand) follows a trickle of appends.",
+      ],
+      ingestion: {
+        touchpointsPerRound: INGEST,
+        rounds: ROUNDS,
+        sealedAndChainedPerSecond: withIntegrity.map(Math.round),
+        baselinePerSecond: baseline.map(Math.round),
+        medianSealedAndChained: Math.round(full),
+        medianBaseline: Math.round(plain),
+        costPercent: Math.round(cost * 10) / 10,
+        firstContact: {
+          sealedAndChainedPerSecond: Math.round(median(firstWith)),
+          baselinePerSecond: Math.round(median(firstBaseline)),
+          costPercent: Math.round(firstCost * 10) / 10,
+        },
+        targetPercent: 20,
+      },
+      rebuild: {
+        projection: 'profiles',
+        storedEvents: stored.stored,
+        customers: stored.customers,
+        storeSeconds: Math.round(storeSeconds * 10) / 10,
+        liveProjectorCatchUpSeconds: Math.round(liveCatchUpSeconds * 10) / 10,
+        eventsRebuilt: result.events,
+        seconds: Math.round(result.ms / 100) / 10,
+        eventsPerSecond: result.eventsPerSecond,
+        build: result.build,
+        switchSeconds: Math.round(result.switchMs / 100) / 10,
+        appendedDuringRebuild: trickled,
+        targetEventsPerSecond: 20_000,
+      },
+    };
+    writeFileSync(
+      join(ROOT, 'bench/results/audit-rebuild.json'),
+      `${JSON.stringify(results, null, 2)}\n`,
+    );
+    console.log('wrote bench/results/audit-rebuild.json');
+    await client.dispose();
+    await mongo.close();
+  } finally {
+    for (const child of children.reverse()) await stop(child);
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
