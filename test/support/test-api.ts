@@ -33,6 +33,8 @@ export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi
     EVENTSTORE_URL: eventStoreUrl,
     MONGODB_URL: mongoUrl,
     MONGODB_DB: database,
+    // Scheduled reviews would append transitions to other suites' customers mid-test; tests run reviews by route.
+    CRM_REVIEW_INTERVAL_MINUTES: '0',
     ...env,
   });
   const moduleRef = await Test.createTestingModule({
