@@ -233,6 +233,21 @@ describe('read side end to end: reviews and migration matrices through HTTP only
     expect(response.body.transitions).toBe(0);
   });
 
+  it('a review needs an admin key and a real moment not in the future', async () => {
+    const post = (key: string, body: unknown) =>
+      request(api.http)
+        .post('/v1/admin/reviews')
+        .set('Authorization', key)
+        .send(body as object);
+    await post(KEYS.analyst, { asOf: reviews[0] }).expect(403);
+    const future = new Date(Date.now() + 3 * DAY).toISOString();
+    for (const asOf of ['2026-02-30T00:00:00Z', 'tomorrow', future]) {
+      const response = await post(KEYS.admin, { asOf }).expect(400);
+      expect(response.body.errors).toEqual([expect.objectContaining({ field: 'asOf' })]);
+    }
+    await post(KEYS.admin, { asOf: reviews[0], extra: 1 }).expect(400);
+  });
+
   it('the lifecycle report counts the stages held at a moment', async () => {
     const moment = '2026-03-01T00:00:00Z';
     const response = await request(api.http)
