@@ -1,5 +1,6 @@
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { BSON, type Document } from 'bson';
+import { Binary, BSON, type Document } from 'bson';
 import { type Db, type MongoClient, MongoServerError } from 'mongodb';
 import { type AnyDoc, closeTestDatabase, mongoUrl, openTestDatabase } from './test-database';
 
@@ -52,11 +53,57 @@ class RawConnection {
     socket.on('error', () => undefined);
   }
 
-  static open(): Promise<RawConnection> {
+  static async open(): Promise<RawConnection> {
     const { host, port } = address();
-    return new Promise((resolve, reject) => {
+    const conn = await new Promise<RawConnection>((resolve, reject) => {
       const socket = connect(port, host, () => resolve(new RawConnection(socket)));
       socket.once('error', reject);
+    });
+    await conn.authenticate();
+    return conn;
+  }
+
+  // Logs in as the driver does (SCRAM-SHA-256) when the connection string carries a user, so the
+  // raw bytes below reach the command layer of a server that requires authentication.
+  private async authenticate(): Promise<void> {
+    const url = new URL(mongoUrl().replace(/^mongodb:/, 'http:'));
+    if (!url.username) return;
+    const user = decodeURIComponent(url.username);
+    const password = decodeURIComponent(url.password);
+    const nonce = randomBytes(24).toString('base64');
+    const clientFirstBare = `n=${user},r=${nonce}`;
+    const command = async (body: Document): Promise<Document> => {
+      this.send(opMsg(1, Buffer.from(BSON.serialize({ ...body, $db: 'admin' }))));
+      const reply = await this.reply();
+      if (reply === 'closed' || reply.ok !== 1)
+        throw new Error(`login failed: ${JSON.stringify(reply)}`);
+      return reply;
+    };
+    const first = await command({
+      saslStart: 1,
+      mechanism: 'SCRAM-SHA-256',
+      payload: new Binary(Buffer.from(`n,,${clientFirstBare}`)),
+      options: { skipEmptyExchange: true },
+    });
+    const serverFirst = Buffer.from((first.payload as Binary).buffer).toString('utf8');
+    const fields = Object.fromEntries(serverFirst.split(',').map((p) => [p[0], p.slice(2)]));
+    const salted = pbkdf2Sync(
+      password,
+      Buffer.from(fields.s, 'base64'),
+      Number(fields.i),
+      32,
+      'sha256',
+    );
+    const hmac = (key: Buffer, text: string) => createHmac('sha256', key).update(text).digest();
+    const clientKey = hmac(salted, 'Client Key');
+    const storedKey = createHash('sha256').update(clientKey).digest();
+    const withoutProof = `c=biws,r=${fields.r}`;
+    const signature = hmac(storedKey, `${clientFirstBare},${serverFirst},${withoutProof}`);
+    const proof = Buffer.from(clientKey.map((byte, i) => byte ^ signature[i]));
+    await command({
+      saslContinue: 1,
+      conversationId: first.conversationId as number,
+      payload: new Binary(Buffer.from(`${withoutProof},p=${proof.toString('base64')}`)),
     });
   }
 

@@ -95,7 +95,7 @@ describe('embedded-mongo recovery: damage is never silent', () => {
       expect(ids.length).toBeGreaterThanOrEqual(DOCS - 1);
       expect(lines.some((l) => l.startsWith(`repair: ${path}`))).toBe(true);
       expect(readdirSync(dir).some((f) => f.startsWith('repair-'))).toBe(true);
-      for (const f of readdirSync(dir)) rmSync(join(dir, f));
+      for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true });
     }
   });
 
@@ -109,7 +109,7 @@ describe('embedded-mongo recovery: damage is never silent', () => {
       expect(lines.find((l) => l.startsWith('recovery:'))).toContain(
         `${cut - last} torn byte(s) cut`,
       );
-      for (const f of readdirSync(dir)) rmSync(join(dir, f));
+      for (const f of readdirSync(dir)) rmSync(join(dir, f), { recursive: true });
     }
   });
 
