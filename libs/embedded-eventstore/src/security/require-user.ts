@@ -3,7 +3,6 @@ import {
   type sendUnaryData,
   type ServiceError,
   status,
-  type UntypedHandleCall,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { grpcError } from '../grpc/grpc-errors';
@@ -38,7 +37,7 @@ export function requireUser(
       else call.emit('error', denied);
       return undefined;
     };
-    wrapped[name] = guarded as unknown as UntypedHandleCall;
+    wrapped[name] = guarded;
   }
   return wrapped;
 }
