@@ -1,5 +1,7 @@
-import { ApiHideProperty } from '@nestjs/swagger';
-import { IsOptional, Matches, MaxLength } from 'class-validator';
+import { applyDecorators } from '@nestjs/common';
+import { ApiHideProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
 import { RequestValidationError } from './validation';
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
@@ -46,4 +48,22 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
     ]);
   }
   return id;
+}
+
+/** An optional whole-number query parameter within bounds, e.g. `limit`. */
+export function OptionalCount(
+  field: string,
+  min: number,
+  max: number,
+  fallback: number,
+  description?: string,
+) {
+  return applyDecorators(
+    ApiPropertyOptional({ minimum: min, maximum: max, default: fallback, description }),
+    IsOptional(),
+    Type(() => Number),
+    IsInt({ message: `${field} must be a whole number` }),
+    Min(min, { message: `${field} must be at least ${min}` }),
+    Max(max, { message: `${field} must be at most ${max}` }),
+  );
 }

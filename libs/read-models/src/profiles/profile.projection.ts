@@ -1,4 +1,10 @@
-import { type CustomerEvent, type EventData, isTouchpointEvent } from '@app/domain';
+import {
+  type CustomerEvent,
+  type EventData,
+  isTouchpointEvent,
+  TOUCHPOINT_KIND_BY_EVENT_TYPE,
+  type TouchpointEvent,
+} from '@app/domain';
 import type { Db } from 'mongodb';
 import {
   addDays,
@@ -245,16 +251,13 @@ export function applyToProfile(doc: ProfileDocument, event: CustomerEvent): Prof
   }
 }
 
-function touchpoint(
-  doc: ProfileDocument,
-  event: Extract<CustomerEvent, { data: { touchpointId: string } }>,
-): void {
+function touchpoint(doc: ProfileDocument, event: TouchpointEvent): void {
   const { data } = event;
   const at = instant(data.occurredAt);
   seen(doc, at);
   const counts = doc.counts;
   counts.touchpoints += 1;
-  const kind = kindOf(event.type);
+  const kind = TOUCHPOINT_KIND_BY_EVENT_TYPE[event.type];
   counts.byKind[kind] = (counts.byKind[kind] ?? 0) + 1;
   counts.byChannel[data.channel] = (counts.byChannel[data.channel] ?? 0) + 1;
   counts.byDirection[data.direction] = (counts.byDirection[data.direction] ?? 0) + 1;
@@ -379,25 +382,6 @@ function round(value: number): number {
 
 function addMoney(a: number, b: number): number {
   return round(a + b);
-}
-
-const KIND_BY_TYPE: Record<string, string> = {
-  PurchaseRecorded: 'purchase',
-  RefundRecorded: 'refund',
-  InquiryRecorded: 'inquiry',
-  ComplaintOpened: 'complaint_opened',
-  ComplaintEscalated: 'complaint_escalated',
-  ComplaintResolved: 'complaint_resolved',
-  ComplaintReopened: 'complaint_reopened',
-  FeedbackGiven: 'feedback',
-  ServiceRequested: 'service_request',
-  MarketingContacted: 'marketing_contact',
-  VisitRecorded: 'visit',
-  OtherTouchpointRecorded: 'other',
-};
-
-function kindOf(type: string): string {
-  return KIND_BY_TYPE[type] ?? 'other';
 }
 
 /**

@@ -1,8 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
 import { COMPLAINT_GROUPS, DIMENSIONS, INTERACTION_GROUPS } from '@app/read-models';
-import { IsQueryInstant, ReadQueryDto } from '../../http/read-query';
+import { IsQueryInstant, OptionalCount, ReadQueryDto } from '../../http/read-query';
 
 export class MigrationDto extends ReadQueryDto {
   @ApiProperty({ enum: DIMENSIONS })
@@ -31,17 +30,7 @@ export class AtDto extends ReadQueryDto {
   @IsQueryInstant()
   at?: string;
 
-  @ApiPropertyOptional({
-    minimum: 0,
-    maximum: 1000,
-    default: 20,
-    description: 'Customers listed per group',
-  })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number' })
-  @Min(0, { message: 'limit must be at least 0' })
-  @Max(1000, { message: 'limit must be at most 1000' })
+  @OptionalCount('limit', 0, 1000, 20, 'Customers listed per group')
   limit?: number;
 
   @ApiPropertyOptional({ description: 'Only customers of this region' })
@@ -107,19 +96,9 @@ export class ComplaintsDto extends PeriodDto {
 }
 
 export class ContactPressureDto extends PeriodDto {
-  @ApiPropertyOptional({ minimum: 2, maximum: 20, default: 2 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'minDepartments must be a whole number' })
-  @Min(2, { message: 'minDepartments must be at least 2' })
-  @Max(20, { message: 'minDepartments must be at most 20' })
+  @OptionalCount('minDepartments', 2, 20, 2)
   minDepartments?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1000, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number' })
-  @Min(0, { message: 'limit must be at least 0' })
-  @Max(1000, { message: 'limit must be at most 1000' })
+  @OptionalCount('limit', 0, 1000, 20, 'Customers listed per group')
   limit?: number;
 }

@@ -1,8 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
 import { ACCOUNT_SEGMENTS, LIFECYCLE_STAGES, VALUE_QUADRANTS } from '@app/domain';
-import { ReadQueryDto } from '../../http/read-query';
+import { OptionalCount, ReadQueryDto } from '../../http/read-query';
 
 const LEVEL = /^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/;
 
@@ -33,12 +32,7 @@ export class ListProfilesDto extends ReadQueryDto {
   @IsIn(ACCOUNT_SEGMENTS, { message: `account must be one of ${ACCOUNT_SEGMENTS.join(', ')}` })
   account?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'limit must be a whole number' })
-  @Min(1, { message: 'limit must be at least 1' })
-  @Max(500, { message: 'limit must be at most 500' })
+  @OptionalCount('limit', 1, 500, 50)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
