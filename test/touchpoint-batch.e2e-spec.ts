@@ -1,11 +1,9 @@
 import request from 'supertest';
 import { touchpointEventId } from '@app/domain';
 import { uniqueId } from '@app/testing';
-import { storedEvents } from './support/stored-events';
+import { POLICY_TRANSITIONS, storedEvents } from './support/stored-events';
 import { KEYS, startTestApi, type TestApi } from './support/test-api';
 import { purchase } from './support/touchpoints';
-
-const POLICY_TRANSITIONS = ['TierChanged', 'LifecycleStageChanged', 'SegmentChanged'];
 
 describe('POST /v1/touchpoints/batch', () => {
   let api: TestApi;

@@ -1,6 +1,13 @@
 import { StreamNotFoundError, type EventStoreDBClient } from '@eventstore/db-client';
 import { customerStreamId } from '@app/domain';
 
+/** Events the lifecycle, tier and segment policies append beside the facts that caused them. */
+export const POLICY_TRANSITIONS: readonly string[] = [
+  'TierChanged',
+  'LifecycleStageChanged',
+  'SegmentChanged',
+];
+
 export interface RawEvent {
   id: string;
   type: string;
