@@ -280,8 +280,9 @@ async function runRebuild(
       },
       switchMs: ms - build.ms,
     };
-    await versions.switched(projection.name, projection.collections, result);
+    // The copy's checkpoint goes first: once the new version is recorded as live, no rebuild is listed for it.
     await collection.deleteOne({ _id: copy.name });
+    await versions.switched(projection.name, projection.collections, result);
     info.phase = 'switched';
     report('switched', true);
     return result;
