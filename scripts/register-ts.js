@@ -3,21 +3,13 @@
 // Compiles with swc (same settings as jest) and resolves the @app/<lib> aliases.
 const fs = require('node:fs');
 const path = require('node:path');
-const Module = require('node:module');
 const { transformSync } = require('@swc/core');
 
 const root = path.resolve(__dirname, '..');
 const swcOptions = JSON.parse(fs.readFileSync(path.join(root, '.swcrc'), 'utf8'));
 delete swcOptions.$schema;
 
-const originalResolve = Module._resolveFilename;
-Module._resolveFilename = function resolveAlias(request, parent, ...rest) {
-  const lib = /^@app\/([a-z-]+)$/.exec(request);
-  if (lib) request = path.join(root, 'libs', lib[1], 'src');
-  const app = /^@apps\/([a-z-]+)$/.exec(request);
-  if (app) request = path.join(root, 'apps', app[1], 'src');
-  return originalResolve.call(this, request, parent, ...rest);
-};
+require('./register-aliases');
 
 require.extensions['.ts'] = function compileTs(module, filename) {
   const source = fs.readFileSync(filename, 'utf8');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import { start } from '@app/embedded-mongo';
-import { FRAME_HEADER_SIZE } from '../src/storage/frame-scan';
+import { FRAME_HEADER_SIZE } from '@app/embedded-storage';
 
 const DOCS = 40;
 

@@ -13,8 +13,8 @@ import {
 } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 
-// Every byte the server keeps goes through this small interface, so a test can put a file layer
-// under it that, at a simulated power cut, keeps only what was fsync'd (test/power-loss).
+// Every byte the servers keep goes through this small interface, so a test can put a file layer
+// under it that, at a simulated power cut, keeps only what was fsync'd (PowerLossFileSystem).
 
 /** One open data file; writes are positional, durable only after `datasync`. */
 export interface DataFile {

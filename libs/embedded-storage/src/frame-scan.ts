@@ -7,6 +7,15 @@ import { crc32 } from 'node:zlib';
 
 export const FRAME_HEADER_SIZE = 8;
 
+/** Frames a payload: `[u32 length][u32 crc32(payload)][payload]`. */
+export function frame(payload: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + payload.length);
+  out.writeUInt32LE(payload.length, 0);
+  out.writeUInt32LE(crc32(payload), 4);
+  out.set(payload, FRAME_HEADER_SIZE);
+  return out;
+}
+
 export interface ScannedFrame {
   offset: number;
   /** Header plus payload. */
@@ -176,7 +185,12 @@ export class DamagedFileError extends Error {
   constructor(
     readonly file: string,
     readonly scan: ScanResult,
+    problem?: string,
   ) {
-    super(describeDamage(file, scan));
+    super(
+      scan.damage.length > 0
+        ? describeDamage(file, scan)
+        : `${file} is damaged (${problem}); refusing to start; restart with --repair to keep what verifies`,
+    );
   }
 }

@@ -28,6 +28,10 @@ export default async function globalSetup(): Promise<void> {
 async function startEmbedded(lib: string): Promise<RunningServer | undefined> {
   const entry = join(__dirname, '..', '..', lib, 'src', 'index.ts');
   if (!existsSync(entry)) return undefined;
+  // globalSetup runs outside jest's module registry, where moduleNameMapper does not apply, and the
+  // servers import @app/embedded-storage.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require(join(__dirname, '..', '..', '..', 'scripts', 'register-aliases.js'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { start } = require(entry) as { start: Starter };
   const server = await start({ port: 0, mem: true });

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileEventLog, LOG_FILE, repairEventLog } from './event-log';
-import { DamagedFileError } from './frame-scan';
+import { DamagedFileError } from '@app/embedded-storage';
 import { encodeFrame, type LoggedEvent } from './log-frame.codec';
 
 function event(streamName: string, revision: number): LoggedEvent {

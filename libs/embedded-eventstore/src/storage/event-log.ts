@@ -1,13 +1,16 @@
 import { join } from 'node:path';
-import { type DataFile, type FileSystem, nodeFileSystem } from './file-system';
 import {
   DamagedFileError,
+  type DataFile,
+  type FileSystem,
   FRAME_HEADER_SIZE,
+  lockDataDir,
+  nodeFileSystem,
+  type ScanOptions,
   type ScanResult,
   scanFrames,
   windowedSource,
-  type ScanOptions,
-} from './frame-scan';
+} from '@app/embedded-storage';
 import {
   decodePayload,
   encodeFrame,
@@ -103,7 +106,7 @@ export class FileEventLog implements EventLog {
   ): Promise<{ log: FileEventLog; recovery: RecoveryReport }> {
     const fs = options.fs ?? nodeFileSystem;
     fs.mkdir(dataDir);
-    const lockPath = acquireLock(fs, dataDir);
+    const lockPath = lockDataDir(fs, dataDir, LOCK_FILE);
     let handle: DataFile | undefined;
     try {
       const path = join(dataDir, LOG_FILE);
@@ -185,27 +188,6 @@ export class FileEventLog implements EventLog {
       }
     }
     this.flushing = undefined;
-  }
-}
-
-function acquireLock(fs: FileSystem, dataDir: string): string {
-  const lockPath = join(dataDir, LOCK_FILE);
-  if (fs.exists(lockPath)) {
-    const pid = Number.parseInt(fs.readFile(lockPath).toString('utf8'), 10);
-    if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) {
-      throw new Error(`data directory ${dataDir} is in use by process ${pid}`);
-    }
-  }
-  fs.writeFile(lockPath, String(process.pid));
-  return lockPath;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

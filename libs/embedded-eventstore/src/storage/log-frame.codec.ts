@@ -1,8 +1,9 @@
 import { crc32 } from 'node:zlib';
+import { FRAME_HEADER_SIZE } from '@app/embedded-storage';
 
 // Every commit is one frame: [payload length u32][crc32(payload) u32][payload]. A frame is the unit
 // of atomicity: recovery either sees the whole frame with a matching checksum or truncates it away.
-export const FRAME_HEADER_SIZE = 8;
+export { FRAME_HEADER_SIZE };
 // A single append is bounded by maxAppendSize (1 MiB by default); anything far beyond that in a
 // length field can only be garbage, so recovery treats it as a torn tail instead of allocating it.
 export const MAX_FRAME_PAYLOAD = 512 * 1024 * 1024;

@@ -7,7 +7,7 @@ import {
   repairEventLog,
   type RepairReport,
 } from '../storage/event-log';
-import { type FileSystem } from '../storage/file-system';
+import { type FileSystem } from '@app/embedded-storage';
 import { encodeFrame, type LoggedEvent, TOMBSTONE_FLAG } from '../storage/log-frame.codec';
 import {
   layoutRecordedEvent,

@@ -1,15 +1,4 @@
-import { crc32 } from 'node:zlib';
-import { type DataFile, type FileSystem } from './file-system';
-import { FRAME_HEADER_SIZE } from './frame-scan';
-
-/** `[u32 length][u32 crc32][payload]`: a torn or corrupt frame is detected by length or checksum. */
-export function frame(payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(FRAME_HEADER_SIZE + payload.length);
-  out.writeUInt32LE(payload.length, 0);
-  out.writeUInt32LE(crc32(payload), 4);
-  out.set(payload, FRAME_HEADER_SIZE);
-  return out;
-}
+import { type DataFile, type FileSystem, frame } from '@app/embedded-storage';
 
 /**
  * An append-only journal with group commit: records appended while a write+fsync is in flight are

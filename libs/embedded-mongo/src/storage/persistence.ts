@@ -4,15 +4,19 @@ import { BSON } from 'bson';
 import { fromView, keyOf, rememberHints, toView } from '../bson/bson-values';
 import { type Catalog, type ChangeSet, decodeChanges, encodeChanges } from '../engine/catalog';
 import { decodeOptions } from '../wire/wire-protocol';
-import { type DataFile, type FileSystem, nodeFileSystem } from './file-system';
 import {
   DamagedFileError,
+  type DataFile,
   describeDamage,
+  type FileSystem,
+  frame,
+  lockDataDir,
+  nodeFileSystem,
   type ScanResult,
   scanFrames,
   windowedSource,
-} from './frame-scan';
-import { JournalFile, frame } from './journal-file';
+} from '@app/embedded-storage';
+import { JournalFile } from './journal-file';
 
 // Small chunks keep each synchronous serialize slice short, so compaction barely adds latency.
 const SNAPSHOT_CHUNK = 200;
@@ -47,27 +51,10 @@ export interface MongoRecoveryReport {
 const LOCK_FILE = 'mongod.lock';
 const lockedHere = new Set<string>();
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** One server per data dir: a second one would interleave journal writes and corrupt it. */
-function lockDataDir(fs: FileSystem, dir: string): void {
-  const path = join(dir, LOCK_FILE);
+/** One server per data dir, in this process too (the pid lock cannot tell two servers here apart). */
+function lockOnce(fs: FileSystem, dir: string): void {
   if (lockedHere.has(dir)) throw new Error(`embedded-mongo: data directory ${dir} is already open`);
-  if (fs.exists(path)) {
-    const holder = Number(fs.readFile(path).toString('utf8'));
-    if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && processAlive(holder)) {
-      throw new Error(`embedded-mongo: data directory ${dir} is in use by process ${holder}`);
-    }
-    // Otherwise left behind by a killed server: take it over.
-  }
-  fs.writeFile(path, String(process.pid));
+  lockDataDir(fs, dir, LOCK_FILE);
   lockedHere.add(dir);
 }
 
@@ -115,7 +102,7 @@ export class Persistence {
 
   async open(): Promise<void> {
     this.fs.mkdir(this.dir);
-    lockDataDir(this.fs, this.dir);
+    lockOnce(this.fs, this.dir);
     try {
       await this.recover();
     } catch (error) {

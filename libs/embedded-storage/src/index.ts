@@ -1,0 +1,3 @@
+export * from './file-system';
+export * from './frame-scan';
+export * from './data-dir.lock';
