@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { CUSTOMER_STREAM_PREFIX, upcast } from '@app/domain';
 import { StreamReader } from '@app/event-store';
-import { ProjectionRunner } from '@app/read-models';
+import { ProjectionRunner, waitForPosition } from '@app/read-models';
 import { countingProjection, uniqueId } from '@app/testing';
 import { KEYS, startTestApi, type TestApi } from './support/test-api';
 
@@ -38,6 +38,8 @@ describe('read-side administration: GET /v1/admin/projections, GET /metrics, min
 
   it('shows admins each read model with checkpoint, lag, state, lease and dead letters', async () => {
     const position = await register();
+    // This API answers 503 after 300 ms (for the test below); a loaded machine may need longer to catch up.
+    expect(await waitForPosition(api.mongo.db, ['counts'], BigInt(position), 45_000)).toBe(true);
     const response = await request(api.http)
       .get(`/v1/admin/projections?minPosition=${position}`)
       .set('Authorization', KEYS.admin)

@@ -35,6 +35,8 @@ export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi
     MONGODB_DB: database,
     // Scheduled reviews would append transitions to other suites' customers mid-test; tests run reviews by route.
     CRM_REVIEW_INTERVAL_MINUTES: '0',
+    // Test projectors catch up on every suite's events on a loaded machine: queries wait for them, not a clock.
+    CRM_MIN_POSITION_WAIT_MS: '45000',
     ...env,
   });
   const moduleRef = await Test.createTestingModule({
