@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { type FileSystem } from '@app/embedded-storage';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
 import { EventStore } from './store/event-store';
@@ -29,6 +30,8 @@ export interface StartOptions {
   log?: (line: string) => void;
   /** No TLS and no users, as before: for benchmarks only. */
   insecure?: boolean;
+  /** The file layer under the log (tests: a power-loss simulation). */
+  fs?: FileSystem;
 }
 
 export interface RunningEventStore {

@@ -119,6 +119,8 @@ export function scanFrames(
       result.torn = { offset, bytes, reason: first.reason };
     } else if (isZeros(read(offset, bytes))) {
       result.torn = { offset, bytes, reason: 'zero-filled tail' };
+    } else if (cutByUnwrittenSectors(read, size, offset)) {
+      result.torn = { offset, bytes, reason: 'the write ends in unwritten (zero) sectors' };
     } else {
       result.damage.push({ offset, bytes, reason: first.reason });
     }
@@ -138,6 +140,21 @@ function completeFrameWithBadLength(
   if (checksum === undefined) return false;
   const rest = read(offset + FRAME_HEADER_SIZE, size - offset - FRAME_HEADER_SIZE);
   return rest.length > 0 && crc32(rest) === checksum;
+}
+
+export const SECTOR_SIZE = 512;
+
+// A cut after the file's new size reached the disk but before all of the data did leaves the last
+// frame's remaining sectors reading as zeros. That is what a cut can leave: the frame claims to
+// reach into sectors that are zero from a sector boundary to the end of the file.
+function cutByUnwrittenSectors(read: ByteSource, size: number, offset: number): boolean {
+  if (size - offset < FRAME_HEADER_SIZE) return false;
+  const frameEnd = offset + FRAME_HEADER_SIZE + read(offset, 4).readUInt32LE(0);
+  const tail = read(offset, size - offset);
+  let lastNonZero = tail.length - 1;
+  while (lastNonZero >= 0 && tail[lastNonZero] === 0) lastNonZero--;
+  const boundary = Math.ceil((offset + lastNonZero + 1) / SECTOR_SIZE) * SECTOR_SIZE;
+  return boundary < size && boundary < frameEnd;
 }
 
 function isZeros(bytes: Buffer): boolean {

@@ -100,7 +100,8 @@ describe(FileEventLog.name, () => {
   });
 
   it('refuses a data directory held by another live process', async () => {
-    writeFileSync(join(dir, 'LOCK'), String(process.ppid));
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    writeFileSync(join(dir, 'LOCK'), `${process.ppid} ${bootId}\n`);
     await expect(openLog(dir)).rejects.toThrow(/in use/);
   });
 
