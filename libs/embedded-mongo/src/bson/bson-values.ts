@@ -377,6 +377,34 @@ export function keyOf(value: unknown): string {
   return `${type ?? 'x'}:${(value as { toString(): string }).toString()}`;
 }
 
+/**
+ * `keyOf(a) === keyOf(b)` without building either key: documents and arrays are walked in step and
+ * the walk stops at the first difference, so comparing two large documents costs no string building.
+ */
+export function sameKey(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const arrays = Array.isArray(a);
+  if (arrays !== Array.isArray(b)) return false;
+  if (arrays) {
+    const x = a as unknown[];
+    const y = b as unknown[];
+    if (x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i += 1) if (!sameKey(x[i], y[i])) return false;
+    return true;
+  }
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = Object.keys(a);
+    const other = Object.keys(b);
+    if (keys.length !== other.length) return false;
+    for (let i = 0; i < keys.length; i += 1) {
+      if (keys[i] !== other[i] || !sameKey(a[keys[i]], b[keys[i]])) return false;
+    }
+    return true;
+  }
+  if (a instanceof Date && b instanceof Date) return a.getTime() === b.getTime();
+  return keyOf(a) === keyOf(b);
+}
+
 /** mingo's projections append `_id`; mongod always writes it first. */
 export function idFirst<T extends Record<string, unknown>>(doc: T): T {
   if (!('_id' in doc)) return doc;

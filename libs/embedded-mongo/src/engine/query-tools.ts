@@ -169,24 +169,55 @@ function isSimpleScalar(value: unknown): boolean {
  * these filters, the shape of nearly every `_id` or key lookup, are matched directly.
  */
 function equalityMatcher(filter: Document): Matcher | undefined {
-  const terms: Array<[string, string]> = [];
+  const terms: Array<(doc: Document) => boolean> = [];
   for (const [path, raw] of Object.entries(filter)) {
     if (path.startsWith('$')) return undefined;
-    let value: unknown = raw;
-    if (isPlainObject(raw)) {
-      const keys = Object.keys(raw);
-      if (keys.length !== 1 || keys[0] !== '$eq') return undefined;
-      value = raw.$eq;
-    }
-    if (!isSimpleScalar(value)) return undefined;
-    terms.push([path, keyOf(value)]);
+    const term = isPlainObject(raw) ? operatorTerm(path, raw) : equalityTerm(path, raw);
+    if (!term) return undefined;
+    terms.push(term);
   }
-  return (doc) =>
-    terms.every(([path, key]) =>
-      collectPathValues(doc, path).some((v) =>
-        Array.isArray(v) ? v.some((e) => !Array.isArray(e) && keyOf(e) === key) : keyOf(v) === key,
-      ),
-    );
+  return (doc) => terms.every((term) => term(doc));
+}
+
+/** A field (or any element of an array field) whose value satisfies `test`. */
+function someValue(doc: Document, path: string, test: (value: unknown) => boolean): boolean {
+  return collectPathValues(doc, path).some((v) =>
+    Array.isArray(v) ? v.some((e) => !Array.isArray(e) && test(e)) : test(v),
+  );
+}
+
+function equalityTerm(path: string, value: unknown): ((doc: Document) => boolean) | undefined {
+  if (!isSimpleScalar(value)) return undefined;
+  const key = keyOf(value);
+  return (doc) => someValue(doc, path, (v) => keyOf(v) === key);
+}
+
+const RANGE_TESTS: Readonly<Record<string, (order: number) => boolean>> = {
+  $lt: (order) => order < 0,
+  $lte: (order) => order <= 0,
+  $gt: (order) => order > 0,
+  $gte: (order) => order >= 0,
+};
+
+/**
+ * `{ $eq }` on a scalar, or ranges (`$lt`, `$lte`, `$gt`, `$gte`) against a number or a date: the
+ * guards and windows of nearly every update. Like mongod, a range only compares values of the
+ * operand's type bracket (numbers of any width with numbers, dates with dates).
+ */
+function operatorTerm(path: string, spec: Document): ((doc: Document) => boolean) | undefined {
+  const keys = Object.keys(spec);
+  if (keys.length === 1 && keys[0] === '$eq') return equalityTerm(path, spec.$eq);
+  const tests: Array<(value: unknown) => boolean> = [];
+  for (const op of keys) {
+    const order = RANGE_TESTS[op];
+    const operand = spec[op];
+    const bracket = canonicalRank(operand);
+    const comparable =
+      (typeof operand === 'number' && !Number.isNaN(operand)) || operand instanceof Date;
+    if (!order || !comparable) return undefined;
+    tests.push((v) => canonicalRank(v) === bracket && order(compareValues(v, operand)));
+  }
+  return (doc) => tests.every((test) => someValue(doc, path, test));
 }
 
 export function compileFilter(filter: Document | undefined): Matcher {

@@ -6,7 +6,7 @@ import {
   compareValues,
   getExact,
   isPlainObject,
-  keyOf,
+  sameKey,
   mergeHints,
   pruneHints,
   toView,
@@ -273,7 +273,7 @@ export interface UpdateOutcome {
 }
 
 function sameId(a: unknown, b: unknown): boolean {
-  return keyOf(a) === keyOf(b);
+  return sameKey(a, b);
 }
 
 /** Applies a modifier to a copy of the stored document; the stored one is never mutated. */
@@ -292,7 +292,7 @@ export function applyModifier(
       const doc = { _id: before._id, ...replacement };
       return {
         record: { doc, hints: modifier.hints },
-        modified: keyOf(doc) !== keyOf(before),
+        modified: !sameKey(doc, before),
       };
     }
     if (modifier.kind === 'pipeline') {
@@ -302,7 +302,7 @@ export function applyModifier(
       const doc = { _id: result._id, ...result };
       return {
         record: { doc, hints: mergeHints(pruneHints(doc, record.hints), hints) },
-        modified: keyOf(doc) !== keyOf(before),
+        modified: !sameKey(doc, before),
       };
     }
     const doc = cloneView(before);
