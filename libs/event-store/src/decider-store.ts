@@ -78,6 +78,8 @@ interface Snapshot<S> {
   revision: number;
   /** The chain hash of the stream's last event; undefined before the first event or after an unchained one. */
   chain?: string;
+  /** The stream holds sealed personal data: its key must exist, never be created anew. */
+  sealed?: boolean;
 }
 
 /**
@@ -195,13 +197,14 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         return { outcomes, revision: snapshot.revision, position: undefined, state };
       }
       try {
-        const appended = await this.append(entityId, snapshot, pending);
+        const appended = await this.append(entityId, snapshot, pending, current);
         const revision = snapshot.revision + pending.length;
-        this.remember(entityId, { state, revision, chain: appended.chain });
+        const sealed = snapshot.sealed || appended.sealed;
+        this.remember(entityId, { state, revision, chain: appended.chain, sealed });
         return { outcomes, revision, position: appended.position, state };
       } catch (error) {
         // Personal data for a customer whose key is gone: the stream, once read, says why.
-        if (error instanceof PersonalDataErasedError && !current) {
+        if ((error instanceof PersonalDataErasedError || isKeyMissing(error)) && !current) {
           await readAhead();
           continue;
         }
@@ -252,13 +255,19 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     entityId: string,
     snapshot: Snapshot<S>,
     pending: Array<{ event: E; eventId: string; request: DecisionRequest<C, E> }>,
-  ): Promise<{ position: number | undefined; chain: string | undefined }> {
+    current: boolean,
+  ): Promise<{ position: number | undefined; chain: string | undefined; sealed: boolean }> {
     const { revision } = snapshot;
     const streamId = this.decider.streamId(entityId);
     let chain = this.baseline.unchained ? undefined : (snapshot.chain ?? chainGenesis(streamId));
     const needsKey =
       !this.baseline.plaintext && pending.some(({ event }) => this.hasPersonalData(event));
-    const key = needsKey ? (await this.keys.obtain([entityId])).get(entityId) : undefined;
+    // A key is created only for a stream read and found without sealed data: one never read may hold some.
+    const mayCreate = !snapshot.sealed && (current || snapshot.revision >= 0);
+    const sealedBefore = mayCreate ? undefined : { sealed: [entityId] };
+    const key = needsKey
+      ? (await this.keys.obtain([entityId], sealedBefore)).get(entityId)
+      : undefined;
     const recordedAt = this.clock().toISOString();
     const events = pending.map(({ event, eventId, request }) => {
       const paths = this.decider.personalFields[event.type] ?? [];
@@ -295,7 +304,11 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     });
     const expectedRevision: AppendExpectedRevision = revision < 0 ? NO_STREAM : BigInt(revision);
     const result = await this.client.appendToStream(streamId, events, { expectedRevision });
-    return { position: result.position ? Number(result.position.commit) : undefined, chain };
+    return {
+      position: result.position ? Number(result.position.commit) : undefined,
+      chain,
+      sealed: Boolean(key),
+    };
   }
 
   private hasPersonalData(event: E): boolean {
@@ -319,7 +332,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   }
 
   private async catchUp(entityId: string, snapshot: Snapshot<S> | undefined): Promise<Snapshot<S>> {
-    let { state, revision, chain } = snapshot ?? {
+    let { state, revision, chain, sealed } = snapshot ?? {
       state: this.decider.initialState,
       revision: -1,
     };
@@ -329,10 +342,11 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         state = this.decider.evolve(state, { type, data } as E);
         // The next append chains from the last event read; an unchained one starts again from the genesis.
         chain = typeof metadata.chain === 'string' ? metadata.chain : undefined;
+        if (record.event.sealed) sealed = true;
       }
       revision = record.revision;
     }
-    const caughtUp = { state, revision, chain };
+    const caughtUp = { state, revision, chain, sealed };
     if (revision >= 0) this.remember(entityId, caughtUp);
     return caughtUp;
   }
@@ -347,11 +361,12 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   }
 
   /**
-   * Fetches (creating where missing) the data keys of these entities in one round trip, ahead of work that will
-   * store personal data for many of them; later look-ups are then served from the key store's cache.
+   * Fetches the existing data keys of these entities in one round trip, ahead of work that will store personal
+   * data for many of them; later look-ups are then served from the key store's cache.
    */
   async prepareKeys(entityIds: readonly string[]): Promise<void> {
-    if (entityIds.length > 0) await this.keys.obtain(entityIds);
+    // Looked up, not created: a stream not read yet may hold data sealed with a key that went missing.
+    if (entityIds.length > 0) await this.keys.lookup(entityIds);
   }
 
   /** Forgets cached state (after erasure, or to force a full re-read). */
@@ -386,4 +401,9 @@ function valueAt(data: Record<string, unknown>, path: string): unknown {
     current = (current as Record<string, unknown>)[part];
   }
   return current ?? undefined;
+}
+
+/** The key store refused to create a key for a stream that holds, or may hold, sealed data. */
+function isKeyMissing(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === 'CUSTOMER_KEY_MISSING';
 }

@@ -6,8 +6,15 @@ import { PersonalDataErasedError } from './errors';
  * customer then reads as absent, in every replay and rebuild.
  */
 export interface CustomerKeyStore {
-  /** Keys for these customers, created (durably) for those that have none yet. */
-  obtain(customerIds: readonly string[]): Promise<Map<string, Buffer | null>>;
+  /**
+   * Keys for these customers, created (durably) for those that have none yet, except for the `sealed` ones: their
+   * streams already hold data sealed with a key, and a new key would silently make it unreadable. For those a
+   * missing key is refused (`CUSTOMER_KEY_MISSING`).
+   */
+  obtain(
+    customerIds: readonly string[],
+    options?: { sealed?: readonly string[] },
+  ): Promise<Map<string, Buffer | null>>;
   /** Keys as they stand; a customer with no key at all gets none created. */
   lookup(customerIds: readonly string[]): Promise<Map<string, Buffer | null>>;
   destroy(customerId: string): Promise<void>;

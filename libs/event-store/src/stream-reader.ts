@@ -26,6 +26,8 @@ export interface StoredEvent {
   streamId: string;
   revision: number;
   position: LogPosition;
+  /** Set when the stored payload held sealed personal fields (`decrypt` mode), opened or not. */
+  sealed?: true;
 }
 
 /**
@@ -221,7 +223,9 @@ export class StreamReader {
       const metadata = (recorded.metadata ?? {}) as Partial<EventMetadata>;
       let data = (recorded.data ?? {}) as Record<string, unknown>;
       const paths = this.personalFields[recorded.type] ?? [];
-      if (mode === 'decrypt' && paths.length > 0 && JSON.stringify(data).includes('"enc:v1:')) {
+      const sealed =
+        mode === 'decrypt' && paths.length > 0 && JSON.stringify(data).includes('"enc:v1:');
+      if (sealed) {
         if (!keys.has(entityId)) {
           if (!this.options.keys) throw new Error('decrypting personal data needs a key store');
           keys.set(entityId, (await this.options.keys.lookup([entityId])).get(entityId) ?? null);
@@ -241,6 +245,7 @@ export class StreamReader {
         revision: Number(recorded.revision),
         // Every record the server returns has a place in the log; -1 only marks a server that left it out.
         position: recorded.position ?? { commit: -1n, prepare: -1n },
+        ...(sealed ? { sealed } : {}),
       };
     };
   }

@@ -1,6 +1,10 @@
 import { MongoClient } from 'mongodb';
 import { uniqueId } from '@app/testing';
-import { CUSTOMER_KEYS_COLLECTION, MongoCustomerKeyStore } from '@app/read-models';
+import {
+  CUSTOMER_KEYS_COLLECTION,
+  CustomerKeyMissingError,
+  MongoCustomerKeyStore,
+} from '@app/read-models';
 
 describe(MongoCustomerKeyStore.name, () => {
   let client: MongoClient;
@@ -43,5 +47,32 @@ describe(MongoCustomerKeyStore.name, () => {
     const fresh = new MongoCustomerKeyStore(client.db(database));
     expect((await fresh.lookup([customer])).get(customer)).toBeNull();
     expect((await fresh.obtain([customer])).get(customer)).toBeNull();
+  });
+
+  it('refuses to create a key for a customer whose stream holds sealed data (CUSTOMER_KEY_MISSING), creating nothing', async () => {
+    const sut = new MongoCustomerKeyStore(client.db(database));
+    const [missing, other] = [uniqueId('c'), uniqueId('c')];
+    await expect(sut.obtain([missing, other], { sealed: [missing] })).rejects.toMatchObject({
+      code: 'CUSTOMER_KEY_MISSING',
+      customerId: missing,
+    });
+    await expect(sut.obtain([missing], { sealed: [missing] })).rejects.toBeInstanceOf(
+      CustomerKeyMissingError,
+    );
+    const keys = client.db(database).collection(CUSTOMER_KEYS_COLLECTION);
+    expect(await keys.countDocuments({ _id: missing as never })).toBe(0);
+    // Everyone else is served as before.
+    expect((await sut.obtain([uniqueId('c')])).size).toBe(1);
+  });
+
+  it('serves an existing key and a destroyed one (null) to a sealed stream, as before', async () => {
+    const sut = new MongoCustomerKeyStore(client.db(database));
+    const [kept, erased] = [uniqueId('c'), uniqueId('c')];
+    const key = (await sut.obtain([kept, erased])).get(kept)!;
+    await sut.destroy(erased);
+    const fresh = new MongoCustomerKeyStore(client.db(database));
+    const answer = await fresh.obtain([kept, erased], { sealed: [kept, erased] });
+    expect(answer.get(kept)!.equals(key)).toBe(true);
+    expect(answer.get(erased)).toBeNull();
   });
 });

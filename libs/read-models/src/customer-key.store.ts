@@ -3,7 +3,10 @@ import { Binary, type Collection, type Db, MongoServerError } from 'mongodb';
 
 /** Mirrors CustomerKeyStore of @app/event-store; kept structural so this lib needs no event store import. */
 export interface CustomerKeys {
-  obtain(customerIds: readonly string[]): Promise<Map<string, Buffer | null>>;
+  obtain(
+    customerIds: readonly string[],
+    options?: { sealed?: readonly string[] },
+  ): Promise<Map<string, Buffer | null>>;
   lookup(customerIds: readonly string[]): Promise<Map<string, Buffer | null>>;
   destroy(customerId: string): Promise<void>;
 }
@@ -16,6 +19,25 @@ interface KeyDocument {
 }
 
 export const CUSTOMER_KEYS_COLLECTION = 'customer_keys';
+
+/**
+ * The customer's stream holds data sealed with a key that is no longer in MongoDB (not destroyed: a destroyed key
+ * leaves a tombstone). Creating a new key would make every sealed field unreadable for good, so nothing is
+ * created and nothing is stored; an operator must restore the key.
+ */
+export class CustomerKeyMissingError extends Error {
+  readonly code = 'CUSTOMER_KEY_MISSING';
+  constructor(readonly customerId: string) {
+    super(
+      `integrity: ${customerId} has sealed personal data but its key is missing from ${CUSTOMER_KEYS_COLLECTION}; ` +
+        'no new key is created (it would leave the sealed data unreadable); restore the key',
+    );
+    this.name = 'CustomerKeyMissingError';
+  }
+  get details(): Record<string, unknown> {
+    return { customerId: this.customerId };
+  }
+}
 
 /**
  * Per-customer data keys in MongoDB. Creation is an upsert with $setOnInsert, so concurrent writers agree on one
@@ -38,8 +60,25 @@ export class MongoCustomerKeyStore implements CustomerKeys {
     this.collection = db.collection<KeyDocument>(CUSTOMER_KEYS_COLLECTION);
   }
 
-  async obtain(customerIds: readonly string[]): Promise<Map<string, Buffer | null>> {
-    return this.fetch(customerIds, true);
+  async obtain(
+    customerIds: readonly string[],
+    options: { sealed?: readonly string[] } = {},
+  ): Promise<Map<string, Buffer | null>> {
+    const sealed = new Set(options.sealed ?? []);
+    if (sealed.size === 0) return this.fetch(customerIds, true);
+    // Keys of streams that hold sealed data are looked up, never created.
+    const [existing, created] = await Promise.all([
+      this.fetch(
+        customerIds.filter((id) => sealed.has(id)),
+        false,
+      ),
+      this.fetch(
+        customerIds.filter((id) => !sealed.has(id)),
+        true,
+      ),
+    ]);
+    for (const id of sealed) if (!existing.has(id)) throw new CustomerKeyMissingError(id);
+    return new Map([...existing, ...created]);
   }
 
   async lookup(customerIds: readonly string[]): Promise<Map<string, Buffer | null>> {

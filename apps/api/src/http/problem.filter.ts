@@ -40,6 +40,8 @@ export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   CONCURRENCY_CONFLICT: 409,
   READ_MODEL_BEHIND: 503,
   ERASURE_UNCONFIRMED: 503,
+  // Sealed data whose key vanished: an integrity fault for an operator, not a retryable outage.
+  CUSTOMER_KEY_MISSING: 500,
 };
 
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -137,6 +139,9 @@ export class ProblemFilter implements ExceptionFilter {
     if (known) {
       if (known.status === 401) response.set('WWW-Authenticate', 'Bearer');
       if (known.status === 503) response.set('Retry-After', '1');
+      // Coded server-side faults (an integrity error) are answered with their code and logged here, once.
+      if (known.status === 500)
+        this.logger.error(error instanceof Error ? error.message : String(error));
       sendProblem(response, known);
       return;
     }
