@@ -11,6 +11,7 @@ import {
   PROFILES_COLLECTION,
   type Projection,
   type ProjectedEvent,
+  TIMELINES_COLLECTION,
   TRANSITIONS_COLLECTION,
 } from '@app/read-models';
 import type { TouchpointBase } from '@app/domain';
@@ -407,6 +408,8 @@ describe('segment reports over profiles', () => {
     const report = await rfmReport(db, new Date('2025-03-01T00:00:00Z'), 365, 'north');
     expect(report.boundaries.customers).toBe(2);
     expect(Object.values(report.segments).reduce((n, s) => n + s.customers, 0)).toBe(2);
-    expect((await rfmReport(db, new Date('2025-03-01T00:00:00Z'), 365, 'south')).boundaries.customers).toBe(0);
+    expect(
+      (await rfmReport(db, new Date('2025-03-01T00:00:00Z'), 365, 'south')).boundaries.customers,
+    ).toBe(0);
   });
 });

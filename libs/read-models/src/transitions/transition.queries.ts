@@ -1,4 +1,10 @@
-import type { Db, Document } from 'mongodb';
+import type { Db } from 'mongodb';
+import {
+  type CustomerTimeline,
+  levelOn,
+  type TimelineBucket,
+  TIMELINES_COLLECTION,
+} from './timeline.projection';
 import {
   type Dimension,
   TRANSITIONS_COLLECTION,
@@ -27,35 +33,23 @@ export interface MigrationMatrix {
 }
 
 /**
- * For each level held at `from`, how many customers hold each level at `to`, in one aggregation over the intervals
- * that cover either moment. Customers with a level at neither moment are not counted.
+ * For each level held at `from`, how many customers hold each level at `to`. Reads the dimension's timeline buckets
+ * (about a thousand documents, whatever the population) and judges each customer's two moments in memory. Customers
+ * with a level at neither moment are not counted; `region` is the customer's current region.
  */
 export async function migrationMatrix(db: Db, query: MigrationQuery): Promise<MigrationMatrix> {
-  const [early, late] = query.from <= query.to ? [query.from, query.to] : [query.to, query.from];
-  const covers = (at: Date) => ({
-    $cond: [{ $and: [{ $lte: ['$from', at] }, { $gt: ['$to', at] }] }, '$level', null],
-  });
-  const pipeline: Document[] = [
-    {
-      $match: {
-        dimension: query.dimension,
-        from: { $lte: late },
-        to: { $gt: early },
-        ...(query.region !== undefined ? { region: query.region } : {}),
-      },
-    },
-    { $project: { _id: 0, customerId: 1, a: covers(query.from), b: covers(query.to) } },
-    { $group: { _id: '$customerId', a: { $max: '$a' }, b: { $max: '$b' } } },
-    { $group: { _id: { a: '$a', b: '$b' }, count: { $sum: 1 } } },
-  ];
-  const cells = await db
-    .collection<TransitionDocument>(TRANSITIONS_COLLECTION)
-    .aggregate<{ _id: { a: string | null; b: string | null }; count: number }>(pipeline)
-    .toArray();
+  const a = query.from.getTime();
+  const b = query.to.getTime();
+  const cells = new Map<string, number>();
   const found = new Set<string>();
-  for (const cell of cells) {
-    if (cell._id.a) found.add(cell._id.a);
-    if (cell._id.b) found.add(cell._id.b);
+  for (const timeline of await timelines(db, query.dimension, query.region)) {
+    const from = levelOn(timeline, a);
+    const to = levelOn(timeline, b);
+    if (from === null && to === null) continue;
+    if (from !== null) found.add(from);
+    if (to !== null) found.add(to);
+    const cell = `${from ?? NONE}\u0000${to ?? NONE}`;
+    cells.set(cell, (cells.get(cell) ?? 0) + 1);
   }
   const levels = [
     ...query.levels,
@@ -65,14 +59,12 @@ export async function migrationMatrix(db: Db, query: MigrationQuery): Promise<Mi
   const matrix: Record<string, Record<string, number>> = {};
   const totals = { from: zeros(levels), to: zeros(levels), customers: 0 };
   for (const level of levels) matrix[level] = zeros(levels);
-  for (const cell of cells) {
-    const a = cell._id.a ?? NONE;
-    const b = cell._id.b ?? NONE;
-    if (a === NONE && b === NONE) continue;
-    matrix[a][b] += cell.count;
-    totals.from[a] += cell.count;
-    totals.to[b] += cell.count;
-    totals.customers += cell.count;
+  for (const [cell, count] of cells) {
+    const [from, to] = cell.split('\u0000');
+    matrix[from][to] += count;
+    totals.from[from] += count;
+    totals.to[to] += count;
+    totals.customers += count;
   }
   return {
     dimension: query.dimension,
@@ -91,21 +83,25 @@ export async function levelCounts(
   at: Date,
   region?: string,
 ): Promise<Record<string, number>> {
-  const rows = await db
-    .collection<TransitionDocument>(TRANSITIONS_COLLECTION)
-    .aggregate<{ _id: string; count: number }>([
-      {
-        $match: {
-          dimension,
-          from: { $lte: at },
-          to: { $gt: at },
-          ...(region !== undefined ? { region } : {}),
-        },
-      },
-      { $group: { _id: '$level', count: { $sum: 1 } } },
-    ])
+  const counts: Record<string, number> = {};
+  for (const timeline of await timelines(db, dimension, region)) {
+    const level = levelOn(timeline, at.getTime());
+    if (level !== null) counts[level] = (counts[level] ?? 0) + 1;
+  }
+  return counts;
+}
+
+async function timelines(
+  db: Db,
+  dimension: Dimension,
+  region?: string,
+): Promise<CustomerTimeline[]> {
+  const buckets = await db
+    .collection<TimelineBucket>(TIMELINES_COLLECTION)
+    .find({ dimension }, { projection: { customers: 1 } })
     .toArray();
-  return Object.fromEntries(rows.map((row) => [row._id, row.count]));
+  const all = buckets.flatMap((bucket) => Object.values(bucket.customers));
+  return region === undefined ? all : all.filter((timeline) => timeline.r === region);
 }
 
 /** The customer's level of a dimension at a moment, or null. */

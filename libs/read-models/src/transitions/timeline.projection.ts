@@ -1,0 +1,111 @@
+import type { Db } from 'mongodb';
+import { asCustomerEvent, customerIdOf } from '../projection/customer-event';
+import {
+  type DocumentFolder,
+  foldIntoCollection,
+  type PositionedDocument,
+} from '../projection/document-fold';
+import type { ProjectedEvent, Projection } from '../projection/projection';
+import { changesOf } from './transition.projection';
+import { type Dimension, DIMENSIONS } from './transition.document';
+
+export const TIMELINES_COLLECTION = 'level_timelines';
+
+/** Customers per dimension are spread over this many documents (about 100 each at 100 000 customers). */
+export const TIMELINE_BUCKETS = 1024;
+
+/** One customer's levels of a dimension: `[from (epoch ms), level or null]`, oldest first, and its region. */
+export interface CustomerTimeline {
+  r: string | null;
+  t: Array<[number, string | null]>;
+}
+
+/**
+ * The level history of every customer whose id hashes to this bucket, for one dimension. A migration matrix over
+ * 100 000 customers then reads about a thousand documents instead of every interval: the same facts as the
+ * `transitions` intervals, packed for population-wide questions.
+ */
+export interface TimelineBucket extends PositionedDocument {
+  dimension: Dimension;
+  bucket: number;
+  customers: Record<string, CustomerTimeline>;
+}
+
+/** FNV-1a: a stable spread of customer ids over the buckets. */
+export function timelineBucket(customerId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < customerId.length; i += 1) {
+    hash ^= customerId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % TIMELINE_BUCKETS;
+}
+
+const keyOf = (dimension: Dimension, customerId: string) =>
+  `${dimension}|${timelineBucket(customerId)}`;
+
+export const timelineFolder: DocumentFolder<TimelineBucket> = {
+  keys: (projected) => {
+    const customerId = customerIdOf(projected);
+    const event = asCustomerEvent(projected);
+    if (customerId === null || !event) return [];
+    const effect = changesOf(event);
+    const dimensions =
+      effect.region !== undefined ? DIMENSIONS : effect.changes.map((c) => c.dimension);
+    return [...new Set(dimensions.map((dimension) => keyOf(dimension, customerId)))];
+  },
+  apply: (current, projected, key) => {
+    const customerId = customerIdOf(projected)!;
+    const event = asCustomerEvent(projected)!;
+    const [dimension, bucket] = key.split('|') as [Dimension, string];
+    const effect = changesOf(event);
+    const changes = effect.changes.filter((c) => c.dimension === dimension);
+    const doc: TimelineBucket = current
+      ? { ...current, customers: { ...current.customers } }
+      : { _id: key, position: -1, dimension, bucket: Number(bucket), customers: {} };
+    const before = doc.customers[customerId];
+    const timeline: CustomerTimeline = before
+      ? { r: before.r, t: before.t.slice() }
+      : { r: null, t: [] };
+    if (effect.region !== undefined) timeline.r = effect.region;
+    for (const change of changes) {
+      const last = timeline.t[timeline.t.length - 1];
+      if ((last?.[1] ?? null) === change.level) continue;
+      // As in the intervals: a dimension's moments never go back.
+      const at = Math.max(change.at.getTime(), last?.[0] ?? -Infinity);
+      if (last && last[0] === at) timeline.t[timeline.t.length - 1] = [at, change.level];
+      else timeline.t.push([at, change.level]);
+    }
+    doc.customers[customerId] = timeline;
+    return doc;
+  },
+};
+
+export function timelinesProjection(): Projection {
+  return {
+    name: 'timelines',
+    collections: [TIMELINES_COLLECTION],
+    async setup(db: Db) {
+      await db
+        .collection(TIMELINES_COLLECTION)
+        .createIndexes([{ key: { dimension: 1, bucket: 1 } }]);
+    },
+    async apply(db: Db, events: readonly ProjectedEvent[]) {
+      await foldIntoCollection(
+        db.collection<TimelineBucket>(TIMELINES_COLLECTION),
+        events,
+        timelineFolder,
+      );
+    },
+  };
+}
+
+/** The level a timeline holds at `at` (ms), or null. */
+export function levelOn(timeline: CustomerTimeline, at: number): string | null {
+  let level: string | null = null;
+  for (const [from, next] of timeline.t) {
+    if (from > at) break;
+    level = next;
+  }
+  return level;
+}
