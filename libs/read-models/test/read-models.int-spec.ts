@@ -187,6 +187,7 @@ describe('read models', () => {
     const names = [
       PROFILES_COLLECTION,
       TRANSITIONS_COLLECTION,
+      TIMELINES_COLLECTION,
       INTERACTIONS_COLLECTION,
       COMPLAINTS_COLLECTION,
     ];
