@@ -411,7 +411,18 @@ async function steadyLag(
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 8 });
-function get(url: URL, path: string): Promise<{ status: number; body: string }> {
+
+/** A GET is safe to repeat: one retry when a reused connection was closed under it, never a dead bench. */
+async function get(url: URL, path: string): Promise<{ status: number; body: string }> {
+  try {
+    return await getOnce(url, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ECONNRESET') throw error;
+    return getOnce(url, path);
+  }
+}
+
+function getOnce(url: URL, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {

@@ -10,6 +10,11 @@ import { createValidationPipe } from './validation';
 /** Everything main.ts and the end-to-end tests share, so tests exercise the production pipeline. */
 export function configureHttp(app: NestExpressApplication): INestApplication {
   app.disable('x-powered-by');
+  // Node closes an idle keep-alive connection after 5 s; a client (or load balancer) that reuses it at that moment
+  // gets ECONNRESET. Idle connections are kept longer than common client and proxy idle timeouts instead.
+  const server = app.getHttpServer();
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   // First, so every answer is counted, refusals included.
   app.use(app.get(HttpMetrics).middleware);
   // Keys are checked before a body is read, so that nobody without one can make the server parse megabytes.
