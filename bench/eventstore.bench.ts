@@ -1,6 +1,10 @@
 // Benchmark of the embedded EventStoreDB-compatible server through the official client.
 // The server runs as a child process on a temp data dir (durable: every append fsync'd); the
 // client drives it from this process. Prints a table and writes bench/results/eventstore.json.
+// Every row runs against the server started `--insecure` (no TLS, no users: how they were measured before the
+// server had TLS) except the `tlsCost` section, which runs the headline rows against an insecure and a secure
+// (TLS + admin user, the default) server in alternating rounds. BENCH_TLS_ONLY=1 runs only that section and
+// merges it into the existing results file; BENCH_TLS_ROUNDS (default 5) and BENCH_PHASE_MS set its length.
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
   closeSync,
@@ -36,10 +40,21 @@ import {
   ReadReq,
 } from '@eventstore/db-client/generated/streams_pb';
 import { EventStore } from '@app/embedded-eventstore';
+import {
+  compareModes,
+  type Comparison,
+  mergeIntoResults,
+  type Mode,
+  printComparisons,
+  tlsCostHeader,
+} from './support/secure-vs-insecure';
 
 const ROOT = join(__dirname, '..');
 const PAYLOAD = 'x'.repeat(440);
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 4000);
+const TLS_ONLY = process.env.BENCH_TLS_ONLY === '1';
+const TLS_ROUNDS = Number(process.env.BENCH_TLS_ROUNDS ?? 5);
+const RESULTS_FILE = join(ROOT, 'bench', 'results', 'eventstore.json');
 
 function event(i: number) {
   return jsonEvent({ type: 'BenchEvent', data: { i, payload: PAYLOAD } });
@@ -50,7 +65,10 @@ function binary() {
   return binaryEvent({ type: 'BenchEvent', data: BINARY_DATA });
 }
 
-async function startServerProcess(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+async function startServerProcess(
+  dataDir: string,
+  mode: Mode = 'insecure',
+): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
     [
@@ -62,9 +80,11 @@ async function startServerProcess(dataDir: string): Promise<{ url: string; child
       dataDir,
       '--port',
       '0',
+      ...(mode === 'insecure' ? ['--insecure'] : []),
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  // The first line is the connection string the server prints (with user, password and CA file when secure).
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`server exited with ${String(code)}`)));
@@ -384,8 +404,114 @@ async function memoryPerMillion(count: number) {
   };
 }
 
+// TLS and authentication cost: an insecure and a secure server side by side (separate data dirs), the same
+// headline workloads against each in alternating rounds. Connection strings are the ones the servers print.
+async function tlsCost(workDir: string): Promise<Record<string, unknown>> {
+  const header = tlsCostHeader({
+    phaseMs: PHASE_MS,
+    rounds: TLS_ROUNDS,
+    quick: TLS_ONLY,
+    how: 'Two server processes, one --insecure and one with the defaults (TLS with the generated CA, user admin), each on its own durable temp data dir; one official client per server, built from the connection string the server printed, created once. Each round runs a workload against both, insecure first in even rounds and secure first in odd ones; figures are medians over the rounds. costPercent = 1 - secure/insecure.',
+  });
+  const servers = {} as Record<
+    Mode,
+    { url: string; child: ChildProcess; client: EventStoreDBClient }
+  >;
+  for (const mode of ['insecure', 'secure'] as const) {
+    const { url, child } = await startServerProcess(join(workDir, `tls-${mode}`), mode);
+    servers[mode] = { url, child, client: EventStoreDBClient.connectionString(url) };
+  }
+  if (!servers.secure.url.includes('tls=true') || servers.insecure.url.includes('tls=true'))
+    throw new Error(
+      `unexpected connection strings: ${servers.insecure.url} / ${servers.secure.url}`,
+    );
+  const pids = (mode: Mode) => ({ client: process.pid, server: servers[mode].child.pid! });
+  const comparisons: Comparison[] = [];
+  try {
+    // Warm-up of both (JIT, TLS handshake, HTTP/2 connection), not measured.
+    for (const mode of ['insecure', 'secure'] as const) {
+      await appendPhaseFor(servers[mode].client, 8, 100, `warm-${mode}`, 500);
+    }
+    const appendComparison = async (writers: number, batch: number) =>
+      comparisons.push(
+        await compareModes(
+          `append ${writers} writers x batch ${batch}, JSON events`,
+          'events/s',
+          TLS_ROUNDS,
+          pids,
+          async (mode, round) => {
+            const r = await appendPhase(
+              servers[mode].client,
+              writers,
+              batch,
+              `tls-${mode}-${writers}x${batch}-r${round}`,
+            );
+            return { units: r.events, seconds: r.events / r.eventsPerSec };
+          },
+        ),
+      );
+    await appendComparison(64, 100);
+    await appendComparison(64, 1);
+    await appendComparison(1, 1);
+    comparisons.push(
+      await compareModes(
+        'read $all (first 100 000 events)',
+        'events/s',
+        TLS_ROUNDS,
+        pids,
+        async (mode) => {
+          const r = await timeRead(() =>
+            servers[mode].client.readAll({ fromPosition: START, maxCount: 100_000 }),
+          );
+          return { units: r.events, seconds: r.events / r.eventsPerSec };
+        },
+      ),
+    );
+  } finally {
+    for (const mode of ['insecure', 'secure'] as const) {
+      await servers[mode].client.dispose();
+      servers[mode].child.kill('SIGTERM');
+      await new Promise((resolve) => servers[mode].child.once('exit', resolve));
+    }
+  }
+  printComparisons('embedded-eventstore', comparisons);
+  return { ...header, loadAverageAtEnd: loadavg(), comparisons };
+}
+
+// A short fixed-length append phase (warm-up).
+async function appendPhaseFor(
+  client: EventStoreDBClient,
+  writers: number,
+  batch: number,
+  tag: string,
+  ms: number,
+): Promise<void> {
+  const deadline = Date.now() + ms;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      while (Date.now() < deadline) {
+        await client.appendToStream(
+          `bench-${tag}-w${w}`,
+          Array.from({ length: batch }, (_e, i) => event(i)),
+        );
+      }
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'es-bench-'));
+  if (TLS_ONLY) {
+    try {
+      const section = await tlsCost(workDir);
+      mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
+      mergeIntoResults(RESULTS_FILE, 'tlsCost', section);
+      console.log('tlsCost merged into bench/results/eventstore.json (other figures kept)');
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
+    return;
+  }
   const started = Date.now();
   const results: Record<string, unknown> = {
     date: new Date().toISOString(),
@@ -395,8 +521,10 @@ async function main(): Promise<void> {
     eventDataBytes: EVENT_BYTES,
     phaseMs: PHASE_MS,
     durable: true,
+    serverMode: 'insecure (--insecure: no TLS, no users) for every row outside tlsCost',
     loadAverageAtStart: loadavg(),
     notes: [
+      'Every row outside tlsCost runs against the server started --insecure (no TLS, no users), as all rows were measured before the server had TLS; tlsCost compares the headline rows against an insecure and a secure (TLS + admin, the default) server in alternating rounds.',
       'Server in a child process on a temp data dir, every append fsync-acknowledged with group commit; client (official @eventstore/db-client) in this process; both share the same 2 cores.',
       'JSON events cost the official client a JSON.stringify + base64 round trip per event and a second protobuf serialization to size each batch; "server only" rows drive the server with pre-serialized requests / undecoded responses through raw grpc-js to show the server-side capacity.',
       'serverCpuUsPerEvent / clientCpuUsPerEvent: CPU time (user+system) of the server process and of this client process during a phase, divided by its events; far steadier than throughput when other work shares the cores.',
@@ -525,6 +653,7 @@ async function main(): Promise<void> {
     };
     await reopened.close();
 
+    results.tlsCost = await tlsCost(workDir);
     results.memory = await memoryPerMillion(Number(process.env.BENCH_MEMORY_EVENTS ?? 500_000));
   } finally {
     rmSync(workDir, { recursive: true, force: true });
@@ -536,10 +665,7 @@ async function main(): Promise<void> {
     otherCpuShares.reduce((sum, share) => sum + share, 0) / Math.max(1, otherCpuShares.length);
   printTable(results);
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(
-    join(ROOT, 'bench', 'results', 'eventstore.json'),
-    `${JSON.stringify(results, null, 2)}\n`,
-  );
+  writeFileSync(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 function printTable(results: Record<string, unknown>): void {
@@ -650,7 +776,7 @@ function printTable(results: Record<string, unknown>): void {
   ]);
   const width = Math.max(...rows.map(([k]) => k.length));
   console.log(
-    `\nembedded-eventstore benchmark (${results.cpus as number} cpus, ${results.eventDataBytes as number} B events)`,
+    `\nembedded-eventstore benchmark (${results.cpus as number} cpus, ${results.eventDataBytes as number} B events; server --insecure, see the TLS table above for the secure mode)`,
   );
   for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`);
   const pct = (share: number) => `${(share * 100).toFixed(1)}%`;

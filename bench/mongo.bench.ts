@@ -2,13 +2,26 @@
 // as a child process on a temp data dir (durable: every acknowledged write is fsync'd to the
 // journal); beside each figure the same work on an in-process Map (the ceiling, no wire, no disk).
 // Prints a table and writes bench/results/mongo.json.
+// Every row runs against the server started `--insecure` (no authentication: how they were measured before the
+// server required users) except the `authCost` section: the headline writes against an insecure and a secure
+// (SCRAM-SHA-256 user, the default; the embedded MongoDB has no TLS) server in alternating rounds.
+// BENCH_TLS_ONLY=1 runs only that section and merges it into the existing results file; BENCH_TLS_ROUNDS
+// (default 5) and BENCH_TLS_DOCS (default 100 000 per round) set its length.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type AnyBulkWriteOperation, type Db, MongoClient } from 'mongodb';
+import {
+  compareModes,
+  type Comparison,
+  mergeIntoResults,
+  type Mode,
+  printComparisons,
+  tlsCostHeader,
+} from './support/secure-vs-insecure';
 
 const ROOT = join(__dirname, '..');
 const DOCS = 100_000;
@@ -18,6 +31,11 @@ const BIG = 1_000_000;
 const SMALL = 10_000;
 const FILLER = 'x'.repeat(850);
 const UPSERT_FILLER = 'y'.repeat(200);
+const TLS_ONLY = process.env.BENCH_TLS_ONLY === '1';
+const TLS_ROUNDS = Number(process.env.BENCH_TLS_ROUNDS ?? 5);
+const TLS_DOCS = Number(process.env.BENCH_TLS_DOCS ?? DOCS);
+const CONNECTS = 20;
+const RESULTS_FILE = join(ROOT, 'bench', 'results', 'mongo.json');
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -41,7 +59,10 @@ function upsertSet(i: number, round: number): Record<string, unknown> {
   return { round, name: `name-${i}`, score: (i * 7) % 1000, filler: UPSERT_FILLER };
 }
 
-async function startServer(dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+async function startServer(
+  dataDir: string,
+  mode: Mode = 'insecure',
+): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(
     process.execPath,
     [
@@ -59,9 +80,11 @@ async function startServer(dataDir: string): Promise<{ url: string; child: Child
       ...(process.env.BENCH_COMPACT_BYTES
         ? ['--compact-bytes', process.env.BENCH_COMPACT_BYTES]
         : []),
+      ...(mode === 'insecure' ? ['--insecure'] : []),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  // The connection string from the server's ready line (with user and password when secure).
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -334,7 +357,128 @@ function printTable(server: Record<string, unknown>, map: Record<string, unknown
   }
 }
 
+// Authentication cost: an insecure and a secure server side by side (separate data dirs), the headline writes
+// against each in alternating rounds, on a fresh collection per round (dropped after it).
+async function authCost(): Promise<Record<string, unknown>> {
+  const header = tlsCostHeader({
+    docsPerRound: TLS_DOCS,
+    batch: BATCH,
+    rounds: TLS_ROUNDS,
+    quick: TLS_ONLY,
+    how: 'Two server processes, one --insecure and one with the default SCRAM-SHA-256 user (the embedded MongoDB has no TLS: "secure" is authentication only), each on its own durable temp data dir; one driver client per server (maxPoolSize 16) from the connection string the server printed, connected once. Each round runs a workload against both, insecure first in even rounds and secure first in odd ones; figures are medians over the rounds. costPercent = 1 - secure/insecure. The connect row opens a new client, pings and closes it, so it pays the SCRAM handshake every time; pooled connections pay it once.',
+  });
+  const dirs: string[] = [];
+  const servers = {} as Record<Mode, { url: string; child: ChildProcess; client: MongoClient }>;
+  const comparisons: Comparison[] = [];
+  try {
+    for (const mode of ['insecure', 'secure'] as const) {
+      const dir = mkdtempSync(join(tmpdir(), `mongo-bench-${mode}-`));
+      dirs.push(dir);
+      const { url, child } = await startServer(dir, mode);
+      servers[mode] = {
+        url,
+        child,
+        client: await new MongoClient(url, { maxPoolSize: 16 }).connect(),
+      };
+    }
+    if (!/^mongodb:\/\/[^@/]+@/.test(servers.secure.url) || servers.insecure.url.includes('@'))
+      throw new Error(
+        `unexpected connection strings: ${servers.insecure.url} / ${servers.secure.url}`,
+      );
+    const pids = (mode: Mode) => ({ client: process.pid, server: servers[mode].child.pid! });
+    const db = (mode: Mode) => servers[mode].client.db('bench_auth');
+    // Warm-up of both (JIT, pool), not measured.
+    for (const mode of ['insecure', 'secure'] as const) {
+      const warm = db(mode).collection<Doc>('warm');
+      await warm.bulkWrite(upsertOps(0, BATCH, 1, '_id'), { ordered: false });
+      await warm.insertMany(Array.from({ length: BATCH }, (_, j) => bigDoc(BATCH + j)));
+      await warm.drop();
+    }
+    const timed = async (work: () => Promise<void>) => {
+      const t = now();
+      await work();
+      return (now() - t) / 1000;
+    };
+    comparisons.push(
+      await compareModes(
+        'insertMany, ~1 KB docs',
+        'docs/s',
+        TLS_ROUNDS,
+        pids,
+        async (mode, round) => {
+          const coll = db(mode).collection<Doc>(`insert_r${round}`);
+          const seconds = await timed(async () => {
+            for (let i = 0; i < TLS_DOCS; i += BATCH) {
+              await coll.insertMany(
+                Array.from({ length: BATCH }, (_, j) => bigDoc(i + j)),
+                { ordered: false },
+              );
+            }
+          });
+          await coll.drop();
+          return { units: TLS_DOCS, seconds };
+        },
+      ),
+    );
+    comparisons.push(
+      await compareModes(
+        'bulk upsert by _id, batches of 1 000',
+        'ops/s',
+        TLS_ROUNDS,
+        pids,
+        async (mode, round) => {
+          const coll = db(mode).collection<Doc>(`upsert_r${round}`);
+          const seconds = await timed(async () => {
+            for (const pass of [1, 2]) {
+              for (let i = 0; i < TLS_DOCS / 2; i += BATCH) {
+                await coll.bulkWrite(upsertOps(i, i + BATCH, pass, '_id'), { ordered: false });
+              }
+            }
+          });
+          await coll.drop();
+          return { units: TLS_DOCS, seconds };
+        },
+      ),
+    );
+    comparisons.push(
+      await compareModes(
+        `new connection: connect + ping + close (${CONNECTS} per round)`,
+        'connections/s',
+        TLS_ROUNDS,
+        pids,
+        async (mode) => {
+          const seconds = await timed(async () => {
+            for (let n = 0; n < CONNECTS; n++) {
+              const client = await new MongoClient(servers[mode].url, { maxPoolSize: 1 }).connect();
+              await client.db('admin').command({ ping: 1 });
+              await client.close();
+            }
+          });
+          return { units: CONNECTS, seconds };
+        },
+        { informational: true },
+      ),
+    );
+  } finally {
+    for (const mode of ['insecure', 'secure'] as const) {
+      const server = servers[mode];
+      if (!server) continue;
+      await server.client.close();
+      server.child.kill('SIGTERM');
+      await new Promise((r) => server.child.once('exit', r));
+    }
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  }
+  printComparisons('embedded-mongo', comparisons);
+  return { ...header, loadAverageAtEnd: loadavg(), comparisons };
+}
+
 async function main(): Promise<void> {
+  if (TLS_ONLY) {
+    mergeIntoResults(RESULTS_FILE, 'authCost', await authCost());
+    console.log('authCost merged into bench/results/mongo.json (other figures kept)');
+    return;
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'mongo-bench-'));
   const started = now();
   const server = await startServer(dataDir);
@@ -343,11 +487,16 @@ async function main(): Promise<void> {
     const serverResult = await benchServer(client.db('bench'));
     const mapResult = benchMap();
     printTable(serverResult, mapResult);
+    await client.close();
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child.once('exit', r));
+    const authCostResult = await authCost();
     const report = {
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
       setup: {
         server: 'child process on a temp data dir, journal fsync before every acknowledgement',
+        serverMode: 'insecure (--insecure: no authentication) for every row outside authCost',
         client: 'mongodb driver 7.9.0 in the benchmark process',
         docs: DOCS,
         docBytes: JSON.stringify(bigDoc(12345)).length,
@@ -357,17 +506,17 @@ async function main(): Promise<void> {
       },
       embeddedMongo: serverResult,
       mapCeiling: mapResult,
+      authCost: authCostResult,
       totalSeconds: Math.round((now() - started) / 1000),
     };
-    writeFileSync(
-      join(ROOT, 'bench', 'results', 'mongo.json'),
-      `${JSON.stringify(report, null, 2)}\n`,
-    );
+    writeFileSync(RESULTS_FILE, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`total ${report.totalSeconds} s; written bench/results/mongo.json`);
   } finally {
     await client.close();
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
+    if (server.child.exitCode === null && server.child.signalCode === null) {
+      server.child.kill('SIGTERM');
+      await new Promise((r) => server.child.once('exit', r));
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
