@@ -48,6 +48,9 @@ export function profilesProjection(rules: ReviewThresholds): Projection {
 }
 
 export function profileFolder(rules: ReviewThresholds): DocumentFolder<ProfileDocument> {
+  // Documents this folder made (copies of stored ones): later events of the batch change them in place instead of
+  // copying the whole profile again for every event.
+  const own = new WeakSet<ProfileDocument>();
   return {
     keys: (event) => {
       const id = customerIdOf(event);
@@ -56,8 +59,13 @@ export function profileFolder(rules: ReviewThresholds): DocumentFolder<ProfileDo
     apply: (current, projected, customerId) => {
       const event = asCustomerEvent(projected);
       if (!event) return current;
-      const doc = evolveProfile(current ?? emptyProfile(customerId), event);
+      const doc =
+        current && own.has(current)
+          ? current
+          : structuredClone(current ?? emptyProfile(customerId));
+      applyToProfile(doc, event);
       doc.nextReviewAt = nextReviewAt(doc, rules);
+      own.add(doc);
       return doc;
     },
   };

@@ -14,8 +14,9 @@ export interface PositionedDocument {
 
 /**
  * What a projection does with one event for the documents it keeps: which documents the event touches, and the
- * next version of one of them (null deletes it). `apply` must be pure: replaying the same events gives the same
- * documents, byte for byte.
+ * next version of one of them (null deletes it). Replaying the same events must give the same documents, byte for
+ * byte. A document as loaded from the store must not be changed: return a new one. The folder's own document,
+ * returned for an earlier event of the same batch, may be changed in place and returned again.
  */
 export interface DocumentFolder<D extends PositionedDocument> {
   keys(event: ProjectedEvent): readonly string[];
@@ -45,7 +46,8 @@ export async function foldIntoCollection<D extends PositionedDocument>(
       const before = current.get(key) ?? null;
       if (before && before.position >= position) continue;
       const after = folder.apply(before, event, key);
-      if (after === before) continue;
+      // The same object back means "unchanged", unless it is this batch's own copy, which a folder may change in place.
+      if (after === before && !changed.has(key)) continue;
       if (after) after.position = position;
       current.set(key, after);
       changed.add(key);
