@@ -3,6 +3,11 @@
 // official client (the ceiling). Embedded servers and the API run as child processes on temp data dirs
 // (durable: every append and key write fsync'd), as `npm start` runs them; this process only generates load.
 // Prints a table and writes bench/results/ingest.json.
+// Every row runs against servers started `--insecure` (no TLS, no users: how they were measured before the
+// servers had them) except the `tlsCost` section: two whole stacks (event store, MongoDB, API), one insecure and
+// one with the defaults (event store TLS + admin user, MongoDB SCRAM-SHA-256), the headline rows against each in
+// alternating rounds. BENCH_TLS_ONLY=1 runs only that section and merges it into the existing results file;
+// BENCH_TLS_ROUNDS (default 5) and BENCH_SCALE set its length.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,9 +17,20 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ANY, EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { customerStreamId, touchpointEventId } from '@app/domain';
+import {
+  compareModes,
+  type Comparison,
+  mergeIntoResults,
+  type Mode,
+  printComparisons,
+  tlsCostHeader,
+} from './support/secure-vs-insecure';
 
 const ROOT = join(__dirname, '..');
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const TLS_ONLY = process.env.BENCH_TLS_ONLY === '1';
+const TLS_ROUNDS = Number(process.env.BENCH_TLS_ROUNDS ?? 5);
+const RESULTS_FILE = join(ROOT, 'bench/results/ingest.json');
 
 interface Started {
   child: ChildProcess;
@@ -164,191 +180,270 @@ async function drive(
   return { seconds, latencies: latencies.sort((a, b) => a - b) };
 }
 
-async function main(): Promise<void> {
-  const work = mkdtempSync(join(tmpdir(), 'crm-bench-ingest-'));
-  mkdirSync(join(work, 'es'));
-  mkdirSync(join(work, 'mongo'));
+interface Stack {
+  mode: Mode;
+  /** Connection strings as the servers printed them. */
+  eventStoreUrl: string;
+  mongoUrl: string;
+  apiUrl: URL;
+  pids: { es: number; mongo: number; api: number };
+  children: ChildProcess[];
+}
+
+/** Event store, MongoDB and the API on fresh data dirs under `work`; the API gets the printed connection strings. */
+async function startStack(work: string, mode: Mode, children: ChildProcess[]): Promise<Stack> {
+  const insecure = mode === 'insecure' ? ['--insecure'] : [];
+  mkdirSync(join(work, `es-${mode}`));
+  mkdirSync(join(work, `mongo-${mode}`));
+  const es = await startProcess(
+    'libs/embedded-eventstore/src/cli.ts',
+    ['--port', '0', '--data', join(work, `es-${mode}`), ...insecure],
+    {},
+    /(esdb:\/\/\S+)/,
+  );
+  children.push(es.child);
+  const mongo = await startProcess(
+    'libs/embedded-mongo/src/cli.ts',
+    ['--port', '0', '--data', join(work, `mongo-${mode}`), ...insecure],
+    {},
+    /(mongodb:\/\/\S+)/,
+  );
+  children.push(mongo.child);
+  const api = await startProcess(
+    'apps/api/src/main.ts',
+    [],
+    { EVENTSTORE_URL: es.match[1], MONGODB_URL: mongo.match[1], PORT: '0', MONGODB_DB: 'bench' },
+    /API listening on (\S+)/,
+    // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the API spends its time
+    process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean),
+  );
+  children.push(api.child);
+  const secure = es.match[1].includes('tls=true') && /^mongodb:\/\/[^@/]+@/.test(mongo.match[1]);
+  if (secure !== (mode === 'secure'))
+    throw new Error(`${mode} stack printed unexpected connection strings`);
+  const apiUrl = new URL(api.match[1]);
+  console.log(
+    `${mode} servers and API up (${es.match[1].replace(/\/\/([^:/@]+):[^@/]+@/, '//$1:***@')}, ${mongo.match[1].replace(/\/\/([^:/@]+):[^@/]+@/, '//$1:***@')}, ${apiUrl.href}); load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  return {
+    mode,
+    eventStoreUrl: es.match[1],
+    mongoUrl: mongo.match[1],
+    apiUrl,
+    pids: { es: es.child.pid!, mongo: mongo.child.pid!, api: api.child.pid! },
+    children: [es.child, mongo.child, api.child],
+  };
+}
+
+const customers = (n: number) =>
+  Array.from({ length: n }, () => `bench-${randomUUID().slice(0, 18)}`);
+
+async function warmUp(stack: Stack): Promise<void> {
+  // JIT, connections, caches.
+  await drive(
+    8,
+    makeTouchpoints(400, customers(200)).map((t) => JSON.stringify(t)),
+    async (body) => {
+      await post(stack.apiUrl, '/v1/touchpoints', body);
+    },
+  );
+}
+
+async function single(stack: Stack, clients: number, count: number): Promise<Row> {
+  const bodies = makeTouchpoints(count, customers(5000)).map((t) => JSON.stringify(t));
+  const { seconds, latencies } = await drive(clients, bodies, async (body) => {
+    const response = await post(stack.apiUrl, '/v1/touchpoints', body);
+    if (response.status !== 201) throw new Error(`single: ${response.status} ${response.body}`);
+  });
+  return {
+    scenario: 'POST /v1/touchpoints',
+    clients,
+    batch: 1,
+    touchpoints: count,
+    touchpointsPerSec: count / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
+}
+
+async function batch(stack: Stack, clients: number, size: number, batches: number): Promise<Row> {
+  const pool = customers(20_000);
+  const bodies = Array.from({ length: batches }, () =>
+    JSON.stringify({ touchpoints: makeTouchpoints(size, pool) }),
+  );
+  const { seconds, latencies } = await drive(clients, bodies, async (body) => {
+    const response = await post(stack.apiUrl, '/v1/touchpoints/batch', body);
+    if (response.status !== 200)
+      throw new Error(`batch: ${response.status} ${response.body.slice(0, 300)}`);
+    const { results } = JSON.parse(response.body) as { results: Array<{ status: string }> };
+    const created = results.filter((r) => r.status === 'created').length;
+    if (created !== size) throw new Error(`batch: only ${created} of ${size} created`);
+  });
+  return {
+    scenario: 'POST /v1/touchpoints/batch',
+    clients,
+    batch: size,
+    touchpoints: size * batches,
+    touchpointsPerSec: (size * batches) / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
+}
+
+// Raw: the events the API would write for such batches (a registration for a new customer, then the
+// touchpoint; the same data and metadata sizes), one append per customer per batch as the API does,
+// straight through the official client with as many appends in flight as the API allows.
+async function raw(stack: Stack, clients: number, size: number, batches: number): Promise<Row> {
+  const client = EventStoreDBClient.connectionString(stack.eventStoreUrl);
+  const pool = customers(20_000);
+  const seen = new Set<string>();
+  const groupsPerBatch = Array.from({ length: batches }, () => {
+    const groups = new Map<string, ReturnType<typeof jsonEvent>[]>();
+    for (const t of makeTouchpoints(size, pool)) {
+      const id = t.customerId as string;
+      const events = groups.get(id) ?? [];
+      const metadata = {
+        eventId: touchpointEventId('bench-till', t.touchpointId as string),
+        occurredAt: t.occurredAt,
+        recordedAt: new Date().toISOString(),
+        actor: 'ingest:0123456789ab',
+        source: 'bench-till',
+        correlationId: randomUUID(),
+        causationId: null,
+        schemaVersion: 1,
+      };
+      if (!seen.has(id)) {
+        seen.add(id);
+        events.push(
+          jsonEvent({
+            type: 'CustomerRegistered',
+            data: { customerId: id, origin: 'touchpoint', registeredAt: t.occurredAt },
+            metadata: { ...metadata, eventId: randomUUID() },
+          }),
+        );
+      }
+      events.push(jsonEvent({ id: metadata.eventId, type: 'PurchaseRecorded', data: t, metadata }));
+      groups.set(id, events);
+    }
+    return [...groups.entries()];
+  });
+  // The connection (and its TLS handshake) is set up before the clock starts, as the API's is.
+  for await (const _ of client.readAll({ maxCount: 1 })) void _;
+  const latencies: number[] = [];
+  let events = 0;
+  const start = process.hrtime.bigint();
+  let nextBatch = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let b = nextBatch++; b < batches; b = nextBatch++) {
+        const began = process.hrtime.bigint();
+        const groups = [...groupsPerBatch[b]];
+        await Promise.all(
+          Array.from({ length: 64 }, async () => {
+            for (let g = groups.shift(); g; g = groups.shift()) {
+              await client.appendToStream(customerStreamId(`raw-${g[0]}`), g[1], {
+                expectedRevision: ANY,
+              });
+              events += g[1].length;
+            }
+          }),
+        );
+        latencies.push(Number(process.hrtime.bigint() - began) / 1e6);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await client.dispose();
+  latencies.sort((a, b) => a - b);
+  return {
+    scenario: 'raw appendToStream (ceiling)',
+    clients,
+    batch: size,
+    touchpoints: size * batches,
+    touchpointsPerSec: (size * batches) / seconds,
+    eventsPerSec: events / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
+}
+
+const n = (count: number) => Math.max(1, Math.round(count * SCALE));
+
+async function stopAll(children: ChildProcess[]): Promise<void> {
+  for (const child of [...children].reverse()) await stop(child);
+}
+
+// The headline rows against an insecure and a secure stack, alternating.
+async function tlsCost(work: string): Promise<Record<string, unknown>> {
+  const header = tlsCostHeader({
+    rounds: TLS_ROUNDS,
+    scale: SCALE,
+    quick: TLS_ONLY,
+    how: 'Two stacks (event store, MongoDB, API; each server on its own durable temp data dir), one --insecure and one with the defaults (event store TLS + admin user, MongoDB SCRAM-SHA-256 user); each API gets the connection strings its servers printed. Each round runs a workload against both stacks, insecure first in even rounds and secure first in odd ones; figures are medians over the rounds. costPercent = 1 - secure/insecure. cpuUsPerUnit: CPU per touchpoint of this load generator (client), the API and each server.',
+  });
   const children: ChildProcess[] = [];
+  const comparisons: Comparison[] = [];
   try {
-    const es = await startProcess(
-      'libs/embedded-eventstore/src/cli.ts',
-      ['--port', '0', '--data', join(work, 'es')],
-      {},
-      /(esdb:\/\/\S+)/,
-    );
-    children.push(es.child);
-    const mongo = await startProcess(
-      'libs/embedded-mongo/src/cli.ts',
-      ['--port', '0', '--data', join(work, 'mongo')],
-      {},
-      /(mongodb:\/\/\S+)/,
-    );
-    children.push(mongo.child);
-    const api = await startProcess(
-      'apps/api/src/main.ts',
-      [],
-      { EVENTSTORE_URL: es.match[1], MONGODB_URL: mongo.match[1], PORT: '0', MONGODB_DB: 'bench' },
-      /API listening on (\S+)/,
-      // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the API spends its time
-      process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean),
-    );
-    children.push(api.child);
-    const apiUrl = new URL(api.match[1]);
-    console.log(
-      `servers and API up (${es.match[1]}, ${mongo.match[1]}, ${apiUrl.href}); load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
-
-    const rows: Row[] = [];
-    const customers = (n: number) =>
-      Array.from({ length: n }, () => `bench-${randomUUID().slice(0, 18)}`);
-
-    // Warm-up: JIT, connections, caches.
-    await drive(
-      8,
-      makeTouchpoints(400, customers(200)).map((t) => JSON.stringify(t)),
-      async (body) => {
-        await post(apiUrl, '/v1/touchpoints', body);
-      },
-    );
-
-    const single = async (clients: number, count: number) => {
-      const bodies = makeTouchpoints(count, customers(5000)).map((t) => JSON.stringify(t));
-      const { seconds, latencies } = await drive(clients, bodies, async (body) => {
-        const response = await post(apiUrl, '/v1/touchpoints', body);
-        if (response.status !== 201) throw new Error(`single: ${response.status} ${response.body}`);
-      });
-      rows.push({
-        scenario: 'POST /v1/touchpoints',
-        clients,
-        batch: 1,
-        touchpoints: count,
-        touchpointsPerSec: count / seconds,
-        p50Ms: percentile(latencies, 50),
-        p99Ms: percentile(latencies, 99),
-      });
+    const stacks = {
+      insecure: await startStack(work, 'insecure', children),
+      secure: await startStack(work, 'secure', children),
     };
-
-    const batch = async (clients: number, size: number, batches: number) => {
-      const pool = customers(20_000);
-      const bodies = Array.from({ length: batches }, () =>
-        JSON.stringify({ touchpoints: makeTouchpoints(size, pool) }),
-      );
-      const { seconds, latencies } = await drive(clients, bodies, async (body) => {
-        const response = await post(apiUrl, '/v1/touchpoints/batch', body);
-        if (response.status !== 200)
-          throw new Error(`batch: ${response.status} ${response.body.slice(0, 300)}`);
-        const { results } = JSON.parse(response.body) as { results: Array<{ status: string }> };
-        const created = results.filter((r) => r.status === 'created').length;
-        if (created !== size) throw new Error(`batch: only ${created} of ${size} created`);
-      });
-      rows.push({
-        scenario: 'POST /v1/touchpoints/batch',
-        clients,
-        batch: size,
-        touchpoints: size * batches,
-        touchpointsPerSec: (size * batches) / seconds,
-        p50Ms: percentile(latencies, 50),
-        p99Ms: percentile(latencies, 99),
-      });
-    };
-
-    // Raw: the events the API would write for such batches (a registration for a new customer, then the
-    // touchpoint; the same data and metadata sizes), one append per customer per batch as the API does,
-    // straight through the official client with as many appends in flight as the API allows.
-    const raw = async (clients: number, size: number, batches: number) => {
-      const client = EventStoreDBClient.connectionString(es.match[1]);
-      const pool = customers(20_000);
-      const seen = new Set<string>();
-      const groupsPerBatch = Array.from({ length: batches }, () => {
-        const groups = new Map<string, ReturnType<typeof jsonEvent>[]>();
-        for (const t of makeTouchpoints(size, pool)) {
-          const id = t.customerId as string;
-          const events = groups.get(id) ?? [];
-          const metadata = {
-            eventId: touchpointEventId('bench-till', t.touchpointId as string),
-            occurredAt: t.occurredAt,
-            recordedAt: new Date().toISOString(),
-            actor: 'ingest:0123456789ab',
-            source: 'bench-till',
-            correlationId: randomUUID(),
-            causationId: null,
-            schemaVersion: 1,
-          };
-          if (!seen.has(id)) {
-            seen.add(id);
-            events.push(
-              jsonEvent({
-                type: 'CustomerRegistered',
-                data: { customerId: id, origin: 'touchpoint', registeredAt: t.occurredAt },
-                metadata: { ...metadata, eventId: randomUUID() },
-              }),
-            );
-          }
-          events.push(
-            jsonEvent({ id: metadata.eventId, type: 'PurchaseRecorded', data: t, metadata }),
-          );
-          groups.set(id, events);
-        }
-        return [...groups.entries()];
-      });
-      const latencies: number[] = [];
-      let events = 0;
-      const start = process.hrtime.bigint();
-      let nextBatch = 0;
-      await Promise.all(
-        Array.from({ length: clients }, async () => {
-          for (let b = nextBatch++; b < batches; b = nextBatch++) {
-            const began = process.hrtime.bigint();
-            const groups = [...groupsPerBatch[b]];
-            await Promise.all(
-              Array.from({ length: 64 }, async () => {
-                for (let g = groups.shift(); g; g = groups.shift()) {
-                  await client.appendToStream(customerStreamId(`raw-${g[0]}`), g[1], {
-                    expectedRevision: ANY,
-                  });
-                  events += g[1].length;
-                }
-              }),
-            );
-            latencies.push(Number(process.hrtime.bigint() - began) / 1e6);
-          }
+    await warmUp(stacks.insecure);
+    await warmUp(stacks.secure);
+    const pids = (mode: Mode) => ({ client: process.pid, ...stacks[mode].pids });
+    const compare = async (metric: string, run: (stack: Stack) => Promise<Row>) =>
+      comparisons.push(
+        await compareModes(metric, 'touchpoints/s', TLS_ROUNDS, pids, async (mode) => {
+          const row = await run(stacks[mode]);
+          return { units: row.touchpoints, seconds: row.touchpoints / row.touchpointsPerSec };
         }),
       );
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      await client.dispose();
-      latencies.sort((a, b) => a - b);
-      rows.push({
-        scenario: 'raw appendToStream (ceiling)',
-        clients,
-        batch: size,
-        touchpoints: size * batches,
-        touchpointsPerSec: (size * batches) / seconds,
-        eventsPerSec: events / seconds,
-        p50Ms: percentile(latencies, 50),
-        p99Ms: percentile(latencies, 99),
-      });
-    };
+    await compare('POST /v1/touchpoints/batch, 1 client x 1 000', (s) => batch(s, 1, 1000, n(12)));
+    await compare('POST /v1/touchpoints/batch, 32 clients x 100', (s) => batch(s, 32, 100, n(96)));
+    await compare('POST /v1/touchpoints, 32 clients', (s) => single(s, 32, n(2000)));
+    await compare('raw appendToStream, 1 client x 1 000 (ceiling)', (s) => raw(s, 1, 1000, n(12)));
+  } finally {
+    await stopAll(children);
+  }
+  printComparisons('ingest', comparisons);
+  return { ...header, loadAverageAtEnd: loadavg(), comparisons };
+}
 
-    const n = (count: number) => Math.max(1, Math.round(count * SCALE));
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'crm-bench-ingest-'));
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  const children: ChildProcess[] = [];
+  try {
+    if (TLS_ONLY) {
+      mergeIntoResults(RESULTS_FILE, 'tlsCost', await tlsCost(work));
+      console.log('tlsCost merged into bench/results/ingest.json (other figures kept)');
+      return;
+    }
+    const stack = await startStack(work, 'insecure', children);
+    const rows: Row[] = [];
+    await warmUp(stack);
+
     // BENCH_ONLY=batch (or single, raw) runs a subset, e.g. while profiling.
     const only = process.env.BENCH_ONLY;
     const wanted = (kind: string) => !only || only.split(',').includes(kind);
     if (wanted('single')) {
-      await single(1, n(2000));
-      await single(32, n(8000));
+      rows.push(await single(stack, 1, n(2000)));
+      rows.push(await single(stack, 32, n(8000)));
     }
     if (wanted('batch')) {
-      await batch(1, 100, n(100));
-      await batch(32, 100, n(320));
-      await batch(1, 1000, n(12));
-      await batch(32, 1000, n(48));
+      rows.push(await batch(stack, 1, 100, n(100)));
+      rows.push(await batch(stack, 32, 100, n(320)));
+      rows.push(await batch(stack, 1, 1000, n(12)));
+      rows.push(await batch(stack, 32, 1000, n(48)));
     }
     if (wanted('raw')) {
-      await raw(1, 1000, n(12));
-      await raw(32, 1000, n(48));
+      rows.push(await raw(stack, 1, 1000, n(12)));
+      rows.push(await raw(stack, 32, 1000, n(48)));
     }
+    await stopAll(children);
+    children.length = 0;
 
     for (const row of rows) {
       const ceiling = rows.find((r) => r.scenario.startsWith('raw') && r.clients === row.clients);
@@ -356,6 +451,7 @@ async function main(): Promise<void> {
         row.ratioToRaw = row.touchpointsPerSec / ceiling.touchpointsPerSec;
       }
     }
+    console.log('servers --insecure (no TLS, no users):');
     console.table(
       rows.map((r) => ({
         scenario: r.scenario,
@@ -369,24 +465,27 @@ async function main(): Promise<void> {
         'vs raw': r.ratioToRaw ? r.ratioToRaw.toFixed(2) : '',
       })),
     );
+    const tlsCostResult = wanted('tls') || !only ? await tlsCost(work) : undefined;
     const result = {
       date: new Date().toISOString(),
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model,
       scale: SCALE,
+      serverMode: 'insecure (--insecure: no TLS, no users) for every row outside tlsCost',
       notes: [
+        'Every row outside tlsCost runs against servers started --insecure (no TLS, no users), as the rows were measured before the servers had them; tlsCost compares the headline rows against an insecure and a secure stack in alternating rounds.',
         'Embedded EventStoreDB- and MongoDB-compatible servers and the API each in a child process on temp data dirs (durable), load generated from this process; all share the same cores.',
         'Touchpoints go to random customers of a 5 000 (single) or 20 000 (batch) pool, so most batches register new customers too; one touchpoint in ten has a note (encrypted, needs the customer key).',
         'raw = the same kind of events (registration + touchpoint, same data and metadata) appended per customer with appendToStream, 64 appends in flight per client, like the API; vs raw = batch route / raw at the same client count.',
       ],
       rows,
+      ...(tlsCostResult ? { tlsCost: tlsCostResult } : {}),
     };
-    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench/results/ingest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
     console.log('written to bench/results/ingest.json');
   } finally {
-    for (const child of children.reverse()) await stop(child);
+    await stopAll(children);
     agent.destroy();
     rmSync(work, { recursive: true, force: true });
   }
