@@ -7,16 +7,22 @@ import {
 } from '../projection/document-fold';
 import type { ProjectedEvent, Projection } from '../projection/projection';
 import { changesOf } from './transition.projection';
-import { type Dimension, DIMENSIONS } from './transition.document';
+import { type Dimension } from './transition.document';
 
 export const TIMELINES_COLLECTION = 'level_timelines';
 
-/** Customers per dimension are spread over this many documents (about 100 each at 100 000 customers). */
-export const TIMELINE_BUCKETS = 1024;
+/**
+ * Customers per dimension are spread over this many documents (about 12 each at 100 000 customers): few enough for a
+ * matrix to read quickly, small enough that rewriting one for a customer's change stays cheap.
+ */
+export const TIMELINE_BUCKETS = 8192;
 
-/** One customer's levels of a dimension: `[from (epoch ms), level or null]`, oldest first, and its region. */
+/**
+ * One customer's levels of a dimension: `[from (epoch ms), level or null]`, oldest first. The customer's region is
+ * kept once, in the stage timeline (every customer has one from registration on).
+ */
 export interface CustomerTimeline {
-  r: string | null;
+  r?: string | null;
   t: Array<[number, string | null]>;
 }
 
@@ -50,8 +56,8 @@ export const timelineFolder: DocumentFolder<TimelineBucket> = {
     const event = asCustomerEvent(projected);
     if (customerId === null || !event) return [];
     const effect = changesOf(event);
-    const dimensions =
-      effect.region !== undefined ? DIMENSIONS : effect.changes.map((c) => c.dimension);
+    const dimensions: Dimension[] = effect.changes.map((c) => c.dimension);
+    if (effect.region !== undefined) dimensions.push('stage');
     return [...new Set(dimensions.map((dimension) => keyOf(dimension, customerId)))];
   },
   apply: (current, projected, key) => {
@@ -64,10 +70,8 @@ export const timelineFolder: DocumentFolder<TimelineBucket> = {
       ? { ...current, customers: { ...current.customers } }
       : { _id: key, position: -1, dimension, bucket: Number(bucket), customers: {} };
     const before = doc.customers[customerId];
-    const timeline: CustomerTimeline = before
-      ? { r: before.r, t: before.t.slice() }
-      : { r: null, t: [] };
-    if (effect.region !== undefined) timeline.r = effect.region;
+    const timeline: CustomerTimeline = before ? { ...before, t: before.t.slice() } : { t: [] };
+    if (dimension === 'stage') timeline.r = effect.region ?? timeline.r ?? null;
     for (const change of changes) {
       const last = timeline.t[timeline.t.length - 1];
       if ((last?.[1] ?? null) === change.level) continue;

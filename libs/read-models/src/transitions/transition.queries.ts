@@ -96,12 +96,21 @@ async function timelines(
   dimension: Dimension,
   region?: string,
 ): Promise<CustomerTimeline[]> {
-  const buckets = await db
-    .collection<TimelineBucket>(TIMELINES_COLLECTION)
-    .find({ dimension }, { projection: { customers: 1 } })
-    .toArray();
-  const all = buckets.flatMap((bucket) => Object.values(bucket.customers));
-  return region === undefined ? all : all.filter((timeline) => timeline.r === region);
+  const buckets = db.collection<TimelineBucket>(TIMELINES_COLLECTION);
+  const read = (of: Dimension) =>
+    buckets.find({ dimension: of }, { projection: { customers: 1 } }).toArray();
+  const [own, stages] = await Promise.all([
+    read(dimension),
+    region !== undefined && dimension !== 'stage' ? read('stage') : Promise.resolve([]),
+  ]);
+  const all = own.flatMap((bucket) => Object.entries(bucket.customers));
+  if (region === undefined) return all.map(([, timeline]) => timeline);
+  // The region lives in the stage timeline; customers' ids map to the same bucket number in every dimension.
+  const regionOf = new Map<string, string | null | undefined>();
+  for (const bucket of dimension === 'stage' ? own : stages) {
+    for (const [id, timeline] of Object.entries(bucket.customers)) regionOf.set(id, timeline.r);
+  }
+  return all.filter(([id]) => regionOf.get(id) === region).map(([, timeline]) => timeline);
 }
 
 /** The customer's level of a dimension at a moment, or null. */
