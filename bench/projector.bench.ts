@@ -33,7 +33,7 @@ import {
   findProfile,
   migrationMatrix,
   PROFILES_COLLECTION,
-  TRANSITIONS_COLLECTION,
+  TIMELINES_COLLECTION,
 } from '@app/read-models';
 import { customerHistory, type CustomerHistory, seededRandom } from './support/customer-history';
 
@@ -322,6 +322,37 @@ async function projectedThrough(db: Db): Promise<bigint> {
   }, BigInt(Number.MAX_SAFE_INTEGER));
 }
 
+/** Copies every read-model document into scratch collections with plain durable bulk upserts, timed. */
+async function writeOnce(
+  client: MongoClient,
+  db: Db,
+): Promise<{ documents: number; seconds: number; events: number }> {
+  const scratch = client.db(`${db.databaseName}_ceiling`, {
+    writeConcern: { w: 'majority', journal: true },
+  });
+  const names = customerProjections(DEFAULT_POLICY_RULES).flatMap((p) => p.collections);
+  const all: Array<[string, Array<{ _id: string }>]> = [];
+  for (const name of names)
+    all.push([name, await db.collection<{ _id: string }>(name).find().toArray()]);
+  const started = now();
+  let documents = 0;
+  for (const [name, docs] of all) {
+    for (let i = 0; i < docs.length; i += 1000) {
+      const slice = docs.slice(i, i + 1000);
+      await scratch.collection<{ _id: string }>(name).bulkWrite(
+        slice.map((doc) => ({
+          replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true },
+        })),
+        { ordered: false },
+      );
+      documents += slice.length;
+    }
+  }
+  const seconds = (now() - started) / 1000;
+  await scratch.dropDatabase();
+  return { documents, seconds, events: documents };
+}
+
 async function untilProjected(db: Db, head: bigint, pollMs = 20): Promise<void> {
   while ((await projectedThrough(db)) < head) await sleep(pollMs);
 }
@@ -554,6 +585,15 @@ async function main(): Promise<void> {
         `RSS ${(memory.rss / 2 ** 20).toFixed(0)} MB, heap ${(memory.heapUsed / 2 ** 20).toFixed(0)} MB`,
     );
 
+    // MongoDB's own ceiling for this work: every document the read models ended with, written once (unordered bulk
+    // upserts by _id, durable like the projector's) with no reading, folding or guards. The projector writes each
+    // document at least once, so it cannot catch up faster than this.
+    const writeCeiling = await withCpu(servers, () => writeOnce(mongoClient, db));
+    console.log(
+      `write ceiling: ${writeCeiling.documents} documents in ${round(writeCeiling.seconds, 1)} s = ` +
+        `${Math.round(stored.events / writeCeiling.seconds)} events/s`,
+    );
+
     // End-to-end lag at a steady append rate, the projector following live.
     const lags = [];
     for (const target of LAG_RATES) {
@@ -609,17 +649,13 @@ async function main(): Promise<void> {
         matrixCustomers = (await migrationMatrix(db, matrixQuery)).totals.customers;
       }),
     );
-    // The same documents fetched with a plain find of the matrix's $match: what reading them costs at all.
+    // The documents the matrix reads (the tier timelines), fetched with a plain find: what reading them costs at all.
     let matrixDocuments = 0;
     const matrixCeiling = latency(
       await timed(MATRIX_RUNS, async () => {
         const docs = await db
-          .collection(TRANSITIONS_COLLECTION)
-          .find({
-            dimension: 'tier',
-            from: { $lte: matrixQuery.to },
-            to: { $gt: matrixQuery.from },
-          })
+          .collection(TIMELINES_COLLECTION)
+          .find({ dimension: 'tier' })
           .toArray();
         matrixDocuments = docs.length;
       }),
@@ -645,6 +681,12 @@ async function main(): Promise<void> {
         result: `${catchUpRate} events/s`,
         ceiling: `raw read ${rawRate} events/s`,
         ratio: `${round(catchUpRate / rawRate, 2)} of raw, ${round(catchUpRate / naiveRate, 1)}× naive`,
+      },
+      {
+        measurement: `catch-up: MongoDB write ceiling (${writeCeiling.documents} final documents written once)`,
+        result: `${rate(stored.events, writeCeiling.seconds)} events/s`,
+        ceiling: '',
+        ratio: `projector ${round(catchUpRate / rate(stored.events, writeCeiling.seconds), 2)} of it`,
       },
       {
         measurement: 'catch-up: StreamReader, no projection',
@@ -707,6 +749,8 @@ async function main(): Promise<void> {
         `Embedded EventStoreDB- and MongoDB-compatible servers (${SECURE ? 'TLS and credentials' : '--insecure: no TLS, no users'}), the projector (apps/projector main) and the API each in a child process on temp data dirs (durable); reads, appends and queries from this process; all share the same cores.`,
         'Stored events: customer histories decided by the domain decider (DEFAULT_POLICY_RULES): registration, consents, touchpoints (purchases, visits, inquiries, feedback, complaints), the tier/stage/segment transitions the decider appends, and a final review; metadata envelope as DeciderStore writes it; personal fields (name, email, notes) sealed with a per-customer key. One append per customer.',
         'raw read = catch-up subscription to $all filtered to customer- through the official client, events counted and nothing else; StreamReader = the same subscription opened as the projector opens it (upcast, sealed), nothing projected.',
+        'write ceiling = every document the read models ended with, read back and written once into scratch collections (unordered durable bulk upserts by _id of 1 000, no folding, no guards); its events/s = stored events / that time; cpu per unit is per document there.',
+        'matrix ceiling = a plain find of the tier timeline buckets the matrix reads.',
         'naive = the same subscription, each event one durable updateOne upsert of a counters document and one durable checkpoint updateOne, sequentially; measured on a prefix of the stored events.',
         'lag = from an append acknowledged to the checkpoint of every read model at or past its position (polled every ~2 ms), appends of one command each for new customers at the target rate.',
         'cpu.usPerEvent = CPU time each process spent per event over the phase; otherCpuShare = share of both cores other processes used meanwhile.',
@@ -738,6 +782,13 @@ async function main(): Promise<void> {
         },
         ratioToRaw: round(catchUpRate / rawRate, 3),
         ratioToNaive: round(catchUpRate / naiveRate, 1),
+        writeCeiling: {
+          documents: writeCeiling.documents,
+          seconds: round(writeCeiling.seconds, 1),
+          eventsPerSec: rate(stored.events, writeCeiling.seconds),
+          cpu: writeCeiling.cpu,
+        },
+        ratioToWriteCeiling: round(catchUpRate / rate(stored.events, writeCeiling.seconds), 2),
       },
       lag: lags.map((lag) => ({
         ...lag,
