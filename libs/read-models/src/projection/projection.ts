@@ -42,6 +42,11 @@ export interface Projection {
   readonly name: string;
   /** The collections it writes, for rebuilds, verification and content hashes. */
   readonly collections: readonly string[];
+  /**
+   * Whether each of its documents belongs to one customer and names it (`customerId`), so one customer's documents
+   * can be verified on their own. Default true; false for documents that pack many customers.
+   */
+  readonly perCustomer?: boolean;
   /** Creates its indexes; safe to call on every start. */
   setup(db: Db): Promise<void>;
   /**

@@ -130,15 +130,17 @@ export async function verifyCustomer(
   options: CustomerVerifyOptions,
 ): Promise<CustomerVerifyReport> {
   const { db, customerId, events } = options;
+  // Documents that pack many customers (timelines) are verified whole, by `verify <name>`.
+  const projections = options.projections.filter((projection) => projection.perCustomer !== false);
   const limit = options.limit ?? 10;
   const suffix = `__verify_${randomUUID().slice(0, 8)}`;
-  const scratch = options.projections.map((projection) => renamedProjection(projection, suffix));
+  const scratch = projections.map((projection) => renamedProjection(projection, suffix));
   const last = events.length > 0 ? events[events.length - 1].position : undefined;
   const differences: DocumentDifference[] = [];
   const collections: CollectionComparison[] = [];
   try {
     if (events.length > 0) for (const projection of scratch) await projection.apply(db, events);
-    for (const [p, projection] of options.projections.entries()) {
+    for (const [p, projection] of projections.entries()) {
       for (const [index, name] of projection.collections.entries()) {
         const filter = { customerId };
         collections.push(

@@ -89,6 +89,7 @@ export function timelinesProjection(): Projection {
   return {
     name: 'timelines',
     collections: [TIMELINES_COLLECTION],
+    perCustomer: false,
     async setup(db: Db) {
       await db
         .collection(TIMELINES_COLLECTION)
