@@ -68,6 +68,7 @@ function startProcess(
     let done = false;
     const onLine = (line: string) => {
       lines.push(line);
+      if (lines.length > 200) lines.splice(0, lines.length - 100);
       // eslint-disable-next-line no-control-regex
       const match = line.replace(/\x1b\[[0-9;]*m/g, '').match(ready);
       if (match && !done) {
@@ -77,13 +78,21 @@ function startProcess(
     };
     createInterface({ input: child.stdout }).on('line', onLine);
     createInterface({ input: child.stderr }).on('line', onLine);
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       if (!done) reject(new Error(`${script} exited (${code}):\n${lines.slice(-20).join('\n')}`));
+      // A server that dies mid-run is a finding, not a mystery: say which and how.
+      else if (!stopping.has(child)) {
+        console.error(`${script} exited unexpectedly (code ${code}, signal ${signal}):`);
+        console.error(lines.slice(-20).join('\n'));
+      }
     });
   });
 }
 
+const stopping = new WeakSet<ChildProcess>();
+
 function stop(child: ChildProcess): Promise<void> {
+  stopping.add(child);
   return new Promise((resolve) => {
     if (child.exitCode !== null) return resolve();
     child.once('exit', () => resolve());
