@@ -266,10 +266,23 @@ describe('analytics routes', () => {
       response.body.grid as Record<string, Record<string, number>>,
     ).flatMap(Object.values);
     expect(cells.reduce((n, c) => n + c, 0)).toBe(10);
-    // The most frequent, most recent big spender against the least: opposite corners.
-    const best = await get(`/v1/profiles/${customers[9]}`).expect(200);
-    expect(best.body.rfm.monetary).toBe(5);
-    expect(best.body.rfm.frequency).toBe(5);
+    // A profile's scores rank it in the whole population (other suites' customers too), so compare two of ours: the
+    // one who bought ten times for 1 000 each scores no lower on frequency and value than the one who bought once for
+    // 100, and no higher on recency (its last purchase is 181 days old against 1).
+    const [most, least] = await Promise.all(
+      [customers[9], customers[0]].map(
+        async (id) => (await get(`/v1/profiles/${id}`).expect(200)).body.rfm,
+      ),
+    );
+    for (const score of [most, least]) {
+      expect(score).toMatchObject({
+        cell: expect.stringMatching(/^[1-5]{3}$/),
+        segment: expect.any(String),
+      });
+    }
+    expect(most.frequency).toBeGreaterThanOrEqual(least.frequency);
+    expect(most.monetary).toBeGreaterThanOrEqual(least.monetary);
+    expect(most.recency).toBeLessThanOrEqual(least.recency);
   });
 
   it.each(['value-matrix', 'key-accounts'])(
