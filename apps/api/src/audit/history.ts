@@ -6,7 +6,7 @@ import {
   type TouchpointEventType,
   type TouchpointKind,
 } from '@app/domain';
-import type { StoredEvent, StreamReader } from '@app/event-store';
+import type { EventMetadata, StoredEvent, StreamReader } from '@app/event-store';
 
 /** What an erased personal field reads as in a history: shown, never silently missing. */
 export const ERASED_MARKER = '[erased]';
@@ -20,21 +20,13 @@ export interface HistoryFilter {
 }
 
 /** One event as an auditor sees it: every metadata field, its place in the stream and in `$all`, the payload. */
-export interface HistoryEvent {
+export interface HistoryEvent extends EventMetadata {
   revision: number;
   /** Commit position in `$all`. */
   position: number;
   type: string;
   /** The touchpoint kind, for touchpoint events. */
   kind: TouchpointKind | null;
-  eventId: string;
-  occurredAt: string;
-  recordedAt: string;
-  actor: string;
-  source: string;
-  correlationId: string;
-  causationId: string | null;
-  schemaVersion: number;
   [metadata: string]: unknown;
   data: Record<string, unknown>;
 }
