@@ -3,40 +3,18 @@
 // else (the ceiling). The embedded servers (TLS and users, as the API runs them by default) and the API run as child
 // processes; this process stores the customer through the API, reads and measures. Prints a table and writes
 // bench/results/audit-history.json. Sizes: BENCH_AUDIT_EVENTS (default 10 000), BENCH_AUDIT_RUNS.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { BACKWARDS, END, EventStoreDBClient } from '@eventstore/db-client';
 import { customerStreamId } from '@app/domain';
+import { startProcess, stop } from './support/processes';
 
 const ROOT = join(__dirname, '..');
 const EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 10_000);
 const RUNS = Number(process.env.BENCH_AUDIT_RUNS ?? 10);
 const PAGE_RUNS = 200;
-
-function startProcess(script: string, args: string[], env: NodeJS.ProcessEnv, ready: RegExp) {
-  const child = spawn(
-    process.execPath,
-    ['-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, script), ...args],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise<{ child: ChildProcess; match: RegExpMatchArray }>((resolve, reject) => {
-    const output: string[] = [];
-    const onLine = (line: string) => {
-      output.push(line);
-      const match = ready.exec(line);
-      if (match) resolve({ child, match });
-    };
-    createInterface({ input: child.stdout }).on('line', onLine);
-    createInterface({ input: child.stderr }).on('line', onLine);
-    child.once('exit', (code) =>
-      reject(new Error(`${script} exited (${code}):\n${output.join('\n')}`)),
-    );
-  });
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
@@ -285,7 +263,7 @@ async function main(): Promise<void> {
     console.log('wrote bench/results/audit-history.json');
   } finally {
     agent.destroy();
-    for (const child of children.reverse()) child.kill('SIGTERM');
+    for (const child of children.reverse()) await stop(child);
   }
 }
 

@@ -6,12 +6,11 @@
 //     projector (apps/projector main, its own process) running and following a trickle of new appends.
 // Embedded servers and the projector run as child processes on temp data dirs (durable); this process ingests,
 // stores and rebuilds. Prints a summary and writes bench/results/audit-rebuild.json.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { EventStoreDBClient, jsonEvent, NO_STREAM } from '@eventstore/db-client';
 import { MongoClient } from 'mongodb';
 import {
@@ -42,6 +41,7 @@ import {
   rebuildProjection,
   storedEventSource,
 } from '@app/read-models';
+import { startProcess, stop } from './support/processes';
 
 const ROOT = join(__dirname, '..');
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -50,55 +50,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = 32;
 const TRICKLE_PER_SECOND = 200;
 const DATABASE = 'bench';
-
-function startProcess(
-  script: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-  nodeArgs: string[] = [],
-): Promise<{ child: ChildProcess; match: RegExpMatchArray }> {
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, script), ...args],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    const lines: string[] = [];
-    let done = false;
-    const onLine = (line: string) => {
-      lines.push(line);
-      if (lines.length > 200) lines.splice(0, lines.length - 100);
-      // eslint-disable-next-line no-control-regex
-      const match = line.replace(/\x1b\[[0-9;]*m/g, '').match(ready);
-      if (match && !done) {
-        done = true;
-        resolve({ child, match });
-      }
-    };
-    createInterface({ input: child.stdout }).on('line', onLine);
-    createInterface({ input: child.stderr }).on('line', onLine);
-    child.once('exit', (code, signal) => {
-      if (!done) reject(new Error(`${script} exited (${code}):\n${lines.slice(-20).join('\n')}`));
-      // A server that dies mid-run is a finding, not a mystery: say which and how.
-      else if (!stopping.has(child)) {
-        console.error(`${script} exited unexpectedly (code ${code}, signal ${signal}):`);
-        console.error(lines.slice(-20).join('\n'));
-      }
-    });
-  });
-}
-
-const stopping = new WeakSet<ChildProcess>();
-
-function stop(child: ChildProcess): Promise<void> {
-  stopping.add(child);
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
 
 const decider = createCustomerDecider(DEFAULT_POLICY_RULES);
 const DAY = 86_400_000;

@@ -8,13 +8,12 @@
 // one with the defaults (event store TLS + admin user, MongoDB SCRAM-SHA-256), the headline rows against each in
 // alternating rounds. BENCH_TLS_ONLY=1 runs only that section and merges it into the existing results file;
 // BENCH_TLS_ROUNDS (default 5) and BENCH_SCALE set its length.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { ANY, EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { customerStreamId, touchpointEventId } from '@app/domain';
 import {
@@ -25,63 +24,13 @@ import {
   printComparisons,
   tlsCostHeader,
 } from './support/secure-vs-insecure';
+import { startProcess, stop } from './support/processes';
 
 const ROOT = join(__dirname, '..');
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const TLS_ONLY = process.env.BENCH_TLS_ONLY === '1';
 const TLS_ROUNDS = Number(process.env.BENCH_TLS_ROUNDS ?? 5);
 const RESULTS_FILE = join(ROOT, 'bench/results/ingest.json');
-
-interface Started {
-  child: ChildProcess;
-  match: RegExpMatchArray;
-}
-
-function startProcess(
-  script: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-  nodeArgs: string[] = [],
-): Promise<Started> {
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, script), ...args],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    const lines: string[] = [];
-    const onLine = (line: string) => {
-      lines.push(line);
-      const match = stripColours(line).match(ready);
-      if (match) resolve({ child, match });
-    };
-    createInterface({ input: child.stdout }).on('line', onLine);
-    createInterface({ input: child.stderr }).on('line', onLine);
-    child.once('exit', (code) =>
-      reject(new Error(`${script} exited (${code}):\n${lines.join('\n')}`)),
-    );
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-const ESC = String.fromCharCode(27);
-function stripColours(line: string): string {
-  return line
-    .split(ESC)
-    .map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, '')))
-    .join('');
-}
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 

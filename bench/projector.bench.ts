@@ -6,12 +6,11 @@
 // this process only stores events, reads, queries and measures. Prints a table and writes
 // bench/results/projector.json. Sizes: BENCH_EVENTS, BENCH_NAIVE_EVENTS, BENCH_LAG_SECONDS, BENCH_LAG_RATES,
 // BENCH_LOOKUPS, BENCH_MATRIX_RUNS; BENCH_PROJECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   type AllStreamResolvedEvent,
   EventStoreDBClient,
@@ -36,6 +35,7 @@ import {
   TIMELINES_COLLECTION,
 } from '@app/read-models';
 import { customerHistory, type CustomerHistory, seededRandom } from './support/customer-history';
+import { startProcess, type Started, stop } from './support/processes';
 
 const ROOT = join(__dirname, '..');
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -49,72 +49,6 @@ const MATRIX_RUNS = Number(process.env.BENCH_MATRIX_RUNS ?? 15);
 const SECURE = process.env.BENCH_SECURE === '1';
 const DATABASE = 'bench';
 const PROJECTIONS = customerProjections(DEFAULT_POLICY_RULES).map((p) => p.name);
-
-interface Started {
-  child: ChildProcess;
-  match: RegExpMatchArray;
-  /** The next output line matching `pattern`. */
-  waitFor(pattern: RegExp): Promise<string>;
-}
-
-function startProcess(
-  script: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  ready: RegExp,
-  nodeArgs: string[] = [],
-): Promise<Started> {
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, script), ...args],
-    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const watchers = new Set<(line: string) => void>();
-  const waitFor = (pattern: RegExp) =>
-    new Promise<string>((resolve) => {
-      const watcher = (line: string) => {
-        if (!pattern.test(line)) return;
-        watchers.delete(watcher);
-        resolve(line);
-      };
-      watchers.add(watcher);
-    });
-  return new Promise((resolve, reject) => {
-    const lines: string[] = [];
-    let resolved = false;
-    const onLine = (line: string) => {
-      lines.push(line);
-      if (lines.length > 200) lines.shift();
-      for (const watcher of [...watchers]) watcher(line);
-      const match = resolved ? null : stripColours(line).match(ready);
-      if (match) {
-        resolved = true;
-        resolve({ child, match, waitFor });
-      }
-    };
-    createInterface({ input: child.stdout }).on('line', onLine);
-    createInterface({ input: child.stderr }).on('line', onLine);
-    child.once('exit', (code) =>
-      reject(new Error(`${script} exited (${code}):\n${lines.join('\n')}`)),
-    );
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-const ESC = String.fromCharCode(27);
-function stripColours(line: string): string {
-  return line
-    .split(ESC)
-    .map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, '')))
-    .join('');
-}
 
 // CPU time of a process and of the whole machine, from /proc: other work on the shared cores changes throughput
 // between runs, so each phase records how much of the machine other processes used meanwhile.

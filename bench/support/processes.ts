@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = join(__dirname, '..', '..');
+
+export interface Started {
+  child: ChildProcess;
+  /** The first output line matching `ready`. */
+  match: RegExpMatchArray;
+  /** The next output line matching `pattern`. */
+  waitFor(pattern: RegExp): Promise<string>;
+}
+
+const stopping = new WeakSet<ChildProcess>();
+
+/**
+ * Runs one of the project's TypeScript entry points in a child process and resolves when a line of its output
+ * matches `ready`. A process that exits before that rejects with its last output; one that exits later without being
+ * stopped is reported on stderr with its last lines, so a benchmark that then fails says which server died and how.
+ */
+export function startProcess(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  nodeArgs: string[] = [],
+): Promise<Started> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, script), ...args],
+    { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const watchers = new Set<(line: string) => void>();
+  const waitFor = (pattern: RegExp) =>
+    new Promise<string>((resolve) => {
+      const watcher = (line: string) => {
+        if (!pattern.test(line)) return;
+        watchers.delete(watcher);
+        resolve(line);
+      };
+      watchers.add(watcher);
+    });
+  return new Promise((resolve, reject) => {
+    const lines: string[] = [];
+    let resolved = false;
+    const onLine = (line: string) => {
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+      for (const watcher of [...watchers]) watcher(line);
+      const match = resolved ? null : stripColours(line).match(ready);
+      if (match) {
+        resolved = true;
+        resolve({ child, match, waitFor });
+      }
+    };
+    createInterface({ input: child.stdout }).on('line', onLine);
+    createInterface({ input: child.stderr }).on('line', onLine);
+    child.once('exit', (code, signal) => {
+      if (!resolved) reject(new Error(`${script} exited (${code}):\n${lines.join('\n')}`));
+      else if (!stopping.has(child)) {
+        process.stderr.write(
+          `${script} exited unexpectedly (code ${code}, signal ${signal}):\n${lines.slice(-20).join('\n')}\n`,
+        );
+      }
+    });
+  });
+}
+
+/** SIGTERM, resolved once the process has exited. */
+export function stop(child: ChildProcess): Promise<void> {
+  stopping.add(child);
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+const ESC = String.fromCharCode(27);
+
+/** A log line without its ANSI colour codes (Nest's logger colours its output). */
+export function stripColours(line: string): string {
+  return line
+    .split(ESC)
+    .map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*m/, '')))
+    .join('');
+}
