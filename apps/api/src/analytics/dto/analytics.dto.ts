@@ -17,7 +17,7 @@ export class MigrationDto extends ReadQueryDto {
   to!: string;
 
   @ApiPropertyOptional({
-    description: 'Only customers of this region (their region while the level was held)',
+    description: 'Only customers whose current region is this one',
   })
   @IsOptional()
   @MaxLength(100)
