@@ -12,7 +12,6 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
-  readFileSync,
   rmSync,
   writeFileSync,
   writeSync,
@@ -48,6 +47,7 @@ import {
   printComparisons,
   tlsCostHeader,
 } from './support/secure-vs-insecure';
+import { cpuMsOf, machineBusyMs, rssOf } from './support/cpu';
 
 const ROOT = join(__dirname, '..');
 const PAYLOAD = 'x'.repeat(440);
@@ -92,22 +92,6 @@ async function startServerProcess(
   return { url, child };
 }
 
-// CPU time of another process (user + system), from /proc: contention on the shared cores changes
-// throughput a lot between runs, CPU time per event much less.
-const CLOCK_TICKS_PER_SECOND = 100;
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-
-// Busy CPU time of the whole machine (every core, idle and iowait excluded), from /proc/stat.
-function machineBusyMs(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
-  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = fields.map(Number);
-  return ((user + nice + system + irq + softirq + (steal ?? 0)) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-
 // Phases record how much of the machine other processes used meanwhile (other helpers' tests
 // share these cores), so a slow figure can be told apart from a contended run.
 const otherCpuShares: number[] = [];
@@ -135,11 +119,6 @@ async function withCpu<T extends { events: number }>(
     clientCpuUsPerEvent: (clientUsage.user + clientUsage.system) / result.events,
     otherCpuShare,
   };
-}
-
-function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
 }
 
 // The same bytes appended to a plain file, one write + fdatasync per append, sequentially.

@@ -7,7 +7,7 @@
 // bench/results/projector.json. Sizes: BENCH_EVENTS, BENCH_NAIVE_EVENTS, BENCH_LAG_SECONDS, BENCH_LAG_RATES,
 // BENCH_LOOKUPS, BENCH_MATRIX_RUNS; BENCH_PROJECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it.
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,6 +36,7 @@ import {
 } from '@app/read-models';
 import { customerHistory, type CustomerHistory, seededRandom } from './support/customer-history';
 import { startProcess, type Started, stop } from './support/processes';
+import { cpuMsOf, machineBusyMs, rssOf } from './support/cpu';
 
 const ROOT = join(__dirname, '..');
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -49,24 +50,6 @@ const MATRIX_RUNS = Number(process.env.BENCH_MATRIX_RUNS ?? 15);
 const SECURE = process.env.BENCH_SECURE === '1';
 const DATABASE = 'bench';
 const PROJECTIONS = customerProjections(DEFAULT_POLICY_RULES).map((p) => p.name);
-
-// CPU time of a process and of the whole machine, from /proc: other work on the shared cores changes throughput
-// between runs, so each phase records how much of the machine other processes used meanwhile.
-const CLOCK_TICKS_PER_SECOND = 100;
-function cpuMsOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-function machineBusyMs(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
-  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = fields.map(Number);
-  return ((user + nice + system + irq + softirq + (steal ?? 0)) * 1000) / CLOCK_TICKS_PER_SECOND;
-}
-function rssOf(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
-}
 
 interface CpuUse {
   /** CPU µs per event of each named process over the phase. */

@@ -4,28 +4,20 @@
 // both modes alike. Each round also records how much of the machine other processes used meanwhile.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { cpuMsOf, machineBusyMs } from './cpu';
 
 export type Mode = 'insecure' | 'secure';
 
 /** Issue 9's target: TLS and authentication cost under 15 % of the throughput. */
 export const TARGET_COST_PERCENT = 15;
 
-const CLOCK_TICKS_PER_SECOND = 100;
-
-function cpuMsOf(pid: number): number {
+/** A process that has exited counts no more CPU. */
+function cpuMsOrZero(pid: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+    return cpuMsOf(pid);
   } catch {
     return 0;
   }
-}
-
-function machineBusyMs(): number {
-  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1);
-  const [user, nice, system, _idle, _iowait, irq, softirq, steal] = fields.map(Number);
-  return ((user + nice + system + irq + softirq + (steal ?? 0)) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** Runs `run` and returns its result with the share of the machine (all cores) used by processes other than `pids`. */
@@ -33,7 +25,7 @@ export async function withOtherCpuShare<T>(
   pids: number[],
   run: () => Promise<T>,
 ): Promise<{ result: T; otherCpuShare: number; cpuMsByPid: number[] }> {
-  const ours = () => pids.map(cpuMsOf);
+  const ours = () => pids.map(cpuMsOrZero);
   const before = ours();
   const machine = machineBusyMs();
   const wallStarted = Date.now();
