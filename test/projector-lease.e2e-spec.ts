@@ -1,6 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { EventStoreDBClient, NO_STREAM } from '@eventstore/db-client';
 import { type Db, MongoClient } from 'mongodb';
 import { customerStreamId, DEFAULT_POLICY_RULES } from '@app/domain';
@@ -15,48 +13,22 @@ import {
 } from '@app/read-models';
 import { testServers, uniqueId } from '@app/testing';
 import { customerHistory, seededRandom } from '../bench/support/customer-history';
+import {
+  type ProjectorProcess as Running,
+  startProjectorProcess,
+} from './support/projector-os-process';
 
-const ROOT = join(__dirname, '..');
 const LEASE_MS = 1500;
 // apps/projector also runs the position tracker, which keeps only a checkpoint: these are the read models.
 const READ_MODELS = customerProjections(DEFAULT_POLICY_RULES).map((p) => p.name);
 
-interface Running {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
-
 /** apps/projector's main as its own OS process, on `database`, with a short lease and small batches. */
 function startProjector(database: string): Promise<Running> {
-  const child = spawn(
-    process.execPath,
-    ['-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, 'apps/projector/src/main.ts')],
-    {
-      env: {
-        ...process.env,
-        MONGODB_DB: database,
-        PROJECTOR_BATCH_SIZE: '25',
-        PROJECTOR_BATCH_MS: '20',
-        PROJECTOR_LEASE_MS: String(LEASE_MS),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))),
-  );
-  return new Promise((resolve, reject) => {
-    const onLine = (line: string) => {
-      output.push(line);
-      if (line.includes('projector running')) resolve({ child, output, exited });
-    };
-    createInterface({ input: child.stdout }).on('line', onLine);
-    createInterface({ input: child.stderr }).on('line', onLine);
-    void exited.then((code) =>
-      reject(new Error(`projector exited (${code}):\n${output.join('\n')}`)),
-    );
+  return startProjectorProcess(['apps/projector/src/main.ts'], {
+    MONGODB_DB: database,
+    PROJECTOR_BATCH_SIZE: '25',
+    PROJECTOR_BATCH_MS: '20',
+    PROJECTOR_LEASE_MS: String(LEASE_MS),
   });
 }
 

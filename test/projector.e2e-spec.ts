@@ -1,54 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { MongoClient } from 'mongodb';
 import { testServers, uniqueId } from '@app/testing';
-
-const ROOT = join(__dirname, '..');
-
-interface Running {
-  child: ChildProcess;
-  output: string[];
-  exited: Promise<number | null>;
-}
+import {
+  type ProjectorProcess as Running,
+  startProjectorProcess,
+} from './support/projector-os-process';
 
 /** The projector as its own OS process (from the sources), running the counting projection over `streams`. */
 function startProjector(database: string, streams: string, delayMs: number): Promise<Running> {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    MONGODB_DB: database,
-    PROJECTOR_BATCH_SIZE: '25',
-    PROJECTOR_BATCH_MS: '20',
-    PROJECTOR_LEASE_MS: '1500',
-  };
-  const child = spawn(
-    process.execPath,
-    [
-      '-r',
-      join(ROOT, 'scripts/register-ts.js'),
-      join(ROOT, 'test/support/projector-process.ts'),
-      'counts',
-      streams,
-      String(delayMs),
-    ],
-    { env, stdio: ['ignore', 'pipe', 'pipe'] },
+  return startProjectorProcess(
+    ['test/support/projector-process.ts', 'counts', streams, String(delayMs)],
+    {
+      MONGODB_DB: database,
+      PROJECTOR_BATCH_SIZE: '25',
+      PROJECTOR_BATCH_MS: '20',
+      PROJECTOR_LEASE_MS: '1500',
+    },
   );
-  const output: string[] = [];
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? (signal ? -1 : null))),
-  );
-  return new Promise((resolve, reject) => {
-    const onLine = (line: string) => {
-      output.push(line);
-      if (line.includes('projector running')) resolve({ child, output, exited });
-    };
-    createInterface({ input: child.stdout }).on('line', onLine);
-    createInterface({ input: child.stderr }).on('line', onLine);
-    void exited.then((code) =>
-      reject(new Error(`projector exited (${code}):\n${output.join('\n')}`)),
-    );
-  });
 }
 
 describe('the projector process', () => {
