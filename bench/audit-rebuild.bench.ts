@@ -315,6 +315,8 @@ async function main(): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 1000 / TRICKLE_PER_SECOND));
       }
     })();
+    // Awaited after the rebuild; marked handled now so a failing append does not end the process before then.
+    trickle.catch(() => undefined);
     const reader = new StreamReader(client, { upcast, personalFields: PERSONAL_FIELDS });
     const projection = projectionNamed(customerProjections(DEFAULT_POLICY_RULES), 'profiles');
     let lastLog = 0;

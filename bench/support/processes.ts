@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -18,6 +20,7 @@ const stopping = new WeakSet<ChildProcess>();
  * Runs one of the project's TypeScript entry points in a child process and resolves when a line of its output
  * matches `ready`. A process that exits before that rejects with its last output; one that exits later without being
  * stopped is reported on stderr with its last lines, so a benchmark that then fails says which server died and how.
+ * Every line also goes to a log file in the temp directory (named on stderr at start), for failures found later.
  */
 export function startProcess(
   script: string,
@@ -31,6 +34,9 @@ export function startProcess(
     [...nodeArgs, '-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, script), ...args],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
+  const logPath = join(tmpdir(), `crm-bench-${script.replace(/\W+/g, '-')}-${child.pid}.log`);
+  const log = createWriteStream(logPath);
+  process.stderr.write(`${script}: output in ${logPath}\n`);
   const watchers = new Set<(line: string) => void>();
   const waitFor = (pattern: RegExp) =>
     new Promise<string>((resolve) => {
@@ -46,6 +52,7 @@ export function startProcess(
     let resolved = false;
     const onLine = (line: string) => {
       lines.push(line);
+      log.write(`${new Date().toISOString()} ${line}\n`);
       if (lines.length > 200) lines.shift();
       for (const watcher of [...watchers]) watcher(line);
       const match = resolved ? null : stripColours(line).match(ready);
@@ -57,6 +64,7 @@ export function startProcess(
     createInterface({ input: child.stdout }).on('line', onLine);
     createInterface({ input: child.stderr }).on('line', onLine);
     child.once('exit', (code, signal) => {
+      log.end(`${new Date().toISOString()} exited (code ${code}, signal ${signal})\n`);
       if (!resolved) reject(new Error(`${script} exited (${code}):\n${lines.join('\n')}`));
       else if (!stopping.has(child)) {
         process.stderr.write(

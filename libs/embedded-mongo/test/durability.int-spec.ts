@@ -150,6 +150,43 @@ describe('embedded-mongo durability: every acknowledged write survives kill -9',
     expect(readdirSync(dataDir).some((f) => f.startsWith('snapshot-'))).toBe(true);
   }, 60000);
 
+  it('journals one command whose changes exceed 17 MiB (a 40 MB insert, an $out of it) and recovers them', async () => {
+    // js-bson serializes into a fixed 17 MiB buffer; a command's journal record can be larger than that.
+    const dir = mkdtempSync(join(tmpdir(), 'embedded-mongo-large-'));
+    let proc = await startServer(dir);
+    try {
+      let client = await new MongoClient(proc.url).connect();
+      clients.push(client);
+      const docs = Array.from({ length: 4000 }, (_, i) => ({
+        _id: i,
+        pad: `${i}:`.padEnd(10_000, 'x'),
+      }));
+      const big = client.db('large').collection<AnyDoc>('big');
+      // One insert command: the driver packs up to 48 MB into a message.
+      const inserted = await big.insertMany(docs, { ordered: false });
+      expect(inserted.insertedCount).toBe(4000);
+      await big.aggregate([{ $match: {} }, { $out: 'copy' }]).toArray();
+      await client.close();
+      proc.child.kill('SIGKILL');
+      await exited(proc.child);
+
+      proc = await startServer(dir);
+      client = await new MongoClient(proc.url).connect();
+      clients.push(client);
+      for (const name of ['big', 'copy']) {
+        const stored = client.db('large').collection<AnyDoc>(name);
+        expect(await stored.countDocuments()).toBe(4000);
+        expect(await stored.findOne({ _id: 3999 })).toEqual(docs[3999]);
+      }
+      await client.close();
+    } finally {
+      if (proc.child.exitCode === null && proc.child.signalCode === null)
+        proc.child.kill('SIGKILL');
+      await exited(proc.child);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120000);
+
   it('truncates a torn journal tail on start and keeps appending after it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'embedded-mongo-torn-'));
     let proc = await startServer(dir);
