@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { testServers, uniqueId } from '@app/testing';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -11,6 +12,16 @@ export interface ApiProcess {
   output: string[];
   exited: Promise<number | null>;
   stop(): Promise<void>;
+}
+
+/** The suite's stores, with a database of its own, for API processes started by startApiProcess. */
+export function storeEnv(prefix: string): NodeJS.ProcessEnv {
+  const { eventStoreUrl, mongoUrl } = testServers();
+  return {
+    EVENTSTORE_URL: eventStoreUrl,
+    MONGODB_URL: mongoUrl,
+    MONGODB_DB: uniqueId(prefix).replace(/-/g, '_'),
+  };
 }
 
 /**

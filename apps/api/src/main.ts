@@ -20,10 +20,9 @@ async function main(): Promise<void> {
     logger: ['log', 'warn', 'error'],
   });
   configureHttp(app);
-  await app.listen(config.port, '0.0.0.0');
-  const { port } = app.getHttpServer().address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  // The launcher waits for this line.
+  await app.listen(config.port, config.host);
+  const url = httpUrl(app.getHttpServer().address() as AddressInfo);
+  // The launcher waits for this line; the address is the one the socket is bound to.
   logger.log(`API listening on ${url} (docs at ${url}/docs)`);
 
   // Finish in-flight requests and close the store connections, then exit normally (exit code 0).
@@ -39,6 +38,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function httpUrl({ address, family, port }: AddressInfo): string {
+  return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
 }
 
 main().catch((error: unknown) => {

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
     const sut = loadConfig({});
     expect(sut).toMatchObject({
       port: 3000,
+      host: '127.0.0.1',
       dataDir: './data',
       mongoDb: 'crm',
       usingDevKeys: true,
@@ -47,16 +48,34 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it.each(['0.0.0.0', '::', '::1', '192.168.1.20', 'localhost', 'api.internal'])(
+    'listens on HOST=%s',
+    (host) => {
+      expect(loadConfig({ HOST: host }).host).toBe(host);
+    },
+  );
+
+  it.each(['0.0.0.0:3000', 'http://localhost', 'two words', '-leading-dash'])(
+    'refuses HOST=%s',
+    (host) => {
+      expect(problemsOf({ HOST: host })).toEqual([
+        'HOST must be an IP address or a host name (0.0.0.0 for every interface)',
+      ]);
+    },
+  );
+
   it('lists every problem at once', () => {
     const problems = problemsOf({
       PORT: 'eighty',
       EVENTSTORE_URL: 'http://x',
       MONGODB_URL: 'postgres://x',
+      HOST: 'every interface',
       CRM_API_KEYS: 'root:abcdefgh,ingest:short',
     });
     expect(problems).toEqual(
       expect.arrayContaining([
         'PORT must be an integer',
+        'HOST must be an IP address or a host name (0.0.0.0 for every interface)',
         'EVENTSTORE_URL must be an esdb:// connection string',
         'MONGODB_URL must be a mongodb:// connection string',
         expect.stringContaining('entry 1 must be role:key'),

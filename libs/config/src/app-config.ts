@@ -5,10 +5,13 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  isFQDN,
+  isIP,
   Matches,
   Max,
   Min,
   MinLength,
+  ValidateBy,
   validateSync,
 } from 'class-validator';
 import { DEFAULT_RULES, loadRulesFile, type Rules } from './rules';
@@ -31,6 +34,18 @@ class Environment {
   @Min(0, { message: 'PORT must be between 0 and 65535' })
   @Max(65535, { message: 'PORT must be between 0 and 65535' })
   PORT?: number;
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'isHost',
+    validator: {
+      validate: (value) =>
+        typeof value === 'string' && (isIP(value) || isFQDN(value, { require_tld: false })),
+      defaultMessage: () =>
+        'HOST must be an IP address or a host name (0.0.0.0 for every interface)',
+    },
+  })
+  HOST?: string;
 
   @IsOptional()
   @IsString()
@@ -112,6 +127,8 @@ class Environment {
 
 export interface AppConfig {
   port: number;
+  /** Interface the API listens on; 127.0.0.1 unless HOST says otherwise. */
+  host: string;
   dataDir: string;
   eventStoreUrl: string | undefined;
   mongoUrl: string | undefined;
@@ -169,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: parsed.PORT ?? 3000,
+    host: parsed.HOST ?? '127.0.0.1',
     dataDir: parsed.CRM_DATA_DIR ?? './data',
     eventStoreUrl: parsed.EVENTSTORE_URL,
     mongoUrl: parsed.MONGODB_URL,
@@ -216,6 +234,7 @@ function parseApiKeys(raw: string | undefined, problems: string[]): ApiKey[] | u
 function pickKnown(env: NodeJS.ProcessEnv): Record<string, string | undefined> {
   const names = [
     'PORT',
+    'HOST',
     'CRM_DATA_DIR',
     'EVENTSTORE_URL',
     'MONGODB_URL',
