@@ -5,7 +5,8 @@
 // Embedded servers, the projector and (for the HTTP rows) the API each run as a child process on temp data dirs;
 // this process only stores events, reads, queries and measures. Prints a table and writes
 // bench/results/projector.json. Sizes: BENCH_EVENTS, BENCH_NAIVE_EVENTS, BENCH_LAG_SECONDS, BENCH_LAG_RATES,
-// BENCH_LOOKUPS, BENCH_MATRIX_RUNS; BENCH_PROJECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it.
+// BENCH_LOOKUPS, BENCH_MATRIX_RUNS; BENCH_PROJECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it,
+// BENCH_MONGO_NODE_ARGS the same for the MongoDB-compatible server (the lag phases print their monotonic µs range).
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -432,7 +433,10 @@ async function main(): Promise<void> {
       ['--port', '0', '--data', join(work, 'mongo'), ...insecure],
       {},
       /(mongodb:\/\/\S+)/,
-      ['--max-old-space-size=8192'],
+      [
+        '--max-old-space-size=8192',
+        ...(process.env.BENCH_MONGO_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ],
     );
     children.push(mongo.child);
     const esUrl = es.match[1];
@@ -514,8 +518,13 @@ async function main(): Promise<void> {
     // End-to-end lag at a steady append rate, the projector following live.
     const lags = [];
     for (const target of LAG_RATES) {
+      // The monotonic clock (µs) that --cpu-prof profiles stamp their samples with, to cut a profile to this phase.
+      const phaseStart = process.hrtime.bigint() / 1000n;
       const lag = await withCpu({ ...servers, projector: projector.child.pid! }, () =>
         steadyLag(client, db, target, LAG_SECONDS),
+      );
+      console.log(
+        `lag phase at ${target}/s: monotonic µs ${phaseStart}..${process.hrtime.bigint() / 1000n}`,
       );
       const { lags: samples, ...rest } = lag;
       lags.push({ targetRate: target, ...rest, ...latency(samples) });
