@@ -88,7 +88,9 @@ describe('API keys and roles', () => {
   });
 
   it('uses the configured keys instead of the dev keys', async () => {
-    const configured = await startTestApi({ CRM_API_KEYS: 'ingest:till-key-123456' });
+    const configured = await startTestApi({
+      CRM_API_KEYS: 'ingest:till-1:till-key-1234567890abcdef',
+    });
     try {
       const dev = await request(configured.http)
         .post('/v1/touchpoints')
@@ -97,7 +99,7 @@ describe('API keys and roles', () => {
       expect(dev.status).toBe(401);
       const real = await request(configured.http)
         .post('/v1/touchpoints')
-        .set('Authorization', 'Bearer till-key-123456')
+        .set('Authorization', 'Bearer till-key-1234567890abcdef')
         .send(purchase());
       expect(real.status).toBe(201);
     } finally {

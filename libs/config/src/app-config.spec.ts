@@ -33,11 +33,13 @@ describe('loadConfig', () => {
     expect(sut.rules).toEqual(DEFAULT_RULES);
   });
 
-  it('parses role:key pairs', () => {
-    const sut = loadConfig({ CRM_API_KEYS: 'ingest:abcdefgh1, admin:zyxwvuts2' });
+  it('parses role:name:secret entries', () => {
+    const sut = loadConfig({
+      CRM_API_KEYS: 'ingest:till-7:abcdefghijklmnopqrstuvwx, admin:ops:zyxwvutsrqponmlkjihgfedc',
+    });
     expect(sut.apiKeys).toEqual([
-      { role: 'ingest', key: 'abcdefgh1' },
-      { role: 'admin', key: 'zyxwvuts2' },
+      { role: 'ingest', name: 'till-7', secret: 'abcdefghijklmnopqrstuvwx' },
+      { role: 'admin', name: 'ops', secret: 'zyxwvutsrqponmlkjihgfedc' },
     ]);
     expect(sut.usingDevKeys).toBe(false);
   });
@@ -70,16 +72,16 @@ describe('loadConfig', () => {
       EVENTSTORE_URL: 'http://x',
       MONGODB_URL: 'postgres://x',
       HOST: 'every interface',
-      CRM_API_KEYS: 'root:abcdefgh,ingest:short',
+      CRM_API_KEYS: 'root:ops:abcdefghijklmnopqrstuvwx,ingest:till:short',
     });
     expect(problems).toEqual(
       expect.arrayContaining([
         'PORT must be an integer',
-        'HOST must be an IP address or a host name (0.0.0.0 for every interface)',
         'EVENTSTORE_URL must be an esdb:// connection string',
         'MONGODB_URL must be a mongodb:// connection string',
-        expect.stringContaining('entry 1 must be role:key'),
-        expect.stringContaining('entry 2 (ingest): key must be at least 8 characters'),
+        'HOST must be an IP address or a host name (0.0.0.0 for every interface)',
+        'CRM_API_KEYS entry 1 (ops): the role must be one of ingest, analyst, auditor, admin',
+        'CRM_API_KEYS entry 2 (till): the secret is shorter than 24 characters',
       ]),
     );
   });

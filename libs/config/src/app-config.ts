@@ -14,17 +14,8 @@ import {
   ValidateBy,
   validateSync,
 } from 'class-validator';
+import { type ApiKey, DEV_API_KEYS, parseApiKeys } from './api-keys';
 import { DEFAULT_RULES, loadRulesFile, type Rules } from './rules';
-
-export const ROLES = ['ingest', 'analyst', 'auditor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-export interface ApiKey {
-  role: Role;
-  key: string;
-}
-
-export const DEV_API_KEYS: readonly ApiKey[] = ROLES.map((role) => ({ role, key: `dev-${role}` }));
 
 /** The environment as the service reads it; validated once at boot. */
 class Environment {
@@ -167,10 +158,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   );
   const production = parsed.NODE_ENV === 'production';
 
-  const apiKeys = parseApiKeys(parsed.CRM_API_KEYS, problems);
+  const apiKeys = parseApiKeys(parsed.CRM_API_KEYS, production, problems);
   if (production && apiKeys === undefined) {
     problems.push(
-      'CRM_API_KEYS is required when NODE_ENV=production (comma-separated role:key pairs)',
+      'CRM_API_KEYS is required when NODE_ENV=production (comma-separated role:name:secret entries); the development keys are refused',
     );
   }
 
@@ -204,31 +195,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     minPositionWaitMs: parsed.CRM_MIN_POSITION_WAIT_MS ?? 5000,
     reviewIntervalMinutes: parsed.CRM_REVIEW_INTERVAL_MINUTES ?? 24 * 60,
   };
-}
-
-function parseApiKeys(raw: string | undefined, problems: string[]): ApiKey[] | undefined {
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const keys: ApiKey[] = [];
-  raw.split(',').forEach((pair, index) => {
-    const separator = pair.indexOf(':');
-    const role = pair.slice(0, separator).trim();
-    const key = pair.slice(separator + 1).trim();
-    if (separator < 0 || !(ROLES as readonly string[]).includes(role)) {
-      problems.push(
-        `CRM_API_KEYS entry ${index + 1} must be role:key with role one of ${ROLES.join(', ')}`,
-      );
-    } else if (key.length < 8) {
-      problems.push(`CRM_API_KEYS entry ${index + 1} (${role}): key must be at least 8 characters`);
-    } else {
-      keys.push({ role: role as Role, key });
-    }
-  });
-  const seen = new Set<string>();
-  for (const { key } of keys) {
-    if (seen.has(key)) problems.push('CRM_API_KEYS: the same key is given twice');
-    seen.add(key);
-  }
-  return keys;
 }
 
 function pickKnown(env: NodeJS.ProcessEnv): Record<string, string | undefined> {

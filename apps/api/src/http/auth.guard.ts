@@ -9,7 +9,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiKey, Role } from '@app/config';
+import { type ApiKey, MAX_SECRET_LENGTH, type Role } from '@app/config';
 
 const ROLES_KEY = 'crm:roles';
 const PUBLIC_KEY = 'crm:public';
@@ -21,11 +21,13 @@ export const Public = () => SetMetadata(PUBLIC_KEY, true);
 
 export interface Principal {
   role: Role;
-  /** A stable, non-secret name of the key: recorded as the actor on events. */
+  /** `role:name` of the key (`ingest:till-7`): recorded as the actor on events; nothing of the secret. */
   actor: string;
 }
 
 export type AuthenticatedRequest = Request & { principal?: Principal };
+
+const BEARER = new RegExp(`^Bearer\\s+(\\S{1,${MAX_SECRET_LENGTH}})\\s*$`, 'i');
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -36,18 +38,19 @@ export class ApiKeyRegistry {
   private readonly keys: Array<{ digest: Buffer; principal: Principal }>;
 
   constructor(apiKeys: readonly ApiKey[]) {
-    this.keys = apiKeys.map(({ role, key }) => ({
-      digest: digest(key),
-      principal: { role, actor: `${role}:${digest(key).toString('hex').slice(0, 12)}` },
+    this.keys = apiKeys.map(({ role, name, secret }) => ({
+      digest: digest(secret),
+      principal: { role, actor: `${role}:${name}` },
     }));
   }
 
   authenticate(header: string | undefined): Principal {
-    const match = /^Bearer\s+(\S{1,512})\s*$/i.exec(header ?? '');
+    const match = BEARER.exec(header ?? '');
     if (!match)
       throw new UnauthorizedException('An Authorization: Bearer <api key> header is required');
+    // Digests have one length whatever was presented; every key is compared in constant time, none skipped, so
+    // timing reveals neither how much of a secret matched nor which key did.
     const presented = digest(match[1]);
-    // Compare against every key in constant time so timing does not reveal which one matched.
     let found: Principal | undefined;
     for (const key of this.keys) {
       if (timingSafeEqual(key.digest, presented)) found = key.principal;

@@ -32,7 +32,12 @@ export function configureHttp(app: NestExpressApplication): INestApplication {
           'Errors are application/problem+json; validation errors list every bad field in `errors`.',
       )
       .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API key' })
+      .addBearerAuth({
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          'The secret of a key configured as role:name:secret in CRM_API_KEYS; events record role:name as actor',
+      })
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
