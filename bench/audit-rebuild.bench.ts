@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { EventStoreDBClient, jsonEvent, NO_STREAM } from '@eventstore/db-client';
 import { MongoClient } from 'mongodb';
 import {
+  carriesPersonalData,
   createCustomerDecider,
   CUSTOMER_STREAM_PREFIX,
   type CustomerCommand,
@@ -41,6 +42,7 @@ import {
   rebuildProjection,
   storedEventSource,
 } from '@app/read-models';
+import { cpuMsOf } from './support/cpu';
 import { startProcess, stop } from './support/processes';
 
 const ROOT = join(__dirname, '..');
@@ -52,6 +54,7 @@ const TRICKLE_PER_SECOND = 200;
 const DATABASE = 'bench';
 
 const decider = createCustomerDecider(DEFAULT_POLICY_RULES);
+const round1 = (value: number) => Math.round(value * 10) / 10;
 const DAY = 86_400_000;
 const START = Date.UTC(2024, 0, 1);
 
@@ -153,13 +156,15 @@ async function ingest(
   options: DeciderStoreOptions,
   prefix: string,
   count: number,
-): Promise<{ firstContact: number; steady: number }> {
+  servers: Record<string, number>,
+): Promise<{ firstContact: number; steady: number; steadyCpuUs: Record<string, number> }> {
   const store = new DeciderStore(
     client,
     {
       ...decider,
       streamId: customerStreamId,
       personalFields: PERSONAL_FIELDS,
+      carriesPersonalData,
       schemaVersion: (type) => SCHEMA_VERSION[type as CustomerEventType] ?? 1,
       upcast,
       occurredAt: (event) => eventOccurredAt(event),
@@ -186,8 +191,17 @@ async function ingest(
     return (to - from) / ((performance.now() - started) / 1000);
   };
   const firstContact = await run(0, customers);
+  // CPU per touchpoint of each process in the steady phase: says which one the extra work lands on.
+  const before = Object.fromEntries(Object.entries(servers).map(([n, pid]) => [n, cpuMsOf(pid)]));
+  const own = process.cpuUsage();
   const steady = await run(customers, customers + count);
-  return { firstContact, steady };
+  const ownUsage = process.cpuUsage(own);
+  const steadyCpuUs: Record<string, number> = {
+    bench: round1(((ownUsage.user + ownUsage.system) / count) * 1),
+  };
+  for (const [name, pid] of Object.entries(servers))
+    steadyCpuUs[name] = round1(((cpuMsOf(pid) - before[name]) * 1000) / count);
+  return { firstContact, steady, steadyCpuUs };
 }
 
 async function main(): Promise<void> {
@@ -223,23 +237,30 @@ async function main(): Promise<void> {
     const baseline: number[] = [];
     const firstWith: number[] = [];
     const firstBaseline: number[] = [];
-    await ingest(client, keys, {}, 'warm', Math.min(INGEST, 2000));
+    const servers = { eventstore: es.child.pid!, mongo: mongoServer.child.pid! };
+    const sealedCpu: Array<Record<string, number>> = [];
+    const baselineCpu: Array<Record<string, number>> = [];
+    await ingest(client, keys, {}, 'warm', Math.min(INGEST, 2000), servers);
     for (let round = 0; round < ROUNDS; round += 1) {
-      const sealed = await ingest(client, keys, {}, `full${round}`, INGEST);
+      const sealed = await ingest(client, keys, {}, `full${round}`, INGEST, servers);
       const plainRound = await ingest(
         client,
         keys,
         { benchmarkBaseline: { plaintext: true, unchained: true } },
         `base${round}`,
         INGEST,
+        servers,
       );
+      sealedCpu.push(sealed.steadyCpuUs);
+      baselineCpu.push(plainRound.steadyCpuUs);
       withIntegrity.push(sealed.steady);
       baseline.push(plainRound.steady);
       firstWith.push(sealed.firstContact);
       firstBaseline.push(plainRound.firstContact);
       console.log(
         `ingestion round ${round + 1}: ${Math.round(withIntegrity[round])} touchpoints/s sealed and chained, ` +
-          `${Math.round(baseline[round])} without`,
+          `${Math.round(baseline[round])} without; CPU µs per touchpoint ${JSON.stringify(sealed.steadyCpuUs)} ` +
+          `vs ${JSON.stringify(plainRound.steadyCpuUs)}`,
       );
     }
     const median = (values: number[]) =>
@@ -297,6 +318,7 @@ async function main(): Promise<void> {
           ...decider,
           streamId: customerStreamId,
           personalFields: PERSONAL_FIELDS,
+          carriesPersonalData,
           schemaVersion: (type) => SCHEMA_VERSION[type as CustomerEventType] ?? 1,
           upcast,
           occurredAt: (event) => eventOccurredAt(event),
@@ -360,6 +382,7 @@ async function main(): Promise<void> {
         medianSealedAndChained: Math.round(full),
         medianBaseline: Math.round(plain),
         costPercent: Math.round(cost * 10) / 10,
+        steadyCpuUsPerTouchpoint: { sealedAndChained: sealedCpu, baseline: baselineCpu },
         firstContact: {
           sealedAndChainedPerSecond: Math.round(median(firstWith)),
           baselinePerSecond: Math.round(median(firstBaseline)),

@@ -7,6 +7,7 @@ export * from './customer-stream';
 export * from './event-id';
 export * from './domain.error';
 export * from './personal-fields';
+export * from './field-formats';
 export * from './schema-version';
 export { PersistentMap } from './persistent-map';
 export * from './customer.decider';

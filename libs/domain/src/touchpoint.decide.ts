@@ -14,6 +14,7 @@ import { type Activity, type CustomerState, emptyActivity } from './customer.sta
 import { DomainError } from './domain.error';
 import { touchpointKey } from './event-id';
 import { assertNever, compact, erasedError, requireNotMerged, requireTimestamps } from './guards';
+import { isCurrencyCode } from './field-formats';
 import { carriesPersonalData } from './personal-fields';
 
 /**
@@ -294,7 +295,7 @@ function requireFiniteAmount(field: string, value: number | undefined): void {
 }
 
 function requireCurrency(currency: string): string {
-  if (!/^[A-Z]{3}$/.test(currency)) {
+  if (!isCurrencyCode(currency)) {
     throw new DomainError(
       'INVALID_CURRENCY',
       `currency must be an ISO 4217 code, got "${currency}"`,

@@ -11,6 +11,8 @@ import {
   TOUCHPOINT_EVENT_TYPE_BY_KIND,
   TOUCHPOINT_KIND_BY_EVENT_TYPE,
   TOUCHPOINT_KINDS,
+  touchpointCarriesPersonalData,
+  touchpointFields,
 } from '@app/domain';
 import { CUSTOMER, OCCURRED_AT, recorded, registered, REGISTERED_AT } from './customer.fixtures';
 
@@ -75,6 +77,11 @@ describe('personal fields', () => {
       'changes.phone',
     ]);
     expect(PERSONAL_FIELDS.FeedbackGiven).toEqual(['note', 'comment']);
+    expect(PERSONAL_FIELDS.ComplaintEscalated).toEqual(['note', 'reason']);
+    expect(PERSONAL_FIELDS.ComplaintResolved).toEqual(['note', 'resolution']);
+    expect(PERSONAL_FIELDS.ComplaintReopened).toEqual(['note', 'reason']);
+    expect(PERSONAL_FIELDS.VisitRecorded).toEqual(['note', 'page']);
+    expect(PERSONAL_FIELDS.OtherTouchpointRecorded).toEqual(['note', 'attributes']);
     for (const kind of TOUCHPOINT_KINDS) {
       expect(PERSONAL_FIELDS[TOUCHPOINT_EVENT_TYPE_BY_KIND[kind]]).toContain('note');
     }
@@ -84,6 +91,35 @@ describe('personal fields', () => {
     expect(PERSONAL_FIELDS.CustomerRegistered).not.toContain('region');
     expect(PERSONAL_FIELDS.PurchaseRecorded).toEqual(['note']);
     expect(PERSONAL_FIELDS.ComplaintOpened).toEqual(['note']);
+  });
+
+  it('seals every touchpoint field the table calls sealed, and never a code, id or fixed value', () => {
+    const touchpointPaths = new Set(
+      TOUCHPOINT_KINDS.flatMap((kind) => PERSONAL_FIELDS[TOUCHPOINT_EVENT_TYPE_BY_KIND[kind]]),
+    );
+    expect([...touchpointPaths].sort()).toEqual(touchpointFields('sealed').sort());
+    expect(touchpointFields('code').sort()).toEqual(
+      [
+        'agentId',
+        'campaignId',
+        'category',
+        'department',
+        'level',
+        'outcome',
+        'product',
+        'region',
+        'requestType',
+        'subtype',
+        'topic',
+      ].sort(),
+    );
+  });
+
+  it('tells from a touchpoint, before deciding, whether its event will need the key', () => {
+    expect(touchpointCarriesPersonalData({ region: 'north', category: 'delivery' })).toBe(false);
+    for (const field of touchpointFields('sealed')) {
+      expect(touchpointCarriesPersonalData({ [field]: 'x' })).toBe(true);
+    }
   });
 
   it('tells whether an event carries any personal value', () => {

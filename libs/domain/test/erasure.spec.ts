@@ -80,6 +80,10 @@ describe('erasure', () => {
       ['feedback with a comment', touchpoint('feedback', { score: 5, comment: 'great' })],
       ['an other touchpoint with attributes', touchpoint('other', { attributes: { a: 1 } })],
       [
+        'a visit with its page (a URL may carry an address)',
+        touchpoint('visit', { page: '/home' }),
+      ],
+      [
         'a consent grant',
         { type: 'GrantConsent', customerId: CUSTOMER, purpose: 'p', source: 's', now: NOW },
       ],
@@ -92,8 +96,8 @@ describe('erasure', () => {
   describe('touchpoints without personal data for an erased customer are still recorded', () => {
     it('records a visit, so counts and analytics stay complete', () => {
       given(registered(), erased())
-        .when(touchpoint('visit', { page: '/home' }))
-        .then(recorded('VisitRecorded', { page: '/home' }));
+        .when(touchpoint('visit', { durationSeconds: 30 }))
+        .then(recorded('VisitRecorded', { durationSeconds: 30 }));
     });
 
     it('records a refund of an order bought before the erasure', () => {

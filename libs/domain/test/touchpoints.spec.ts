@@ -196,6 +196,12 @@ describe('RecordTouchpoint', () => {
         .thenThrows('INVALID_CURRENCY');
     });
 
+    it('refuses three letters that are no ISO 4217 currency (ZZZ): INVALID_CURRENCY', () => {
+      given(registered())
+        .when(touchpoint('purchase', { orderId: 'o-1', amount: 10, currency: 'ZZZ' }))
+        .thenThrows('INVALID_CURRENCY');
+    });
+
     it('adds a second payment to an order only in the same currency: CURRENCY_MISMATCH', () => {
       given(registered(), purchased('o-1', 10))
         .when(touchpoint('purchase', { orderId: 'o-1', amount: 5, currency: 'USD' }))

@@ -33,6 +33,7 @@ const definition: DeciderDefinition<Command, Event, State> = {
   },
   streamId: (id) => `counter-${id}`,
   personalFields: { Added: ['note'] },
+  carriesPersonalData: (event) => event.data.note !== undefined,
   schemaVersion: () => 2,
   upcast: (_type, version, data) => ({ ...(data as object), readAsVersion: version }),
   occurredAt: (_event, fallback) => fallback,

@@ -23,7 +23,10 @@ export interface DeciderDefinition<C, E extends DomainEvent, S> {
   evolve(state: S, event: E): S;
   decide(command: C, state: S): E[];
   streamId(entityId: string): string;
+  /** Paths of the personal values each event type may carry: what is sealed with the entity's key. */
   personalFields: Readonly<Record<string, readonly string[]>>;
+  /** Whether an event holds a personal value, so that its append needs the entity's key (the domain decides). */
+  carriesPersonalData(event: E): boolean;
   schemaVersion(type: string): number;
   upcast(type: string, schemaVersion: number, data: unknown): unknown;
   /** Business time of an event; `fallback` is the command's `now`. */
@@ -261,7 +264,8 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     const streamId = this.decider.streamId(entityId);
     let chain = this.baseline.unchained ? undefined : (snapshot.chain ?? chainGenesis(streamId));
     const needsKey =
-      !this.baseline.plaintext && pending.some(({ event }) => this.hasPersonalData(event));
+      !this.baseline.plaintext &&
+      pending.some(({ event }) => this.decider.carriesPersonalData(event));
     // A key is created only for a stream read and found without sealed data: one never read may hold some.
     const mayCreate = !snapshot.sealed && (current || snapshot.revision >= 0);
     const sealedBefore = mayCreate ? undefined : { sealed: [entityId] };
@@ -272,7 +276,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     const events = pending.map(({ event, eventId, request }) => {
       const paths = this.decider.personalFields[event.type] ?? [];
       const data = key ? sealPersonalFields(event.data, paths, key, entityId) : event.data;
-      if (needsKey && !key && this.hasPersonalData(event)) {
+      if (needsKey && !key && this.decider.carriesPersonalData(event)) {
         throw new PersonalDataErasedError(entityId);
       }
       const metadata: EventMetadata = {
@@ -309,11 +313,6 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       chain,
       sealed: Boolean(key),
     };
-  }
-
-  private hasPersonalData(event: E): boolean {
-    const paths = this.decider.personalFields[event.type] ?? [];
-    return paths.some((path) => valueAt(event.data, path) !== undefined);
   }
 
   /** Every event of the stream from `fromRevision`, opened and upcast, with its metadata. */
@@ -392,15 +391,6 @@ export class DeciderStore<C, E extends DomainEvent, S> {
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function valueAt(data: Record<string, unknown>, path: string): unknown {
-  let current: unknown = data;
-  for (const part of path.split('.')) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<string, unknown>)[part];
-  }
-  return current ?? undefined;
 }
 
 /** The key store refused to create a key for a stream that holds, or may hold, sealed data. */

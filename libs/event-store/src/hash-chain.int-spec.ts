@@ -21,6 +21,7 @@ const definition: DeciderDefinition<Command, Event, { n: number }> = {
   ],
   streamId: (id) => `chained-${id}`,
   personalFields: { Added: ['note'] },
+  carriesPersonalData: (event) => event.data.note !== undefined,
   schemaVersion: () => 1,
   // Upcasting changes the payload: the chain must be over the payload as stored, not as read.
   upcast: (_type, _version, data) => ({ ...(data as object), upcast: true }),

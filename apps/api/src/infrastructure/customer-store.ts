@@ -1,4 +1,5 @@
 import {
+  carriesPersonalData,
   createCustomerDecider,
   type CustomerCommand,
   type CustomerEvent,
@@ -27,6 +28,7 @@ export function createCustomerStore(
       ...createCustomerDecider(rules),
       streamId: customerStreamId,
       personalFields: PERSONAL_FIELDS,
+      carriesPersonalData,
       schemaVersion: (type) => SCHEMA_VERSION[type as CustomerEventType] ?? 1,
       upcast,
       occurredAt: (event) => eventOccurredAt(event),

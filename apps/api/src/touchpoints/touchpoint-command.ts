@@ -1,10 +1,7 @@
 import {
   type CustomerEvent,
   isTouchpointEvent,
-  PERSONAL_FIELDS,
   type RecordTouchpoint,
-  TOUCHPOINT_KIND_BY_EVENT_TYPE,
-  type TouchpointEventType,
   touchpointEventId,
 } from '@app/domain';
 import type { CommandContext, DecidedEvent, DecisionRequest } from '@app/event-store';
@@ -44,23 +41,6 @@ export interface TouchpointReceipt {
   revision: number;
   position: number | null;
   duplicate: boolean;
-}
-
-/**
- * Touchpoint fields the event store seals with the customer's key, derived from the domain's list (a touchpoint
- * event carries the command's fields under the same names).
- */
-const PERSONAL_TOUCHPOINT_FIELDS: readonly string[] = [
-  ...new Set(
-    (Object.keys(TOUCHPOINT_KIND_BY_EVENT_TYPE) as TouchpointEventType[]).flatMap(
-      (type) => PERSONAL_FIELDS[type],
-    ),
-  ),
-];
-
-export function carriesPersonalData(dto: TouchpointDto): boolean {
-  const fields = dto as unknown as Record<string, unknown>;
-  return PERSONAL_TOUCHPOINT_FIELDS.some((field) => fields[field] !== undefined);
 }
 
 /** The touchpoint's own event among those a decision stored; none means it had been stored before. */

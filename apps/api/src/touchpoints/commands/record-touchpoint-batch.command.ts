@@ -1,6 +1,6 @@
 import { Inject, Logger } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { isDomainError } from '@app/domain';
+import { isDomainError, touchpointCarriesPersonalData } from '@app/domain';
 import type { CommandContext } from '@app/event-store';
 import { toProblem } from '../../http/problem.filter';
 import { validateItem } from '../../http/validate-item';
@@ -8,12 +8,7 @@ import type { CustomerStore } from '../../infrastructure/customer-store';
 import { CUSTOMER_STORE } from '../../infrastructure/tokens';
 import type { BatchItemResult } from '../dto/touchpoint-batch.dto';
 import { TouchpointDto } from '../dto/touchpoint.dto';
-import {
-  carriesPersonalData,
-  storedTouchpoint,
-  type TouchpointRequest,
-  touchpointRequest,
-} from '../touchpoint-command';
+import { storedTouchpoint, type TouchpointRequest, touchpointRequest } from '../touchpoint-command';
 
 export interface BatchReceipt {
   results: BatchItemResult[];
@@ -70,7 +65,7 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
     // One key query for every customer that gets personal data in this batch, instead of one per customer.
     await this.store.prepareKeys(
       [...byCustomer]
-        .filter(([, items]) => items.some(({ dto }) => carriesPersonalData(dto)))
+        .filter(([, items]) => items.some(({ dto }) => touchpointCarriesPersonalData(dto)))
         .map(([id]) => id),
     );
 
