@@ -279,15 +279,16 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       if (needsKey && !key && this.decider.carriesPersonalData(event)) {
         throw new PersonalDataErasedError(entityId);
       }
+      // Keys in sorted order: the chain hash then serializes the metadata natively (see chainHash).
       const metadata: EventMetadata = {
+        actor: request.context.actor,
+        causationId: request.context.causationId ?? null,
+        correlationId: request.context.correlationId,
         eventId,
         occurredAt: this.decider.occurredAt(event, request.now),
         recordedAt,
-        actor: request.context.actor,
-        source: request.context.source,
-        correlationId: request.context.correlationId,
-        causationId: request.context.causationId ?? null,
         schemaVersion: this.decider.schemaVersion(event.type),
+        source: request.context.source,
       };
       // Over the data as stored (sealed) and the rest of the envelope: see hash-chain.ts.
       if (chain !== undefined) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { canonicalJson, chainGenesis, chainHash, StreamChainCheck } from './hash-chain';
 
 const event = (eventId: string, data: Record<string, unknown>, chain?: string) => ({
@@ -23,6 +24,27 @@ describe('hash chain', () => {
       canonicalJson({ a: { c: null, d: [1, 'x'] }, b: 1 }),
     );
     expect(canonicalJson({ b: 1, a: 2 })).toBe('{"a":2,"b":1}');
+  });
+
+  it('the chain hash is sha256 of the canonical JSON of [previous, eventId, type, data, metadata], whatever the key order', () => {
+    const byDefinition = (data: unknown, metadata: Record<string, unknown>) =>
+      createHash('sha256').update(canonicalJson(['p', 'e1', 'T', data, metadata])).digest('hex');
+    const cases: Array<[unknown, Record<string, unknown>]> = [
+      [{ a: 1, b: [1, { c: 'x', d: null }] }, { actor: 'a', eventId: 'e1' }],
+      [{ b: 1, a: 2 }, { eventId: 'e1', actor: 'a' }],
+      [{ 10: 'x', 9: 'y', a: 1 }, { actor: 'a' }],
+      [{ a: undefined, b: [undefined, () => 1], c: new Date(0) }, { actor: 'a', z: undefined }],
+      [{ toJSON: () => ({ z: 1, a: 2 }) }, {}],
+      [{ a: { é: 1, e: 2, Z: 3 } }, { schemaVersion: 1 }],
+      [null, { actor: 'a' }],
+      ['text', { actor: 'a' }],
+      [undefined, { actor: 'a' }],
+    ];
+    for (const [data, metadata] of cases) {
+      expect(chainHash('p', { eventId: 'e1', type: 'T', data, metadata })).toBe(
+        byDefinition(data, metadata),
+      );
+    }
   });
 
   it('the chain field itself is not hashed, so a stored event hashes as it was signed', () => {

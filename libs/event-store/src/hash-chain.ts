@@ -27,9 +27,50 @@ export interface ChainedEvent {
 
 export function chainHash(previous: string, event: ChainedEvent): string {
   const { [CHAIN_FIELD]: _chain, ...metadata } = event.metadata;
-  return createHash('sha256')
-    .update(canonicalJson([previous, event.eventId, event.type, event.data, metadata]))
-    .digest('hex');
+  // canonicalJson([previous, eventId, type, data, metadata]), member by member so that parts already in canonical
+  // order (the metadata the decider store writes) go through the native JSON.stringify.
+  const text =
+    `[${canonicalJson(previous)},${canonicalJson(event.eventId)},${canonicalJson(event.type)},` +
+    `${canonicalPart(event.data)},${canonicalPart(metadata)}]`;
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function canonicalPart(value: unknown): string {
+  return typeof value === 'object' && value !== null && inCanonicalOrder(value)
+    ? JSON.stringify(value)
+    : canonicalJson(value);
+}
+
+const ARRAY_INDEX_LIKE = /^(?:0|[1-9][0-9]*)$/;
+
+/**
+ * True when JSON.stringify writes exactly what canonicalJson would: JSON values only, every object a plain one
+ * whose keys already come in sorted order (and none that JavaScript enumerates before the others, like "7").
+ */
+function inCanonicalOrder(value: unknown): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+    case 'function':
+      return true;
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (Array.isArray(value)) return value.every(inCanonicalOrder);
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  let previousKey: string | undefined;
+  for (const key of Object.keys(value)) {
+    if (key === 'toJSON' || ARRAY_INDEX_LIKE.test(key)) return false;
+    if (previousKey !== undefined && previousKey >= key) return false;
+    previousKey = key;
+    if (!inCanonicalOrder((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
 }
 
 /**

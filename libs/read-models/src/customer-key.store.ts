@@ -64,6 +64,12 @@ export class MongoCustomerKeyStore implements CustomerKeys {
     customerIds: readonly string[],
     options: { sealed?: readonly string[] } = {},
   ): Promise<Map<string, Buffer | null>> {
+    // The steady state of ingestion: one customer whose key this process holds (no round trip, nothing to create).
+    if (customerIds.length === 1 && this.cacheTrusted()) {
+      const [id] = customerIds;
+      const cached = this.erased.has(id) ? null : this.cache.get(id);
+      if (cached !== undefined) return new Map([[id, cached]]);
+    }
     const sealed = new Set(options.sealed ?? []);
     if (sealed.size === 0) return this.fetch(customerIds, true);
     // Keys of streams that hold sealed data are looked up, never created.
