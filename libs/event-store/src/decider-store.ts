@@ -196,6 +196,17 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         await readAhead();
         continue;
       }
+      // Personal data for a stream this process never read: whether a key may be created depends on what the
+      // stream holds, so read it now, and look its key up meanwhile, rather than learn it from a refused append.
+      if (
+        !current &&
+        snapshot.revision < 0 &&
+        !this.baseline.plaintext &&
+        pending.some(({ event }) => this.decider.carriesPersonalData(event))
+      ) {
+        await Promise.all([readAhead(), this.keys.lookup([entityId])]);
+        continue;
+      }
       if (pending.length === 0) {
         return { outcomes, revision: snapshot.revision, position: undefined, state };
       }

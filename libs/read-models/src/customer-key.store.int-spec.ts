@@ -38,6 +38,23 @@ describe(MongoCustomerKeyStore.name, () => {
     ).toBe(1);
   });
 
+  it('hands out the key it stored when it creates one (creation answers without reading back)', async () => {
+    const creator = new MongoCustomerKeyStore(client.db(database));
+    const customers = [uniqueId('new'), uniqueId('new'), uniqueId('new')];
+    const created = await creator.obtain(customers);
+    const stored = await client
+      .db(database)
+      .collection<{ _id: string; key: { buffer: Uint8Array } }>(CUSTOMER_KEYS_COLLECTION)
+      .find({ _id: { $in: customers } })
+      .toArray();
+    expect(stored).toHaveLength(3);
+    for (const doc of stored) {
+      expect(Buffer.from(doc.key.buffer).toString('hex')).toBe(
+        created.get(doc._id)!.toString('hex'),
+      );
+    }
+  });
+
   it('creates nothing on lookup and answers null after destruction, for good', async () => {
     const sut = new MongoCustomerKeyStore(client.db(database));
     const customer = uniqueId('c');

@@ -166,25 +166,32 @@ export class MongoCustomerKeyStore implements CustomerKeys {
   }
 
   private async loadNow(ids: string[], create: boolean): Promise<void> {
+    let toRead = ids;
     if (create) {
       const now = new Date();
+      const keys = ids.map(() => randomBytes(32));
       try {
-        await this.collection.bulkWrite(
-          ids.map((id) => ({
+        const result = await this.collection.bulkWrite(
+          ids.map((id, index) => ({
             updateOne: {
               filter: { _id: id },
-              update: { $setOnInsert: { key: new Binary(randomBytes(32)), createdAt: now } },
+              update: { $setOnInsert: { key: new Binary(keys[index]), createdAt: now } },
               upsert: true,
             },
           })),
           { ordered: false, writeConcern: { w: 'majority', journal: true } },
         );
+        // The keys this write inserted are the ones just generated: only the others need reading.
+        const inserted = new Set(Object.keys(result.upsertedIds).map(Number));
+        for (const index of inserted) this.remember(ids[index], keys[index]);
+        toRead = ids.filter((_, index) => !inserted.has(index));
       } catch (error) {
         // A concurrent creator won the race for some ids: their key stands, read it below.
         if (!(error instanceof MongoServerError && isOnlyDuplicateKeys(error))) throw error;
       }
     }
-    const found = await this.collection.find({ _id: { $in: ids } }).toArray();
+    if (toRead.length === 0) return;
+    const found = await this.collection.find({ _id: { $in: toRead } }).toArray();
     for (const doc of found) {
       this.remember(doc._id, doc.key ? Buffer.from(doc.key.buffer) : null);
     }
