@@ -4,12 +4,15 @@ import {
   type ValidationArguments,
   type ValidationOptions,
 } from 'class-validator';
+import { ID_MESSAGE, ID_PATTERN, textProblem } from './text-validators';
 import { RequestValidationError } from './validation';
 
 /** How far ahead of the server's clock an emitter's business time may be. */
 export const CLOCK_SKEW_MS = 60 * 60 * 1000;
 
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+// Hours 00-23 (Date.parse takes T24:00 as the next midnight), minutes and seconds 00-59, offsets up to ±14:00.
+const ISO_INSTANT =
+  /^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-](0\d|1[0-4]):[0-5]\d)$/;
 
 /** A full ISO-8601 instant with a zone, a real calendar date, not in the future beyond clock skew. */
 export function IsBusinessTime(options?: ValidationOptions) {
@@ -53,11 +56,6 @@ function sameCalendarDate(text: string, _time: number): boolean {
   );
 }
 
-/** Identifiers used in stream names and event ids: printable, no separators that could be abused. */
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
-export const ID_MESSAGE = (field: string) =>
-  `${field} may contain only letters, digits and . _ : @ - and must start with a letter or digit`;
-
 /** A customer id taken from a route path, checked like the ids in bodies. */
 export function customerIdParam(id: string): string {
   if (id.length > 200 || !ID_PATTERN.test(id)) {
@@ -84,14 +82,17 @@ export function IsFlatAttributes(maxKeys: number, options?: ValidationOptions) {
               ([key, item]) =>
                 key.length > 0 &&
                 key.length <= 100 &&
+                textProblem(key) === undefined &&
                 (typeof item === 'boolean' ||
                   (typeof item === 'number' && Number.isFinite(item)) ||
-                  (typeof item === 'string' && item.length <= 1000)),
+                  (typeof item === 'string' &&
+                    item.length <= 1000 &&
+                    textProblem(item, { multiline: true }) === undefined)),
             )
           );
         },
         defaultMessage(args: ValidationArguments): string {
-          return `${args.property} must be an object of at most ${maxKeys} keys (1-100 characters) with string (up to 1000 characters), number or boolean values`;
+          return `${args.property} must be an object of at most ${maxKeys} keys (1-100 characters) with string (up to 1000 characters), number or boolean values; keys and strings must be clean text (valid UTF-8, no control or bidirectional characters, something visible)`;
         },
       },
     });

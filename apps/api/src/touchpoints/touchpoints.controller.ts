@@ -4,10 +4,18 @@ import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagg
 import type { Response } from 'express';
 import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
 import { commandContext } from '../http/request-context';
+import { StoreUnavailableError } from '../http/store-unavailable';
 import { RecordTouchpointBatchCommand } from './commands/record-touchpoint-batch.command';
 import { RecordTouchpointCommand } from './commands/record-touchpoint.command';
 import { TouchpointBatchDto } from './dto/touchpoint-batch.dto';
 import { TouchpointDto } from './dto/touchpoint.dto';
+
+const TEXT_FIELDS =
+  'Prose (note, comment, reason, resolution, page, attributes) is stored sealed with the customer key; the ' +
+  'dimensions analysts group by (region, department, agentId, product, category, topic...) are bounded codes. ' +
+  'Text with invalid UTF-8, lone surrogates, control or bidirectional characters, or nothing visible, a customerId ' +
+  'that looks like an e-mail address or phone number, T24:00 times and currencies outside ISO 4217 are refused ' +
+  'naming the field.';
 
 @ApiTags('touchpoints')
 @ApiBearerAuth()
@@ -21,7 +29,8 @@ export class TouchpointsController {
     summary: 'Record one touchpoint',
     description:
       'Idempotent on source + touchpointId: a retry answers 200 with the same eventId and duplicate: true. ' +
-      'A touchpoint for an unknown customer creates the customer as a prospect.',
+      'A touchpoint for an unknown customer creates the customer as a prospect. ' +
+      TEXT_FIELDS,
   })
   @ApiResponse({
     status: 201,
@@ -48,11 +57,24 @@ export class TouchpointsController {
     description:
       'Each item gets its own result: created, duplicate or rejected (with its errors). Rejected items are not ' +
       'stored; the others are. If the store fails part-way the request answers 503 and may be retried as a ' +
-      'whole: items already stored then come back as duplicates.',
+      'whole: items already stored then come back as duplicates. ' +
+      TEXT_FIELDS,
+  })
+  @ApiResponse({
+    status: 503,
+    description:
+      'STORE_UNAVAILABLE (with Retry-After): a store could not be reached for some item; send the batch again',
   })
   async recordBatch(@Body() batch: TouchpointBatchDto, @Req() request: AuthenticatedRequest) {
-    return this.commands.execute(
+    const receipt = await this.commands.execute(
       new RecordTouchpointBatchCommand(batch.touchpoints, commandContext(request)),
     );
+    // Per-item results would tell the emitter to resend only some items; a whole retry is as safe (stored items
+    // come back as duplicates) and is what an outage calls for.
+    const outage = receipt.results
+      .flatMap((result) => (result.status === 'rejected' ? result.errors : []))
+      .find((error) => error.code === 'STORE_UNAVAILABLE');
+    if (outage) throw new StoreUnavailableError(outage.message);
+    return receipt;
   }
 }

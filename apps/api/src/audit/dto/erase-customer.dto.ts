@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { Text } from '../../http/text-validators';
 
 export class EraseCustomerDto {
   @ApiPropertyOptional({
@@ -8,7 +9,6 @@ export class EraseCustomerDto {
     example: 'GDPR art. 17 request #4711',
   })
   @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @Text(200)
   reason?: string;
 }

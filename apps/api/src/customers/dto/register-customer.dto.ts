@@ -1,21 +1,15 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
-import { ID_MESSAGE, ID_PATTERN, IsBusinessTime, Optional } from '../../http/common-validators';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBusinessTime, Optional } from '../../http/common-validators';
+import { CustomerId, Id } from '../../http/text-validators';
 import { ProfileFieldsDto } from './profile-fields';
 
 export class RegisterCustomerDto extends ProfileFieldsDto {
-  @ApiProperty({ maxLength: 200 })
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  @Matches(ID_PATTERN, { message: ID_MESSAGE('customerId') })
+  @CustomerId()
   customerId!: string;
 
   @ApiPropertyOptional({ description: 'The emitting system; defaults to the API key role' })
   @Optional()
-  @IsString()
-  @MaxLength(200)
-  @Matches(ID_PATTERN, { message: ID_MESSAGE('source') })
+  @Id('source')
   source?: string;
 
   @ApiPropertyOptional({

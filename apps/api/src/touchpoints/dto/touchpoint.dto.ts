@@ -1,37 +1,15 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import {
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsNumber,
-  IsString,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  MinLength,
-} from 'class-validator';
-import { CHANNELS, DIRECTIONS, TOUCHPOINT_KINDS } from '@app/domain';
-import {
-  ID_MESSAGE,
-  ID_PATTERN,
-  IsBusinessTime,
-  IsFlatAttributes,
-  Optional,
-} from '../../http/common-validators';
+import { IsBoolean, IsIn, IsInt, IsNumber, Max, Min } from 'class-validator';
+import { CHANNELS, COMPLAINT_SEVERITIES, DIRECTIONS, TOUCHPOINT_KINDS } from '@app/domain';
+import { IsBusinessTime, IsFlatAttributes, Optional } from '../../http/common-validators';
 import { KindField } from '../../http/kind-rules';
+import { Code, CustomerId, Id, IsCurrencyCode, Text } from '../../http/text-validators';
 
 const MAX_AMOUNT = 1_000_000_000;
-const SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
-const text = (max: number) => [IsString(), MinLength(1), MaxLength(max)];
-function apply(...decorators: PropertyDecorator[]): PropertyDecorator {
-  return (target, key) => decorators.forEach((decorate) => decorate(target, key));
-}
-const Text = (max: number) => apply(...text(max));
-const Id = (field: string) =>
-  apply(...text(200), Matches(ID_PATTERN, { message: ID_MESSAGE(field) }));
+const SEALED = "stored encrypted with the customer's key (personal data), erased with it";
 const Amount = () =>
-  apply(
+  applyDecorators(
     IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 4 }),
     Min(0.0001),
     Max(MAX_AMOUNT),
@@ -49,8 +27,7 @@ export class TouchpointDto {
   @Id('source')
   source!: string;
 
-  @ApiProperty()
-  @Id('customerId')
+  @CustomerId()
   customerId!: string;
 
   @ApiProperty({ enum: TOUCHPOINT_KINDS })
@@ -69,17 +46,14 @@ export class TouchpointDto {
   @IsIn(DIRECTIONS, { message: `direction must be one of ${DIRECTIONS.join(', ')}` })
   direction!: (typeof DIRECTIONS)[number];
 
-  @ApiPropertyOptional({ maxLength: 100 }) @Optional() @Text(100) department?: string;
-  @ApiPropertyOptional({ maxLength: 100 }) @Optional() @Text(100) agentId?: string;
-  @ApiPropertyOptional({ maxLength: 200 }) @Optional() @Text(200) product?: string;
-  @ApiPropertyOptional({ maxLength: 100 }) @Optional() @Text(100) region?: string;
+  @Code('Department (an analytics dimension)') @Optional() department?: string;
+  @Code('Agent (an analytics dimension)') @Optional() agentId?: string;
+  @Code('Product (an analytics dimension)') @Optional() product?: string;
+  @Code('Region (an analytics dimension)') @Optional() region?: string;
 
-  @ApiPropertyOptional({
-    maxLength: 4000,
-    description: 'Free text; stored encrypted (personal data)',
-  })
+  @ApiPropertyOptional({ maxLength: 4000, description: `Free text; ${SEALED}` })
   @Optional()
-  @Text(4000)
+  @Text(4000, { multiline: true })
   note?: string;
 
   // purchase, refund
@@ -96,9 +70,11 @@ export class TouchpointDto {
   @Amount()
   amount?: number;
 
-  @ApiPropertyOptional({ description: 'purchase, refund: ISO 4217 code, default EUR' })
+  @ApiPropertyOptional({
+    description: 'purchase, refund: an ISO 4217 currency code in use (ZZZ is refused), default EUR',
+  })
   @KindField(['purchase', 'refund'])
-  @Matches(/^[A-Z]{3}$/, { message: 'currency must be a three-letter ISO 4217 code such as EUR' })
+  @IsCurrencyCode()
   currency?: string;
 
   @ApiPropertyOptional({ description: 'purchase: margin earned' })
@@ -115,9 +91,8 @@ export class TouchpointDto {
   @Max(MAX_AMOUNT)
   discount?: number;
 
-  @ApiPropertyOptional({ description: 'inquiry' })
+  @Code('inquiry')
   @KindField(['inquiry'])
-  @Text(200)
   topic?: string;
 
   // complaints
@@ -129,29 +104,38 @@ export class TouchpointDto {
   @Id('complaintId')
   complaintId?: string;
 
-  @ApiPropertyOptional({ description: 'complaint_opened (required)' })
+  @Code('complaint_opened (required): the category complaints are reported by')
   @KindField(['complaint_opened'], { required: true })
-  @Text(100)
   category?: string;
 
-  @ApiPropertyOptional({ enum: SEVERITIES, description: 'complaint_opened, default medium' })
+  @ApiPropertyOptional({
+    enum: COMPLAINT_SEVERITIES,
+    description: 'complaint_opened, default medium',
+  })
   @KindField(['complaint_opened'])
-  @IsIn(SEVERITIES, { message: `severity must be one of ${SEVERITIES.join(', ')}` })
-  severity?: (typeof SEVERITIES)[number];
+  @IsIn(COMPLAINT_SEVERITIES, {
+    message: `severity must be one of ${COMPLAINT_SEVERITIES.join(', ')}`,
+  })
+  severity?: (typeof COMPLAINT_SEVERITIES)[number];
 
-  @ApiPropertyOptional({ description: 'complaint_escalated' })
+  @Code('complaint_escalated: the level escalated to')
   @KindField(['complaint_escalated'])
-  @Text(100)
   level?: string;
 
-  @ApiPropertyOptional({ description: 'complaint_escalated, complaint_reopened' })
+  @ApiPropertyOptional({
+    maxLength: 1000,
+    description: `complaint_escalated, complaint_reopened: free text; ${SEALED}`,
+  })
   @KindField(['complaint_escalated', 'complaint_reopened'])
-  @Text(1000)
+  @Text(1000, { multiline: true })
   reason?: string;
 
-  @ApiPropertyOptional({ description: 'complaint_resolved (required)' })
+  @ApiPropertyOptional({
+    maxLength: 1000,
+    description: `complaint_resolved (required): free text; ${SEALED}`,
+  })
   @KindField(['complaint_resolved'], { required: true })
-  @Text(1000)
+  @Text(1000, { multiline: true })
   resolution?: string;
 
   @ApiPropertyOptional({ description: 'complaint_resolved' })
@@ -174,9 +158,9 @@ export class TouchpointDto {
   @Max(10)
   nps?: number;
 
-  @ApiPropertyOptional({ description: 'feedback: free text, stored encrypted' })
+  @ApiPropertyOptional({ maxLength: 4000, description: `feedback: free text; ${SEALED}` })
   @KindField(['feedback'])
-  @Text(4000)
+  @Text(4000, { multiline: true })
   comment?: string;
 
   @ApiPropertyOptional({ description: 'service_request' })
@@ -184,22 +168,22 @@ export class TouchpointDto {
   @Id('requestId')
   requestId?: string;
 
-  @ApiPropertyOptional({ description: 'service_request' })
+  @Code('service_request')
   @KindField(['service_request'])
-  @Text(100)
   requestType?: string;
 
-  @ApiPropertyOptional({ description: 'marketing_contact' })
+  @Code('marketing_contact')
   @KindField(['marketing_contact'])
-  @Text(200)
   campaignId?: string;
 
-  @ApiPropertyOptional({ description: 'marketing_contact' })
+  @Code('marketing_contact')
   @KindField(['marketing_contact'])
-  @Text(100)
   outcome?: string;
 
-  @ApiPropertyOptional({ description: 'visit' })
+  @ApiPropertyOptional({
+    maxLength: 2000,
+    description: `visit: the page or URL (its query may carry an address or a search); ${SEALED}`,
+  })
   @KindField(['visit'])
   @Text(2000)
   page?: string;
@@ -211,13 +195,12 @@ export class TouchpointDto {
   @Max(31 * 24 * 3600)
   durationSeconds?: number;
 
-  @ApiPropertyOptional({ description: 'other' })
+  @Code('other: what kind of touchpoint it is')
   @KindField(['other'])
-  @Text(100)
   subtype?: string;
 
   @ApiPropertyOptional({
-    description: 'other: up to 50 flat string/number/boolean attributes',
+    description: `other: up to 50 flat string/number/boolean attributes; ${SEALED}`,
     type: 'object',
     additionalProperties: true,
   })
