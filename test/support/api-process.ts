@@ -25,17 +25,18 @@ export function storeEnv(prefix: string): NodeJS.ProcessEnv {
 }
 
 /**
- * The API as its own OS process (apps/api/src/main.ts from the sources), configured by `env`; or another app's
- * main (the projector), ready when it prints `ready`.
+ * The API as its own OS process (apps/api/src/main.ts from the sources), configured by `env`; or another entry
+ * point (the projector, an embedded server's cli.ts with `args`), ready when it prints `ready`.
  */
 export function startApiProcess(
   env: NodeJS.ProcessEnv,
   entry = 'apps/api/src/main.ts',
   ready = 'API listening on',
+  args: readonly string[] = [],
 ): Promise<ApiProcess> {
   const child = spawn(
     process.execPath,
-    ['-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, entry)],
+    ['-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, entry), ...args],
     {
       env: { ...process.env, PORT: '0', CRM_REVIEW_INTERVAL_MINUTES: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,3 +1,6 @@
+import { DeadlineExceededError, TimeoutError, UnavailableError } from '@eventstore/db-client';
+import { status } from '@grpc/grpc-js';
+
 /** Raised when a caller's expected revision (If-Match) is not the stream's. Maps to HTTP 412. */
 export class RevisionMismatchError extends Error {
   readonly code = 'REVISION_MISMATCH';
@@ -37,4 +40,31 @@ export class PersonalDataErasedError extends Error {
     super(`${entityId} has been erased: personal data for it can no longer be stored`);
     this.name = 'PersonalDataErasedError';
   }
+}
+
+/** Codes of this library's errors; the API's status table must name each. */
+export type EventStoreErrorCode =
+  | RevisionMismatchError['code']
+  | ConcurrencyConflictError['code']
+  | PersonalDataErasedError['code'];
+
+/**
+ * The event store could not be reached or did not answer in time: nothing was written, and the same call may succeed
+ * later. Some client paths (the server-features probe before an append) reject with the raw gRPC status instead of
+ * the client's error classes, so both are recognised.
+ */
+export function isEventStoreUnavailable(error: unknown): boolean {
+  if (
+    error instanceof UnavailableError ||
+    error instanceof DeadlineExceededError ||
+    error instanceof TimeoutError
+  ) {
+    return true;
+  }
+  const code = (error as { code?: unknown } | null)?.code;
+  return (
+    error instanceof Error &&
+    'metadata' in error &&
+    (code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED)
+  );
 }

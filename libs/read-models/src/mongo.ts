@@ -1,4 +1,11 @@
-import { type Db, MongoClient } from 'mongodb';
+import {
+  type Db,
+  MongoClient,
+  MongoNetworkError,
+  MongoNotConnectedError,
+  MongoServerClosedError,
+  MongoServerSelectionError,
+} from 'mongodb';
 
 export interface MongoConnection {
   client: MongoClient;
@@ -14,6 +21,19 @@ export async function connectMongo(url: string, database: string): Promise<Mongo
 
 export async function pingMongo(db: Db): Promise<void> {
   await db.command({ ping: 1 });
+}
+
+/**
+ * MongoDB could not be reached (no server selected in time, a connection dropped or timed out, its pool cleared):
+ * the same call may succeed later.
+ */
+export function isMongoUnavailable(error: unknown): boolean {
+  return (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoServerClosedError
+  );
 }
 
 export type { Db, MongoClient };

@@ -1,7 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { ApiKeyRegistry, AuthenticatedRequest } from './auth.guard';
 import { problem } from './problem';
-import { sendProblem, toProblem } from './problem.filter';
+import { answerProblem, sendProblem, toProblem } from './problem.filter';
 
 /** Largest body accepted: a batch of 1 000 touchpoints with long notes fits. */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -43,18 +43,14 @@ function requireJson(request: Request, response: Response, next: NextFunction): 
   next();
 }
 
+/** The last error handler of the middleware chain: body errors, and anything a middleware before it threw. */
 function bodyErrors(
   error: unknown,
-  _request: Request,
+  request: Request,
   response: Response,
-  next: NextFunction,
+  _next: NextFunction,
 ): void {
-  const known = toProblem(error);
-  if (!known) {
-    next(error);
-    return;
-  }
-  sendProblem(response, known);
+  answerProblem(error, request, response);
 }
 
 export function bodyParsing(): Array<express.RequestHandler | express.ErrorRequestHandler> {

@@ -5,9 +5,14 @@ import {
   HttpException,
   Logger,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import type { DomainErrorCode } from '@app/domain';
+import type { EventStoreErrorCode } from '@app/event-store';
+import type { CustomerKeyMissingError, ErasureUnconfirmedError } from '@app/read-models';
+import type { ReadModelBehindError } from './min-position';
 import { problem, type Problem, PROBLEM_CONTENT_TYPE } from './problem';
+import { correlationIdOf } from './request-context';
+import { storeUnavailable, type StoreUnavailableError } from './store-unavailable';
 import { RequestValidationError } from './validation';
 
 /**
@@ -34,14 +39,27 @@ const DOMAIN_STATUS: Readonly<Record<DomainErrorCode, number>> = {
   INVALID_TIMESTAMP: 400,
 };
 
-export const STATUS_BY_CODE: Readonly<Record<string, number>> = {
+/** Every code an error of the API's own libraries carries; a new one fails to compile until it has a status. */
+type ErrorCode =
+  | DomainErrorCode
+  | EventStoreErrorCode
+  | CustomerKeyMissingError['code']
+  | ErasureUnconfirmedError['code']
+  | ReadModelBehindError['code']
+  | StoreUnavailableError['code']
+  | 'INTERNAL_ERROR';
+
+export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
   ...DOMAIN_STATUS,
   REVISION_MISMATCH: 412,
   CONCURRENCY_CONFLICT: 409,
   READ_MODEL_BEHIND: 503,
   ERASURE_UNCONFIRMED: 503,
+  STORE_UNAVAILABLE: 503,
   // Sealed data whose key vanished: an integrity fault for an operator, not a retryable outage.
   CUSTOMER_KEY_MISSING: 500,
+  // Anything unforeseen: logged with the request's correlation id, which the answer carries.
+  INTERNAL_ERROR: 500,
 };
 
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
@@ -54,17 +72,8 @@ const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
-/** Errors of the store clients that mean "not reachable now": the caller may retry. */
-const UNAVAILABLE_ERRORS = new Set([
-  'UnavailableError',
-  'DeadlineExceededError',
-  'MongoServerSelectionError',
-  'MongoNetworkError',
-  'MongoNetworkTimeoutError',
-]);
-
 interface CodedError {
-  code: string;
+  code: ErrorCode;
   message: string;
   details?: Record<string, unknown>;
 }
@@ -87,6 +96,9 @@ function isBodyParserError(error: unknown): error is Error & { status: number; t
 }
 
 export function toProblem(error: unknown): Problem | undefined {
+  // Store client errors carry codes of their own (numbers, server codes): an outage is recognised first.
+  const outage = storeUnavailable(error);
+  if (outage) return problem(STATUS_BY_CODE[outage.code], outage.message, { code: outage.code });
   if (error instanceof RequestValidationError) {
     return problem(400, error.message, { code: 'VALIDATION_FAILED', errors: error.problems });
   }
@@ -102,13 +114,6 @@ export function toProblem(error: unknown): Problem | undefined {
         ? 'The request body is larger than the API accepts'
         : `The request body could not be read: ${error.message}`;
     return problem(error.status, detail, { code: error.type.toUpperCase().replace(/\./g, '_') });
-  }
-  // The event store client's errors keep the name "Error"; their classes say what they are.
-  const kind = error instanceof Error ? [error.name, error.constructor.name] : [];
-  if (kind.some((name) => UNAVAILABLE_ERRORS.has(name))) {
-    return problem(503, `A store is not reachable right now (${kind[1]}); retry shortly`, {
-      code: 'STORE_UNAVAILABLE',
-    });
   }
   if (error instanceof HttpException) {
     const response = error.getResponse();
@@ -129,23 +134,40 @@ export function sendProblem(response: Response, body: Problem): void {
   response.status(body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(body));
 }
 
+const logger = new Logger('HTTP');
+
+/**
+ * Answers any error as problem+json: known ones with their status and code, anything else as 500 INTERNAL_ERROR.
+ * Every 5xx answer carries the request's correlation id; faults other than outages are logged under it, once, here.
+ */
+export function answerProblem(error: unknown, request: Request, response: Response): void {
+  const known = toProblem(error);
+  const body =
+    known ??
+    problem(STATUS_BY_CODE.INTERNAL_ERROR, 'An unexpected error occurred; it has been logged', {
+      code: 'INTERNAL_ERROR',
+    });
+  if (body.status === 401) response.set('WWW-Authenticate', 'Bearer');
+  if (body.status === 503) response.set('Retry-After', '1');
+  if (body.status >= 500) {
+    const correlationId = correlationIdOf(request);
+    body.correlationId = correlationId;
+    if (body.status !== 503) {
+      // Coded faults (an integrity error) by their message; unforeseen ones with their stack.
+      const text =
+        error instanceof Error
+          ? ((known ? undefined : error.stack) ?? error.message)
+          : String(error);
+      logger.error(`[${correlationId}] ${text}`);
+    }
+  }
+  sendProblem(response, body);
+}
+
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HTTP');
-
   catch(error: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
-    const known = toProblem(error);
-    if (known) {
-      if (known.status === 401) response.set('WWW-Authenticate', 'Bearer');
-      if (known.status === 503) response.set('Retry-After', '1');
-      // Coded server-side faults (an integrity error) are answered with their code and logged here, once.
-      if (known.status === 500)
-        this.logger.error(error instanceof Error ? error.message : String(error));
-      sendProblem(response, known);
-      return;
-    }
-    this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    sendProblem(response, problem(500, 'An unexpected error occurred; it has been logged'));
+    const http = host.switchToHttp();
+    answerProblem(error, http.getRequest<Request>(), http.getResponse<Response>());
   }
 }
