@@ -49,6 +49,15 @@ describe('the API listens on HOST, 127.0.0.1 by default, and prints that address
     expect(await answers('127.0.0.2', portOf(everywhere))).toBe(true);
   });
 
+  it('warns when the dev keys are reachable from other machines, and only then', () => {
+    const warning = 'The development keys open';
+    expect(everywhere.output.join('\n')).toContain(
+      `${warning} ${everywhere.url} to other machines: set CRM_API_KEYS, or HOST=127.0.0.1`,
+    );
+    expect(byDefault.output.join('\n')).not.toContain(warning);
+    expect(second.output.join('\n')).not.toContain(warning);
+  });
+
   it('prints the address of any other HOST as it is bound', async () => {
     expect(second.url).toMatch(/^http:\/\/127\.0\.0\.2:\d+$/);
     expect(second.output.join('\n')).toContain(`(docs at ${second.url}/docs)`);

@@ -21,8 +21,14 @@ async function main(): Promise<void> {
   });
   configureHttp(app);
   await app.listen(config.port, config.host);
-  const url = httpUrl(app.getHttpServer().address() as AddressInfo);
-  // The launcher waits for this line; the address is the one the socket is bound to.
+  const bound = app.getHttpServer().address() as AddressInfo;
+  const url = httpUrl(bound);
+  if (config.usingDevKeys && !isLoopback(bound.address)) {
+    logger.warn(
+      `The development keys open ${url} to other machines: set CRM_API_KEYS, or HOST=127.0.0.1`,
+    );
+  }
+  // The launcher waits for this line (printed last); the address is the one the socket is bound to.
   logger.log(`API listening on ${url} (docs at ${url}/docs)`);
 
   // Finish in-flight requests and close the store connections, then exit normally (exit code 0).
@@ -38,6 +44,10 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.');
 }
 
 function httpUrl({ address, family, port }: AddressInfo): string {
