@@ -28,12 +28,23 @@ describe('hash chain', () => {
 
   it('the chain hash is sha256 of the canonical JSON of [previous, eventId, type, data, metadata], whatever the key order', () => {
     const byDefinition = (data: unknown, metadata: Record<string, unknown>) =>
-      createHash('sha256').update(canonicalJson(['p', 'e1', 'T', data, metadata])).digest('hex');
+      createHash('sha256')
+        .update(canonicalJson(['p', 'e1', 'T', data, metadata]))
+        .digest('hex');
     const cases: Array<[unknown, Record<string, unknown>]> = [
-      [{ a: 1, b: [1, { c: 'x', d: null }] }, { actor: 'a', eventId: 'e1' }],
-      [{ b: 1, a: 2 }, { eventId: 'e1', actor: 'a' }],
+      [
+        { a: 1, b: [1, { c: 'x', d: null }] },
+        { actor: 'a', eventId: 'e1' },
+      ],
+      [
+        { b: 1, a: 2 },
+        { eventId: 'e1', actor: 'a' },
+      ],
       [{ 10: 'x', 9: 'y', a: 1 }, { actor: 'a' }],
-      [{ a: undefined, b: [undefined, () => 1], c: new Date(0) }, { actor: 'a', z: undefined }],
+      [
+        { a: undefined, b: [undefined, () => 1], c: new Date(0) },
+        { actor: 'a', z: undefined },
+      ],
       [{ toJSON: () => ({ z: 1, a: 2 }) }, {}],
       [{ a: { é: 1, e: 2, Z: 3 } }, { schemaVersion: 1 }],
       [null, { actor: 'a' }],
