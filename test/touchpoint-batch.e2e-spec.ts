@@ -46,7 +46,7 @@ describe('POST /v1/touchpoints/batch', () => {
       {
         index: 3,
         status: 'rejected',
-        errors: [{ code: 'COMPLAINT_NOT_OPEN', message: expect.any(String) }],
+        errors: [{ code: 'COMPLAINT_NOT_OPEN', message: expect.any(String), retryable: false }],
       },
       {
         index: 4,

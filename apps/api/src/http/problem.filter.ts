@@ -6,61 +6,11 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import type { DomainErrorCode } from '@app/domain';
-import type { EventStoreErrorCode } from '@app/event-store';
-import type { CustomerKeyMissingError, ErasureUnconfirmedError } from '@app/read-models';
-import type { ReadModelBehindError } from './min-position';
+import { type CodeAnswer, ERROR_CODES, type ErrorCode, isErrorCode } from './error-codes';
 import { problem, type Problem, PROBLEM_CONTENT_TYPE } from './problem';
 import { correlationIdOf } from './request-context';
-import { storeUnavailable, type StoreUnavailableError } from './store-unavailable';
+import { storeUnavailable } from './store-unavailable';
 import { RequestValidationError } from './validation';
-
-/**
- * HTTP status of each stable error code. Domain errors know nothing of HTTP; this table is the one place that
- * decides, and its type makes a new domain code fail to compile until it has a status here.
- */
-const DOMAIN_STATUS: Readonly<Record<DomainErrorCode, number>> = {
-  CUSTOMER_NOT_FOUND: 404,
-  CUSTOMER_ALREADY_EXISTS: 409,
-  CUSTOMER_ERASED: 410,
-  CUSTOMER_MERGED: 409,
-  COMPLAINT_ALREADY_OPEN: 409,
-  COMPLAINT_ALREADY_RESOLVED: 409,
-  COMPLAINT_NOT_OPEN: 409,
-  COMPLAINT_NOT_RESOLVED: 409,
-  ALREADY_MEMBER: 409,
-  ORDER_NOT_FOUND: 422,
-  REFUND_EXCEEDS_PURCHASE: 422,
-  CURRENCY_MISMATCH: 422,
-  INVALID_AMOUNT: 400,
-  INVALID_FEEDBACK: 400,
-  INVALID_CURRENCY: 400,
-  INVALID_DURATION: 400,
-  INVALID_TIMESTAMP: 400,
-};
-
-/** Every code an error of the API's own libraries carries; a new one fails to compile until it has a status. */
-type ErrorCode =
-  | DomainErrorCode
-  | EventStoreErrorCode
-  | CustomerKeyMissingError['code']
-  | ErasureUnconfirmedError['code']
-  | ReadModelBehindError['code']
-  | StoreUnavailableError['code']
-  | 'INTERNAL_ERROR';
-
-export const STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
-  ...DOMAIN_STATUS,
-  REVISION_MISMATCH: 412,
-  CONCURRENCY_CONFLICT: 409,
-  READ_MODEL_BEHIND: 503,
-  ERASURE_UNCONFIRMED: 503,
-  STORE_UNAVAILABLE: 503,
-  // Sealed data whose key vanished: an integrity fault for an operator, not a retryable outage.
-  CUSTOMER_KEY_MISSING: 500,
-  // Anything unforeseen: logged with the request's correlation id, which the answer carries.
-  INTERNAL_ERROR: 500,
-};
 
 const CODE_BY_STATUS: Readonly<Record<number, string>> = {
   400: 'BAD_REQUEST',
@@ -79,11 +29,7 @@ interface CodedError {
 }
 
 function isCodedError(error: unknown): error is CodedError {
-  return (
-    error instanceof Error &&
-    typeof (error as Partial<CodedError>).code === 'string' &&
-    (error as unknown as CodedError).code in STATUS_BY_CODE
-  );
+  return error instanceof Error && isErrorCode((error as Partial<CodedError>).code);
 }
 
 /** Body-parser failures arrive as errors with an HTTP status and a `type` string. */
@@ -98,12 +44,13 @@ function isBodyParserError(error: unknown): error is Error & { status: number; t
 export function toProblem(error: unknown): Problem | undefined {
   // Store client errors carry codes of their own (numbers, server codes): an outage is recognised first.
   const outage = storeUnavailable(error);
-  if (outage) return problem(STATUS_BY_CODE[outage.code], outage.message, { code: outage.code });
+  if (outage)
+    return problem(ERROR_CODES[outage.code].status, outage.message, { code: outage.code });
   if (error instanceof RequestValidationError) {
     return problem(400, error.message, { code: 'VALIDATION_FAILED', errors: error.problems });
   }
   if (isCodedError(error)) {
-    return problem(STATUS_BY_CODE[error.code], error.message, {
+    return problem(ERROR_CODES[error.code].status, error.message, {
       code: error.code,
       ...(error.details ? { details: error.details } : {}),
     });
@@ -144,7 +91,7 @@ export function answerProblem(error: unknown, request: Request, response: Respon
   const known = toProblem(error);
   const body =
     known ??
-    problem(STATUS_BY_CODE.INTERNAL_ERROR, 'An unexpected error occurred; it has been logged', {
+    problem(ERROR_CODES.INTERNAL_ERROR.status, 'An unexpected error occurred; it has been logged', {
       code: 'INTERNAL_ERROR',
     });
   if (body.status === 401) response.set('WWW-Authenticate', 'Bearer');
@@ -152,16 +99,41 @@ export function answerProblem(error: unknown, request: Request, response: Respon
   if (body.status >= 500) {
     const correlationId = correlationIdOf(request);
     body.correlationId = correlationId;
-    if (body.status !== 503) {
-      // Coded faults (an integrity error) by their message; unforeseen ones with their stack.
-      const text =
-        error instanceof Error
-          ? ((known ? undefined : error.stack) ?? error.message)
-          : String(error);
-      logger.error(`[${correlationId}] ${text}`);
-    }
+    if (body.status !== 503) logFault(error, known !== undefined, correlationId);
   }
   sendProblem(response, body);
+}
+
+/** Coded faults (an integrity error) by their message; unforeseen ones with their stack. */
+function logFault(error: unknown, coded: boolean, correlationId: string): void {
+  const text =
+    error instanceof Error ? ((coded ? undefined : error.stack) ?? error.message) : String(error);
+  logger.error(`[${correlationId}] ${text}`);
+}
+
+/** The error of one batch item that could not be stored; `retryable` says whether sending it again may succeed. */
+export interface ItemError {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+}
+
+/**
+ * A batch item's error, from the same table as whole answers. Faults (5xx other than outages) are logged under the
+ * request's correlation id, once, here.
+ */
+export function itemError(error: unknown, correlationId: string): ItemError {
+  const coded = storeUnavailable(error) ?? (isCodedError(error) ? error : undefined);
+  const code: ErrorCode = coded?.code ?? 'INTERNAL_ERROR';
+  const answer: CodeAnswer = ERROR_CODES[code];
+  if (answer.status >= 500 && answer.status !== 503) {
+    logFault(error, coded !== undefined, correlationId);
+  }
+  return {
+    code,
+    message: coded?.message ?? 'storing this item failed; it has been logged',
+    retryable: answer.retryable,
+  };
 }
 
 @Catch()

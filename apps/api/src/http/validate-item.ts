@@ -22,3 +22,24 @@ export function validateItem<T extends object>(
     ? { ok: true, value }
     : { ok: false, errors: flattenValidationErrors(errors) };
 }
+
+/**
+ * Validates every item of a batch on its own, so that one bad item is reported with all its problems and does not
+ * stop the others. Indexes are positions in `items`.
+ */
+export function validateItems<T extends object>(
+  type: ClassConstructor<T>,
+  items: readonly unknown[],
+): {
+  valid: Array<{ index: number; value: T }>;
+  invalid: Array<{ index: number; errors: FieldProblem[] }>;
+} {
+  const valid: Array<{ index: number; value: T }> = [];
+  const invalid: Array<{ index: number; errors: FieldProblem[] }> = [];
+  items.forEach((item, index) => {
+    const checked = validateItem(type, item);
+    if (checked.ok) valid.push({ index, value: checked.value });
+    else invalid.push({ index, errors: checked.errors });
+  });
+  return { valid, invalid };
+}

@@ -3,11 +3,17 @@ import { CommandBus } from '@nestjs/cqrs';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
-import { commandContext } from '../http/request-context';
+import { itemError } from '../http/problem.filter';
+import { commandContext, correlationIdOf } from '../http/request-context';
 import { StoreUnavailableError } from '../http/store-unavailable';
+import { validateItems } from '../http/validate-item';
 import { RecordTouchpointBatchCommand } from './commands/record-touchpoint-batch.command';
 import { RecordTouchpointCommand } from './commands/record-touchpoint.command';
-import { TouchpointBatchDto } from './dto/touchpoint-batch.dto';
+import {
+  type BatchItemResult,
+  type BatchReceipt,
+  TouchpointBatchDto,
+} from './dto/touchpoint-batch.dto';
 import { TouchpointDto } from './dto/touchpoint.dto';
 
 const TEXT_FIELDS =
@@ -65,16 +71,36 @@ export class TouchpointsController {
     description:
       'STORE_UNAVAILABLE (with Retry-After): a store could not be reached for some item; send the batch again',
   })
-  async recordBatch(@Body() batch: TouchpointBatchDto, @Req() request: AuthenticatedRequest) {
-    const receipt = await this.commands.execute(
-      new RecordTouchpointBatchCommand(batch.touchpoints, commandContext(request)),
+  async recordBatch(
+    @Body() batch: TouchpointBatchDto,
+    @Req() request: AuthenticatedRequest,
+  ): Promise<BatchReceipt> {
+    const { valid, invalid } = validateItems(TouchpointDto, batch.touchpoints);
+    const stored = await this.commands.execute(
+      new RecordTouchpointBatchCommand(
+        valid.map(({ value }) => value),
+        commandContext(request),
+      ),
     );
+    const results = new Array<BatchItemResult>(batch.touchpoints.length);
+    for (const { index, errors } of invalid) results[index] = { index, status: 'rejected', errors };
+    stored.outcomes.forEach((outcome, i) => {
+      const { index } = valid[i];
+      results[index] =
+        outcome.status === 'failed'
+          ? {
+              index,
+              status: 'rejected',
+              errors: [itemError(outcome.error, correlationIdOf(request))],
+            }
+          : { index, ...outcome };
+    });
     // Per-item results would tell the emitter to resend only some items; a whole retry is as safe (stored items
     // come back as duplicates) and is what an outage calls for.
-    const outage = receipt.results
+    const outage = results
       .flatMap((result) => (result.status === 'rejected' ? result.errors : []))
-      .find((error) => error.code === 'STORE_UNAVAILABLE');
+      .find((error) => 'code' in error && error.code === 'STORE_UNAVAILABLE');
     if (outage) throw new StoreUnavailableError(outage.message);
-    return receipt;
+    return { results, position: stored.position };
   }
 }

@@ -1,12 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray } from 'class-validator';
+import type { FieldProblem } from '../../http/problem';
+import type { ItemError } from '../../http/problem.filter';
 import { TouchpointDto } from './touchpoint.dto';
 
 export const MAX_BATCH = 1000;
 
 /**
- * Only the envelope is validated here: each item is validated on its own so that one bad touchpoint is
- * reported in its result and does not stop the others.
+ * Only the envelope is validated by the global pipe: the controller validates each item on its own so that one bad
+ * touchpoint is reported in its result and does not stop the others.
  */
 export class TouchpointBatchDto {
   @ApiProperty({ type: [TouchpointDto], minItems: 1, maxItems: MAX_BATCH })
@@ -16,11 +18,15 @@ export class TouchpointBatchDto {
   touchpoints!: unknown[];
 }
 
-export type BatchItemResult =
-  | { index: number; status: 'created'; eventId: string; revision: number }
-  | { index: number; status: 'duplicate'; eventId: string }
-  | {
-      index: number;
-      status: 'rejected';
-      errors: Array<{ field?: string; code?: string; message: string; retryable?: boolean }>;
-    };
+/** One item's answer: validation problems name their field, storage failures their code and whether to retry. */
+export type BatchItemResult = { index: number } & (
+  | { status: 'created'; eventId: string; revision: number }
+  | { status: 'duplicate'; eventId: string }
+  | { status: 'rejected'; errors: Array<FieldProblem | ItemError> }
+);
+
+export interface BatchReceipt {
+  results: BatchItemResult[];
+  /** Highest commit position written by this batch: pass it as minPosition to read your writes. */
+  position: number | null;
+}
