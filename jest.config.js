@@ -20,6 +20,7 @@ const esmPackages = [
   'peek-readable',
   '@tokenizer',
   'uint8array-extras',
+  'uuid',
 ];
 
 const common = {
