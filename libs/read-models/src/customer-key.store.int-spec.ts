@@ -92,4 +92,21 @@ describe(MongoCustomerKeyStore.name, () => {
     expect(answer.get(kept)!.equals(key)).toBe(true);
     expect(answer.get(erased)).toBeNull();
   });
+
+  it('keeps the keys of the customers used most recently, up to its cache size', async () => {
+    const sut = new MongoCustomerKeyStore(client.db(database), 2);
+    const [early, used, late] = [uniqueId('c'), uniqueId('c'), uniqueId('c')];
+    const keys = await sut.obtain([early, used]);
+    await sut.lookup([early]);
+    await sut.obtain([late]);
+    // With the documents gone, only what the cache still holds can answer.
+    await client
+      .db(database)
+      .collection(CUSTOMER_KEYS_COLLECTION)
+      .deleteMany({ _id: { $in: [early, used, late] as never[] } });
+    const answer = await sut.lookup([early, used, late]);
+    expect(answer.get(early)!.equals(keys.get(early)!)).toBe(true);
+    expect(answer.has(used)).toBe(false);
+    expect(answer.has(late)).toBe(true);
+  });
 });

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { Binary, type Collection, type Db, MongoServerError } from 'mongodb';
 
 /** Mirrors CustomerKeyStore of @app/event-store; kept structural so this lib needs no event store import. */
@@ -19,6 +20,11 @@ interface KeyDocument {
 }
 
 export const CUSTOMER_KEYS_COLLECTION = 'customer_keys';
+
+// What the cache holds for a customer whose key is destroyed: a cache entry cannot be null.
+const DESTROYED = Symbol('destroyed key');
+type CachedKey = Buffer | typeof DESTROYED;
+const fromCache = (cached: CachedKey): Buffer | null => (cached === DESTROYED ? null : cached);
 
 /**
  * The customer's stream holds data sealed with a key that is no longer in MongoDB (not destroyed: a destroyed key
@@ -47,17 +53,16 @@ export class CustomerKeyMissingError extends Error {
  */
 export class MongoCustomerKeyStore implements CustomerKeys {
   private readonly collection: Collection<KeyDocument>;
-  private readonly cache = new Map<string, Buffer | null>();
+  /** The keys of the customers used most recently. */
+  private readonly cache: LRUCache<string, CachedKey>;
   /** Customers this process knows to be erased: a key loaded for one of them by a read in flight is not kept. */
   private readonly erased = new Set<string>();
   private cacheTrusted: () => boolean = () => true;
   private pending: { ids: Set<string>; create: boolean; done: Promise<void> } | undefined;
 
-  constructor(
-    db: Db,
-    private readonly cacheSize = 100_000,
-  ) {
+  constructor(db: Db, cacheSize = 100_000) {
     this.collection = db.collection<KeyDocument>(CUSTOMER_KEYS_COLLECTION);
+    this.cache = new LRUCache({ max: cacheSize });
   }
 
   async obtain(
@@ -67,8 +72,8 @@ export class MongoCustomerKeyStore implements CustomerKeys {
     // The steady state of ingestion: one customer whose key this process holds (no round trip, nothing to create).
     if (customerIds.length === 1 && this.cacheTrusted()) {
       const [id] = customerIds;
-      const cached = this.erased.has(id) ? null : this.cache.get(id);
-      if (cached !== undefined) return new Map([[id, cached]]);
+      const cached = this.erased.has(id) ? DESTROYED : this.cache.get(id);
+      if (cached !== undefined) return new Map([[id, fromCache(cached)]]);
     }
     const sealed = new Set(options.sealed ?? []);
     if (sealed.size === 0) return this.fetch(customerIds, true);
@@ -121,8 +126,9 @@ export class MongoCustomerKeyStore implements CustomerKeys {
   forget(customerIds: readonly string[]): void {
     for (const id of customerIds) {
       this.erased.add(id);
-      this.cache.get(id)?.fill(0);
-      this.cache.set(id, null);
+      const cached = this.cache.get(id);
+      if (cached !== DESTROYED) cached?.fill(0);
+      this.cache.set(id, DESTROYED);
     }
   }
 
@@ -145,8 +151,8 @@ export class MongoCustomerKeyStore implements CustomerKeys {
     if (missing.length > 0) await this.load(missing, create);
     const result = new Map<string, Buffer | null>();
     for (const id of customerIds) {
-      if (this.erased.has(id)) result.set(id, null);
-      else if (this.cache.has(id)) result.set(id, this.cache.get(id) ?? null);
+      const cached = this.erased.has(id) ? DESTROYED : this.cache.get(id);
+      if (cached !== undefined) result.set(id, fromCache(cached));
     }
     return result;
   }
@@ -200,12 +206,8 @@ export class MongoCustomerKeyStore implements CustomerKeys {
   private remember(id: string, key: Buffer | null): void {
     if (this.erased.has(id)) return;
     const before = this.cache.get(id);
-    if (before && !key) before.fill(0);
-    this.cache.set(id, key);
-    if (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
+    if (before !== undefined && before !== DESTROYED && !key) before.fill(0);
+    this.cache.set(id, key ?? DESTROYED);
   }
 }
 
