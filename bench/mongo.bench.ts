@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { deserialize, serialize, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type AnyBulkWriteOperation, type Db, MongoClient } from 'mongodb';
+import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
 import {
   compareModes,
   type Comparison,
@@ -68,8 +69,8 @@ async function startServer(
     [
       '--expose-gc',
       '--max-old-space-size=8192',
-      // A larger young generation: bulk writes allocate many short-lived objects per batch.
-      '--max-semi-space-size=32',
+      // As the launcher starts it (a larger young generation: see node-flags.ts).
+      ...EMBEDDED_MONGO_NODE_FLAGS,
       '-r',
       join(ROOT, 'scripts', 'register-ts.js'),
       join(ROOT, 'libs/embedded-mongo/src/cli.ts'),

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -63,6 +63,14 @@ async function projectorCatchesUp(apiUrl: string): Promise<boolean> {
   return false;
 }
 
+/** The command lines of a process's children, from /proc. */
+function childCommandLines(pid: number): string[][] {
+  const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/);
+  return children
+    .filter(Boolean)
+    .map((child) => readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean));
+}
+
 describe('npm start (the launcher)', () => {
   it('runs everything on the embedded servers, stops cleanly on Ctrl-C and keeps data across restarts', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'crm-start-'));
@@ -73,6 +81,11 @@ describe('npm start (the launcher)', () => {
     expect(ready.status).toBe(200);
     expect(await register(first.apiUrl, 'kept-1')).toBe(201);
     expect(await projectorCatchesUp(first.apiUrl)).toBe(true);
+    // The MongoDB-compatible server runs with the V8 flags its library asks for.
+    const mongo = childCommandLines(first.process.pid!).find((args) =>
+      args.some((arg) => arg.includes('embedded-mongo')),
+    );
+    expect(mongo).toEqual(expect.arrayContaining(['--max-semi-space-size=64']));
     first.process.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.output).toEqual(expect.arrayContaining(['[launcher] everything stopped cleanly']));

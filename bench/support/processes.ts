@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -15,6 +16,11 @@ export interface Started {
 }
 
 const stopping = new WeakSet<ChildProcess>();
+
+/** Node flags each entry point gets, as the launcher starts it. */
+const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  'libs/embedded-mongo/src/cli.ts': EMBEDDED_MONGO_NODE_FLAGS,
+};
 
 /**
  * Runs one of the project's TypeScript entry points in a child process and resolves when a line of its output
@@ -31,7 +37,14 @@ export function startProcess(
 ): Promise<Started> {
   const child = spawn(
     process.execPath,
-    [...nodeArgs, '-r', join(ROOT, 'scripts/register-ts.js'), join(ROOT, script), ...args],
+    [
+      ...(NODE_FLAGS[script] ?? []),
+      ...nodeArgs,
+      '-r',
+      join(ROOT, 'scripts/register-ts.js'),
+      join(ROOT, script),
+      ...args,
+    ],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const logPath = join(tmpdir(), `crm-bench-${script.replace(/\W+/g, '-')}-${child.pid}.log`);

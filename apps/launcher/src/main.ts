@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '@app/config';
+import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
 import { type Child, redact, startChild, stopChild } from './processes';
 
 /**
@@ -65,6 +66,7 @@ async function main(): Promise<void> {
         ['--port', '0', '--data', dir],
         env,
         /(mongodb:\/\/\S+)/,
+        { nodeFlags: EMBEDDED_MONGO_NODE_FLAGS },
       );
       watch(child);
       env.MONGODB_URL = match[1];

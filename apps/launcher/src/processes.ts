@@ -7,17 +7,25 @@ import { createInterface } from 'node:readline';
 const ROOT = resolve(__dirname, '..', '..', '..');
 const RUNNING_FROM_SOURCE = __filename.endsWith('.ts');
 
-export function entryPoint(project: string): { command: string; args: string[] } {
+export function entryPoint(
+  project: string,
+  nodeFlags: readonly string[] = [],
+): { command: string; args: string[] } {
   const relative = `${project}/src/${project.startsWith('libs/') ? 'cli' : 'main'}`;
   if (RUNNING_FROM_SOURCE) {
     return {
       command: process.execPath,
-      args: ['-r', join(ROOT, 'scripts', 'register-ts.js'), join(ROOT, `${relative}.ts`)],
+      args: [
+        ...nodeFlags,
+        '-r',
+        join(ROOT, 'scripts', 'register-ts.js'),
+        join(ROOT, `${relative}.ts`),
+      ],
     };
   }
   const file = join(ROOT, `${relative}.js`);
   if (!existsSync(file)) throw new Error(`${file} is missing: run npm run build first`);
-  return { command: process.execPath, args: [file] };
+  return { command: process.execPath, args: [...nodeFlags, file] };
 }
 
 /** Connection strings with the password masked: passwords appear in no log line. */
@@ -38,9 +46,10 @@ export function startChild(
   args: string[],
   env: NodeJS.ProcessEnv,
   ready: RegExp,
-  timeoutMs = 60_000,
+  options: { timeoutMs?: number; nodeFlags?: readonly string[] } = {},
 ): Promise<{ child: Child; match: RegExpMatchArray }> {
-  const entry = entryPoint(project);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const entry = entryPoint(project, options.nodeFlags);
   const proc = spawn(entry.command, [...entry.args, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

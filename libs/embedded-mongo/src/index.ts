@@ -71,3 +71,4 @@ export async function start(options: StartOptions = {}): Promise<RunningMongo> {
 }
 
 export { MongoServer } from './server/mongo-server';
+export { EMBEDDED_MONGO_NODE_FLAGS } from './node-flags';
