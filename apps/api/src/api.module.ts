@@ -6,7 +6,7 @@ import { AdminModule } from './admin/admin.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { AuditModule } from './audit/audit.module';
 import { CustomersModule } from './customers/customers.module';
-import { HealthController } from './health/health.controller';
+import { HealthModule } from './health/health.module';
 import { ApiKeyGuard, ApiKeyRegistry } from './http/auth.guard';
 import { InfrastructureModule } from './infrastructure/infrastructure.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -32,8 +32,8 @@ export class ApiModule {
         AuditModule,
         MetricsModule,
         VerificationModule,
+        HealthModule,
       ],
-      controllers: [HealthController],
       providers: [
         { provide: ApiKeyRegistry, useValue: new ApiKeyRegistry(config.apiKeys) },
         {

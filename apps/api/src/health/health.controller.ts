@@ -1,47 +1,26 @@
-import { Controller, Get, HttpStatus, Inject, Logger, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpStatus, Res, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheck, type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { type EventStoreDBClient, headOfStreams } from '@app/event-store';
-import { CUSTOMER_STREAM_PREFIX } from '@app/domain';
-import {
-  MongoCheckpointStore,
-  type MongoConnection,
-  pingMongo,
-  POSITION_TRACKER,
-} from '@app/read-models';
 import { Public } from '../http/auth.guard';
-import { EVENT_STORE, MONGO } from '../infrastructure/tokens';
-
-const logger = new Logger('Health');
+import { StoreHealthIndicators } from './store.health';
 
 type Check = { status: 'up' } | { status: 'down'; error: string };
 
-async function check(probe: () => Promise<unknown>, timeoutMs = 2000): Promise<Check> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-      }),
-    ]);
-    return { status: 'up' };
-  } catch (error) {
-    // Unauthenticated callers see that a store is down, not the client's error text; the log has that.
-    logger.warn(`readiness check failed: ${(error as Error).message}`);
-    return { status: 'down', error: 'not reachable' };
-  } finally {
-    clearTimeout(timer);
-  }
-}
+// Unauthenticated callers see that a store is down, not the client's error text; terminus logs that.
+const publicCheck = (detail: { status: string } | undefined): Check =>
+  detail?.status === 'up' ? { status: 'up' } : { status: 'down', error: 'not reachable' };
+
+const position = (value: unknown): bigint | undefined =>
+  typeof value === 'string' ? BigInt(value) : undefined;
 
 @ApiTags('operations')
 @Public()
 @Controller('health')
 export class HealthController {
   constructor(
-    @Inject(EVENT_STORE) private readonly eventStore: EventStoreDBClient,
-    @Inject(MONGO) private readonly mongo: MongoConnection,
+    private readonly health: HealthCheckService,
+    private readonly stores: StoreHealthIndicators,
   ) {}
 
   @Get('live')
@@ -51,24 +30,31 @@ export class HealthController {
   }
 
   @Get('ready')
+  @HealthCheck({ swaggerDocumentation: false })
   @ApiOperation({
     summary:
       "The event store and MongoDB answer (503 otherwise); the projector's position beside the head of $all",
   })
+  @ApiResponse({ status: 200, description: '{ status: "up", checks, projector }' })
+  @ApiResponse({
+    status: 503,
+    description: 'A store did not answer within 2 s: { status: "down", ... }',
+  })
   async ready(@Res({ passthrough: true }) response: Response) {
-    let head: bigint | undefined;
-    let checkpoint: bigint | undefined;
-    const [eventStore, mongodb] = await Promise.all([
-      check(async () => {
-        head = await headOfStreams(this.eventStore, CUSTOMER_STREAM_PREFIX);
-      }),
-      check(async () => {
-        await pingMongo(this.mongo.db);
-        checkpoint = (await new MongoCheckpointStore(this.mongo.db).load(POSITION_TRACKER))?.commit;
-      }),
-    ]);
-    const up = eventStore.status === 'up' && mongodb.status === 'up';
+    const result = await this.health
+      .check([() => this.stores.eventStoreCheck(), () => this.stores.mongodbCheck()])
+      .catch((error: unknown): HealthCheckResult => {
+        // Terminus answers a failed check with the result inside a 503 exception.
+        if (error instanceof ServiceUnavailableException) {
+          return error.getResponse() as HealthCheckResult;
+        }
+        throw error;
+      });
+    const up = result.status === 'ok';
     response.status(up ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    const { eventStore, mongodb } = result.details;
+    const head = position(eventStore?.head);
+    const checkpoint = position(mongodb?.checkpoint);
     // The projector's lag is reported, not judged: a rebuild or a burst of ingestion is no reason to stop
     // taking writes.
     const projector = {
@@ -76,6 +62,10 @@ export class HealthController {
       head: head?.toString() ?? null,
       caughtUp: head === undefined || (checkpoint !== undefined && checkpoint >= head),
     };
-    return { status: up ? 'up' : 'down', checks: { eventStore, mongodb }, projector };
+    return {
+      status: up ? 'up' : 'down',
+      checks: { eventStore: publicCheck(eventStore), mongodb: publicCheck(mongodb) },
+      projector,
+    };
   }
 }
