@@ -1,9 +1,8 @@
 import {
-  type Channel,
   type ComplaintSeverity,
-  type Direction,
   type ProfileFields,
   type TouchpointAttributes,
+  type TouchpointBase,
 } from './customer.events';
 
 // Commands carry every input a decision needs, including the current time (`now`, ISO-8601):
@@ -24,19 +23,9 @@ export type ChangeProfile = ProfileFields & {
   now: string;
 };
 
-export interface TouchpointCommon {
+/** What every touchpoint command carries: the fields of every touchpoint event, and the time of the decision. */
+export interface TouchpointCommon extends TouchpointBase {
   type: 'RecordTouchpoint';
-  customerId: string;
-  touchpointId: string;
-  source: string;
-  occurredAt: string;
-  channel: Channel;
-  direction: Direction;
-  department?: string;
-  agentId?: string;
-  product?: string;
-  region?: string;
-  note?: string;
   now: string;
 }
 
