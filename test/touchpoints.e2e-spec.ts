@@ -98,6 +98,8 @@ describe('POST /v1/touchpoints', () => {
         occurredAt: '2026-03-01T10:15:00Z',
         recordedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
         actor: 'ingest:dev-ingest',
+        // The same on every event of one append: which append stored the event.
+        appendId: expect.stringMatching(/^[0-9a-f-]{36}$/),
         source: 'shop-till',
         correlationId: 'req-42',
         causationId: null,
@@ -107,6 +109,7 @@ describe('POST /v1/touchpoints', () => {
       });
     }
     expect(recorded.metadata.chain).not.toBe(registered.metadata.chain);
+    expect(recorded.metadata.appendId).toBe(registered.metadata.appendId);
   });
 
   it('stores free text encrypted with a per-customer key', async () => {

@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { uniqueId } from '@app/testing';
 import {
+  checkStreamChain,
   type CustomerKeyStore,
   DeciderStore,
   type DeciderDefinition,
   RevisionMismatchError,
+  StreamReader,
 } from '@app/event-store';
 
 // A small decider of its own keeps these tests about the store, not about customer rules.
@@ -158,6 +160,76 @@ describe(DeciderStore.name, () => {
       Array.from({ length: 32 }, (_, i) => (i % 2 ? a : b).execute(entity, add('same'))),
     );
     expect(await newStore().load(entity)).toEqual({ state: { ids: ['same'] }, revision: 0 });
+  });
+
+  it('reports exactly one of 32 concurrent duplicates sent through two processes as appended', async () => {
+    const entity = uniqueId('e');
+    const [a, b] = [newStore(client), newStore(otherProcess)];
+    await a.execute(entity, add('before'));
+    await b.load(entity);
+    const results = await Promise.all(
+      Array.from({ length: 32 }, (_, i) => (i % 2 ? a : b).execute(entity, add('same'))),
+    );
+    expect(results.filter((result) => result.events.length > 0)).toHaveLength(1);
+    expect(await newStore().load(entity)).toEqual({
+      state: { ids: ['before', 'same'] },
+      revision: 1,
+    });
+  });
+
+  it('answers an append the event store took as a re-send of another process append as nothing to do', async () => {
+    const entity = uniqueId('e');
+    const [a, b] = [newStore(client), newStore(otherProcess)];
+    await a.execute(entity, add('first'));
+    await b.load(entity);
+    const original = await a.execute(entity, add('same'));
+    // b still holds revision 0: it appends the same id at the same expected revision, which the store answers
+    // as an idempotent write of a's append.
+    const resent = await b.execute(entity, add('same'));
+    expect(original.events).toHaveLength(1);
+    expect(resent).toMatchObject({ events: [], revision: 1 });
+    // b now chains from the event as stored, not from the one it meant to write.
+    await b.execute(entity, add('after'));
+    const reader = new StreamReader(client, { upcast: (_type, _version, data) => data });
+    const report = await checkStreamChain(reader, definition.streamId(entity));
+    expect(report).toMatchObject({ events: 3, chained: 3, firstBreak: null });
+  });
+
+  it('stamps one appendId on the events of an append and another on the next', async () => {
+    const entity = uniqueId('e');
+    const sut = newStore();
+    await sut.executeMany(entity, [add('a'), add('b')]);
+    await sut.execute(entity, add('c'));
+    const appendIds = [];
+    for await (const event of sut.read(entity)) appendIds.push(event.metadata.appendId);
+    expect(appendIds[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(appendIds[1]).toBe(appendIds[0]);
+    expect(appendIds[2]).not.toBe(appendIds[0]);
+  });
+
+  it('locates events by id with the position their append answered', async () => {
+    const entity = uniqueId('e');
+    const sut = newStore();
+    const pair = await sut.executeMany(entity, [add('a'), add('b')]);
+    const single = await sut.execute(entity, add('c'));
+    // An event older than appendIds is its own append.
+    const older = await otherProcess.appendToStream(definition.streamId(entity), [
+      jsonEvent({ id: uuidFor('old'), type: 'Added', data: { id: 'old' }, metadata: {} }),
+    ]);
+    await sut.execute(entity, add('d'));
+    const located = await newStore(otherProcess).locate(entity, [
+      uuidFor('a'),
+      uuidFor('b'),
+      uuidFor('c'),
+      uuidFor('old'),
+      uuidFor('never'),
+    ]);
+    expect(Object.fromEntries(located)).toEqual({
+      [uuidFor('a')]: { revision: 0, position: pair.position },
+      [uuidFor('b')]: { revision: 1, position: pair.position },
+      [uuidFor('c')]: { revision: 2, position: single.position },
+      [uuidFor('old')]: { revision: 3, position: Number(older.position!.commit) },
+    });
   });
 
   it('refuses an expected revision that is not the current one and appends nothing', async () => {

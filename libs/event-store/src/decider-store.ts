@@ -48,6 +48,12 @@ export interface DecidedEvent<E> {
   revision: number;
 }
 
+/** Where a stored event is: its revision, and the commit position of the append that stored it. */
+export interface EventLocation {
+  revision: number;
+  position: number;
+}
+
 export type DecisionOutcome<E> =
   { ok: true; events: DecidedEvent<E>[] } | { ok: false; error: unknown };
 
@@ -212,6 +218,20 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       }
       try {
         const appended = await this.append(entityId, snapshot, pending, current);
+        // An append of ids that another writer may have stored already (the same commands sent to two processes)
+        // is confirmed before it is reported: a re-send taken as idempotent stored nothing, so read what is there
+        // and decide again (the commands are then duplicates).
+        if (
+          pending.every(({ chosen }) => chosen) &&
+          !(await this.storedBy(streamId, snapshot.revision + 1, appended.appendId))
+        ) {
+          // Bounded like conflicts, though one read settles it: the stream then holds these ids.
+          conflicts += 1;
+          if (conflicts > this.conflictRetries)
+            throw new ConcurrencyConflictError(streamId, conflicts);
+          await readAhead();
+          continue;
+        }
         const revision = snapshot.revision + pending.length;
         const sealed = snapshot.sealed || appended.sealed;
         this.remember(entityId, { state, revision, chain: appended.chain, sealed });
@@ -245,7 +265,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   private decideAll(snapshot: Snapshot<S>, requests: readonly DecisionRequest<C, E>[]) {
     let state = snapshot.state;
     let revision = snapshot.revision;
-    const pending: Array<{ event: E; eventId: string; request: DecisionRequest<C, E> }> = [];
+    const pending: Pending<C, E>[] = [];
     const outcomes = requests.map((request): DecisionOutcome<E> => {
       let events: E[];
       try {
@@ -256,8 +276,9 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       const decided = events.map((event, index) => {
         state = this.decider.evolve(state, event);
         revision += 1;
-        const eventId = request.eventId?.(event, index) ?? randomUUID();
-        pending.push({ event, eventId, request });
+        const chosen = request.eventId?.(event, index);
+        const eventId = chosen ?? randomUUID();
+        pending.push({ event, eventId, request, chosen: chosen !== undefined });
         return { event, eventId, revision };
       });
       return { ok: true, events: decided };
@@ -268,9 +289,14 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   private async append(
     entityId: string,
     snapshot: Snapshot<S>,
-    pending: Array<{ event: E; eventId: string; request: DecisionRequest<C, E> }>,
+    pending: readonly Pending<C, E>[],
     current: boolean,
-  ): Promise<{ position: number | undefined; chain: string | undefined; sealed: boolean }> {
+  ): Promise<{
+    position: number | undefined;
+    chain: string | undefined;
+    sealed: boolean;
+    appendId: string;
+  }> {
     const { revision } = snapshot;
     const streamId = this.decider.streamId(entityId);
     let chain = this.baseline.unchained ? undefined : (snapshot.chain ?? chainGenesis(streamId));
@@ -284,6 +310,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       ? (await this.keys.obtain([entityId], sealedBefore)).get(entityId)
       : undefined;
     const recordedAt = this.clock().toISOString();
+    const appendId = randomUUID();
     const events = pending.map(({ event, eventId, request }) => {
       const paths = this.decider.personalFields[event.type] ?? [];
       const data = key ? sealPersonalFields(event.data, paths, key, entityId) : event.data;
@@ -293,6 +320,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       // Keys in sorted order: the chain hash then serializes the metadata natively (see chainHash).
       const metadata: EventMetadata = {
         actor: request.context.actor,
+        appendId,
         causationId: request.context.causationId ?? null,
         correlationId: request.context.correlationId,
         eventId,
@@ -324,7 +352,61 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       position: result.position ? Number(result.position.commit) : undefined,
       chain,
       sealed: Boolean(key),
+      appendId,
     };
+  }
+
+  /**
+   * Whether the events at `fromRevision` onwards were stored by the append `appendId`. An append made only of events
+   * whose ids the caller chose can be taken by the event store as a re-send of an earlier append of the same ids at
+   * the same expected revision (its idempotent write): it then answers success and stores nothing. The first event
+   * tells: it carries the id of the append that stored it.
+   */
+  private async storedBy(streamId: string, fromRevision: number, appendId: string) {
+    let stored = false;
+    for await (const record of this.reader.readStreamRecords(streamId, {
+      fromRevision,
+      maxCount: 1,
+      open: 'stored',
+    })) {
+      stored = record.event?.metadata.appendId === appendId;
+    }
+    return stored;
+  }
+
+  /**
+   * Where the events with these ids are in the entity's stream, searched from the newest back (a re-sent event is
+   * usually a recent one) until all are found or the stream's start is reached. The position is that of the append
+   * that stored the event: the one its first answer gave.
+   */
+  async locate(entityId: string, eventIds: readonly string[]): Promise<Map<string, EventLocation>> {
+    const wanted = new Set(eventIds);
+    const found = new Map<string, EventLocation>();
+    // The append an event belongs to ends at the newest event after it with the same appendId: read backwards,
+    // that is the newest event of the current run of one appendId.
+    let run: { appendId: unknown; position: number } | undefined;
+    const records = this.reader.readStreamRecords(this.decider.streamId(entityId), {
+      direction: 'backwards',
+      open: 'stored',
+    });
+    for await (const { revision, event } of records) {
+      if (!event) {
+        run = undefined;
+        continue;
+      }
+      const appendId = event.metadata.appendId;
+      const position = Number(event.position.commit);
+      if (appendId === undefined || run?.appendId !== appendId) run = { appendId, position };
+      if (wanted.has(event.id) && !found.has(event.id)) {
+        // Events older than appendIds: each its own.
+        found.set(event.id, {
+          revision,
+          position: appendId === undefined ? position : run.position,
+        });
+        if (found.size === wanted.size) break;
+      }
+    }
+    return found;
   }
 
   /** Every event of the stream from `fromRevision`, opened and upcast, with its metadata. */
@@ -399,6 +481,14 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       if (this.queues.get(entityId) === settled) this.queues.delete(entityId);
     }
   }
+}
+
+interface Pending<C, E> {
+  event: E;
+  eventId: string;
+  request: DecisionRequest<C, E>;
+  /** The id came from the request (deterministic), not made up here: an earlier send may have stored it. */
+  chosen: boolean;
 }
 
 function pause(ms: number): Promise<void> {

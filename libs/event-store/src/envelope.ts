@@ -16,6 +16,11 @@ export interface EventMetadata {
   correlationId: string;
   causationId: string | null;
   schemaVersion: number;
+  /**
+   * Made up for each append and the same on all its events: tells a writer whether the events it appended are the
+   * ones stored (not those of an earlier append of the same ids), and where an append ends. Absent on older events.
+   */
+  appendId?: string;
   /** Hash chaining the event to the previous one of its stream (hash-chain.ts); absent on events older than it. */
   chain?: string;
 }
