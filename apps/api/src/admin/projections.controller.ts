@@ -8,7 +8,7 @@ import {
   Post,
 } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { RebuildRunningError, UnknownProjectionError } from '@app/read-models';
 import { Roles } from '../http/auth.guard';
 import { WaitsForReadModels } from '../http/min-position';
@@ -16,7 +16,6 @@ import { RebuildProjectionCommand } from './commands/rebuild-projection.command'
 import { GetProjectionsQuery } from './queries/get-projections.query';
 
 @ApiTags('admin')
-@ApiBearerAuth()
 @Roles('admin')
 @Controller('v1/admin/projections')
 export class ProjectionsController {

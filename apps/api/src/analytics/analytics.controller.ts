@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ComplaintGroup, InteractionGroup } from '@app/read-models';
 import { Roles } from '../http/auth.guard';
 import { WaitsForReadModels } from '../http/min-position';
@@ -34,7 +34,6 @@ function period(query: PeriodDto) {
 }
 
 @ApiTags('analytics')
-@ApiBearerAuth()
 @Roles('analyst', 'auditor')
 @WaitsForReadModels()
 @Controller('v1/analytics')

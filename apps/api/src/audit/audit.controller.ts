@@ -1,13 +1,6 @@
 import { Body, Controller, Get, Headers, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
-import {
-  ApiBearerAuth,
-  ApiHeader,
-  ApiOperation,
-  ApiProduces,
-  ApiResponse,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
 import { customerIdParam } from '../http/common-validators';
@@ -26,7 +19,6 @@ import { GetHistoryQuery, StreamHistoryQuery } from './queries/get-history.query
 const NDJSON = 'application/x-ndjson';
 
 @ApiTags('audit')
-@ApiBearerAuth()
 @Roles('auditor')
 @Controller('v1/customers')
 export class AuditController {

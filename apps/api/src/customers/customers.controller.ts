@@ -1,6 +1,6 @@
 import { Body, Controller, Headers, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiHeader, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
 import { customerIdParam } from '../http/common-validators';
@@ -13,7 +13,6 @@ import { ChangeProfileDto } from './dto/change-profile.dto';
 import { RegisterCustomerDto } from './dto/register-customer.dto';
 
 @ApiTags('customers')
-@ApiBearerAuth()
 @Roles('ingest')
 @Controller('v1/customers')
 export class CustomersController {

@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   type CanActivate,
   type ExecutionContext,
   ForbiddenException,
@@ -7,6 +8,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type ApiKey, MAX_SECRET_LENGTH, type Role } from '@app/config';
@@ -14,8 +16,25 @@ import { type ApiKey, MAX_SECRET_LENGTH, type Role } from '@app/config';
 const ROLES_KEY = 'crm:roles';
 const PUBLIC_KEY = 'crm:public';
 
-/** Roles that may call a route. `admin` may call everything. */
-export const Roles = (...roles: Role[]) => SetMetadata(ROLES_KEY, roles);
+/**
+ * Roles that may call a route (`admin` may call everything), documented in OpenAPI with the bearer key and the
+ * answers without one (401) and for another role (403).
+ */
+export const Roles =
+  (...roles: Role[]): ClassDecorator & MethodDecorator =>
+  (target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    applyDecorators(
+      SetMetadata(ROLES_KEY, roles),
+      ApiUnauthorizedResponse({
+        description: 'No Authorization: Bearer <api key>, or not a valid key',
+      }),
+      ApiForbiddenResponse({
+        description: `Only for the roles ${[...new Set(['admin', ...roles])].join(', ')}`,
+      }),
+      // On a route of a controller that has roles, the bearer key is documented already: OpenAPI would list it twice.
+      ...(descriptor ? [] : [ApiBearerAuth()]),
+    )(target, key, descriptor);
+  };
 /** Routes for operations (health, docs) that need no key. */
 export const Public = () => SetMetadata(PUBLIC_KEY, true);
 

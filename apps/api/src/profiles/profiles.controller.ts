@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
 import { customerIdParam } from '../http/common-validators';
 import { WaitsForReadModels } from '../http/min-position';
@@ -10,7 +10,6 @@ import { GetProfileQuery } from './queries/get-profile.query';
 import { ListProfilesQuery } from './queries/list-profiles.query';
 
 @ApiTags('profiles')
-@ApiBearerAuth()
 @Roles('analyst', 'auditor')
 @WaitsForReadModels('profiles')
 @Controller('v1/profiles')

@@ -1,13 +1,12 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
 import { commandContext } from '../http/request-context';
 import { RunReviewCommand } from './commands/run-review.command';
 import { RunReviewDto } from './dto/run-review.dto';
 
 @ApiTags('admin')
-@ApiBearerAuth()
 @Roles('admin')
 @Controller('v1/admin/reviews')
 export class ReviewsController {

@@ -1,12 +1,11 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../http/auth.guard';
 import { customerIdParam } from '../http/common-validators';
 import { VerifyCustomerQuery } from './queries/verify-customer.query';
 
 @ApiTags('audit')
-@ApiBearerAuth()
 @Roles('auditor')
 @Controller('v1/customers')
 export class CustomerVerificationController {
