@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Binary, type Collection, type Db, MongoServerError } from 'mongodb';
+import { isOnlyDuplicateKeys } from './mongo';
 
 /** Mirrors CustomerKeyStore of @app/event-store; kept structural so this lib needs no event store import. */
 export interface CustomerKeys {
@@ -209,12 +210,4 @@ export class MongoCustomerKeyStore implements CustomerKeys {
     if (before !== undefined && before !== DESTROYED && !key) before.fill(0);
     this.cache.set(id, key ?? DESTROYED);
   }
-}
-
-function isOnlyDuplicateKeys(error: MongoServerError): boolean {
-  const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
-  if (Array.isArray(writeErrors) && writeErrors.length > 0) {
-    return writeErrors.every((e) => e.code === 11000);
-  }
-  return error.code === 11000;
 }

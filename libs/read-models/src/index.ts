@@ -1,6 +1,7 @@
 export * from './checkpoint.store';
 export * from './customer-key.store';
 export * from './key-erasure.watch';
+export * from './touchpoint-ids.store';
 export * from './mongo';
 export * from './projection/projection';
 export * from './projection/checkpoints';

@@ -4,6 +4,7 @@ import {
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerClosedError,
+  type MongoServerError,
   MongoServerSelectionError,
 } from 'mongodb';
 
@@ -34,6 +35,15 @@ export function isMongoUnavailable(error: unknown): boolean {
     error instanceof MongoNotConnectedError ||
     error instanceof MongoServerClosedError
   );
+}
+
+/** A write refused only because some documents' `_id`s were taken (by a concurrent writer): those stand. */
+export function isOnlyDuplicateKeys(error: MongoServerError): boolean {
+  const writeErrors = (error as { writeErrors?: Array<{ code?: number }> }).writeErrors;
+  if (Array.isArray(writeErrors) && writeErrors.length > 0) {
+    return writeErrors.every((e) => e.code === 11000);
+  }
+  return error.code === 11000;
 }
 
 export type { Db, MongoClient };
