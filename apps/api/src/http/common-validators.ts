@@ -1,4 +1,11 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  Max,
+  Min,
   registerDecorator,
   ValidateIf,
   type ValidationArguments,
@@ -106,3 +113,39 @@ export function IsFlatAttributes(maxKeys: number, options?: ValidationOptions) {
 export function Optional(): PropertyDecorator {
   return ValidateIf((_object: object, value: unknown) => value !== undefined);
 }
+
+/** One value of a closed list, documented as an enum; the message names the field and every allowed value. */
+export const OneOf = (
+  values: readonly string[],
+  doc: { required?: boolean; description?: string } = {},
+) =>
+  applyDecorators(
+    (doc.required ? ApiProperty : ApiPropertyOptional)({
+      enum: values,
+      description: doc.description,
+    }),
+    IsIn(values, { message: ({ property }) => `${property} must be one of ${values.join(', ')}` }),
+  );
+
+/** A whole number from `min` to `max`, documented with its bounds. */
+export const WholeNumber = (min: number, max: number, description?: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ minimum: min, maximum: max, description }),
+    IsInt(),
+    Min(min),
+    Max(max),
+  );
+
+/** A finite number (no NaN or Infinity) from `min` to `max`, documented with its bounds. */
+export const FiniteNumber = (
+  min: number,
+  max: number,
+  description?: string,
+  options: { maxDecimalPlaces?: number } = {},
+) =>
+  applyDecorators(
+    ApiPropertyOptional({ minimum: min, maximum: max, description }),
+    IsNumber({ allowNaN: false, allowInfinity: false, ...options }),
+    Min(min),
+    Max(max),
+  );

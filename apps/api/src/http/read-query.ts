@@ -67,3 +67,16 @@ export function OptionalCount(
     Max(max, { message: `${field} must be at most ${max}` }),
   );
 }
+
+/** An optional query instant, e.g. `from`: documented, bounded in length, checked by IsQueryInstant. */
+export const OptionalInstant = (description: string, example?: string) =>
+  applyDecorators(
+    ApiPropertyOptional({ description, example }),
+    IsOptional(),
+    MaxLength(40),
+    IsQueryInstant(),
+  );
+
+/** An optional `region` filter: a region as the read models store it. */
+export const RegionFilter = (description?: string) =>
+  applyDecorators(ApiPropertyOptional({ description }), IsOptional(), MaxLength(100));

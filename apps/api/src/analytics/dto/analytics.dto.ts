@@ -1,11 +1,17 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
+import { IsOptional, Matches } from 'class-validator';
 import { COMPLAINT_GROUPS, DIMENSIONS, INTERACTION_GROUPS } from '@app/read-models';
-import { IsQueryInstant, OptionalCount, ReadQueryDto } from '../../http/read-query';
+import { OneOf } from '../../http/common-validators';
+import {
+  IsQueryInstant,
+  OptionalCount,
+  OptionalInstant,
+  ReadQueryDto,
+  RegionFilter,
+} from '../../http/read-query';
 
 export class MigrationDto extends ReadQueryDto {
-  @ApiProperty({ enum: DIMENSIONS })
-  @IsIn(DIMENSIONS, { message: `dimension must be one of ${DIMENSIONS.join(', ')}` })
+  @OneOf(DIMENSIONS, { required: true })
   dimension!: (typeof DIMENSIONS)[number];
 
   @ApiProperty({ example: '2025-01-01' })
@@ -16,57 +22,37 @@ export class MigrationDto extends ReadQueryDto {
   @IsQueryInstant()
   to!: string;
 
-  @ApiPropertyOptional({
-    description: 'Only customers whose current region is this one',
-  })
-  @IsOptional()
-  @MaxLength(100)
+  @RegionFilter('Only customers whose current region is this one')
   region?: string;
 }
 
 export class AtDto extends ReadQueryDto {
-  @ApiPropertyOptional({ description: 'The moment the report is for; default now' })
-  @IsOptional()
-  @IsQueryInstant()
+  @OptionalInstant('The moment the report is for; default now')
   at?: string;
 
   @OptionalCount('limit', 0, 1000, 20, 'Customers listed per group')
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Only customers of this region' })
-  @IsOptional()
-  @MaxLength(100)
+  @RegionFilter('Only customers of this region')
   region?: string;
 }
 
 export class LifecycleDto extends AtDto {
-  @ApiPropertyOptional({
-    description: 'Start of the churn and retention period; default 90 days before `to`',
-  })
-  @IsOptional()
-  @IsQueryInstant()
+  @OptionalInstant('Start of the churn and retention period; default 90 days before `to`')
   from?: string;
 
-  @ApiPropertyOptional({ description: 'End of the period; default `at`' })
-  @IsOptional()
-  @IsQueryInstant()
+  @OptionalInstant('End of the period; default `at`')
   to?: string;
 }
 
 export class PeriodDto extends ReadQueryDto {
-  @ApiPropertyOptional({ description: 'Facts at or after this moment' })
-  @IsOptional()
-  @IsQueryInstant()
+  @OptionalInstant('Facts at or after this moment')
   from?: string;
 
-  @ApiPropertyOptional({ description: 'Facts before this moment' })
-  @IsOptional()
-  @IsQueryInstant()
+  @OptionalInstant('Facts before this moment')
   to?: string;
 
-  @ApiPropertyOptional({ description: 'Only touchpoints that name this region' })
-  @IsOptional()
-  @MaxLength(100)
+  @RegionFilter('Only touchpoints that name this region')
   region?: string;
 }
 

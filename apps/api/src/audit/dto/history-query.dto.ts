@@ -13,7 +13,7 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { CUSTOMER_EVENT_TYPES, TOUCHPOINT_KINDS } from '@app/domain';
-import { IsQueryInstant } from '../../http/read-query';
+import { OptionalInstant } from '../../http/read-query';
 import { decodeHistoryCursor } from '../history-cursor';
 
 /** What `kinds` may name: a touchpoint kind (`purchase`) or any event type (`TierChanged`). */
@@ -23,21 +23,13 @@ export const HISTORY_PAGE_DEFAULT = 100;
 export const HISTORY_PAGE_MAX = 1000;
 
 export class HistoryQueryDto {
-  @ApiPropertyOptional({
-    description: 'Only events whose business time (occurredAt) is at or after this moment',
-    example: '2026-01-01T00:00:00Z',
-  })
-  @IsOptional()
-  @MaxLength(40)
-  @IsQueryInstant()
+  @OptionalInstant(
+    'Only events whose business time (occurredAt) is at or after this moment',
+    '2026-01-01T00:00:00Z',
+  )
   from?: string;
 
-  @ApiPropertyOptional({
-    description: 'Only events whose business time (occurredAt) is at or before this moment',
-  })
-  @IsOptional()
-  @MaxLength(40)
-  @IsQueryInstant()
+  @OptionalInstant('Only events whose business time (occurredAt) is at or before this moment')
   @NotBefore('from')
   to?: string;
 

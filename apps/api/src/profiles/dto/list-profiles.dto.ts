@@ -1,14 +1,14 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches, MaxLength } from 'class-validator';
+import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { ACCOUNT_SEGMENTS, LIFECYCLE_STAGES, VALUE_QUADRANTS } from '@app/domain';
-import { OptionalCount, ReadQueryDto } from '../../http/read-query';
+import { OneOf } from '../../http/common-validators';
+import { OptionalCount, ReadQueryDto, RegionFilter } from '../../http/read-query';
 
 const LEVEL = /^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/;
 
 export class ListProfilesDto extends ReadQueryDto {
-  @ApiPropertyOptional({ enum: LIFECYCLE_STAGES })
   @IsOptional()
-  @IsIn(LIFECYCLE_STAGES, { message: `stage must be one of ${LIFECYCLE_STAGES.join(', ')}` })
+  @OneOf(LIFECYCLE_STAGES)
   stage?: string;
 
   @ApiPropertyOptional({ description: 'A tier name of the rules file, e.g. gold' })
@@ -17,19 +17,15 @@ export class ListProfilesDto extends ReadQueryDto {
   @Matches(LEVEL, { message: 'tier must be a tier name' })
   tier?: string;
 
-  @ApiPropertyOptional()
-  @IsOptional()
-  @MaxLength(100)
+  @RegionFilter()
   region?: string;
 
-  @ApiPropertyOptional({ enum: VALUE_QUADRANTS })
   @IsOptional()
-  @IsIn(VALUE_QUADRANTS, { message: `quadrant must be one of ${VALUE_QUADRANTS.join(', ')}` })
+  @OneOf(VALUE_QUADRANTS)
   quadrant?: string;
 
-  @ApiPropertyOptional({ enum: ACCOUNT_SEGMENTS })
   @IsOptional()
-  @IsIn(ACCOUNT_SEGMENTS, { message: `account must be one of ${ACCOUNT_SEGMENTS.join(', ')}` })
+  @OneOf(ACCOUNT_SEGMENTS)
   account?: string;
 
   @OptionalCount('limit', 1, 500, 50)

@@ -1,19 +1,19 @@
-import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsIn, IsInt, IsNumber, Max, Min } from 'class-validator';
+import { IsBoolean } from 'class-validator';
 import { CHANNELS, COMPLAINT_SEVERITIES, DIRECTIONS, TOUCHPOINT_KINDS } from '@app/domain';
-import { IsBusinessTime, IsFlatAttributes, Optional } from '../../http/common-validators';
+import {
+  FiniteNumber,
+  IsBusinessTime,
+  IsFlatAttributes,
+  OneOf,
+  Optional,
+  WholeNumber,
+} from '../../http/common-validators';
 import { KindField } from '../../http/kind-rules';
 import { Code, CustomerId, Id, IsCurrencyCode, Text } from '../../http/text-validators';
 
 const MAX_AMOUNT = 1_000_000_000;
 const SEALED = "stored encrypted with the customer's key (personal data), erased with it";
-const Amount = () =>
-  applyDecorators(
-    IsNumber({ allowNaN: false, allowInfinity: false, maxDecimalPlaces: 4 }),
-    Min(0.0001),
-    Max(MAX_AMOUNT),
-  );
 
 /** One touchpoint as an emitter sends it (API.md). Kind-specific fields are refused for other kinds. */
 export class TouchpointDto {
@@ -30,20 +30,17 @@ export class TouchpointDto {
   @CustomerId()
   customerId!: string;
 
-  @ApiProperty({ enum: TOUCHPOINT_KINDS })
-  @IsIn(TOUCHPOINT_KINDS, { message: `kind must be one of ${TOUCHPOINT_KINDS.join(', ')}` })
+  @OneOf(TOUCHPOINT_KINDS, { required: true })
   kind!: (typeof TOUCHPOINT_KINDS)[number];
 
   @ApiProperty({ format: 'date-time', description: 'Business time; backfills are welcome' })
   @IsBusinessTime()
   occurredAt!: string;
 
-  @ApiProperty({ enum: CHANNELS })
-  @IsIn(CHANNELS, { message: `channel must be one of ${CHANNELS.join(', ')}` })
+  @OneOf(CHANNELS, { required: true })
   channel!: (typeof CHANNELS)[number];
 
-  @ApiProperty({ enum: DIRECTIONS })
-  @IsIn(DIRECTIONS, { message: `direction must be one of ${DIRECTIONS.join(', ')}` })
+  @OneOf(DIRECTIONS, { required: true })
   direction!: (typeof DIRECTIONS)[number];
 
   @Code('Department (an analytics dimension)') @Optional() department?: string;
@@ -62,12 +59,10 @@ export class TouchpointDto {
   @Id('orderId')
   orderId?: string;
 
-  @ApiPropertyOptional({
-    description: 'purchase, refund (required): a positive amount',
-    minimum: 0.0001,
-  })
   @KindField(['purchase', 'refund'], { required: true })
-  @Amount()
+  @FiniteNumber(0.0001, MAX_AMOUNT, 'purchase, refund (required): a positive amount', {
+    maxDecimalPlaces: 4,
+  })
   amount?: number;
 
   @ApiPropertyOptional({
@@ -77,18 +72,12 @@ export class TouchpointDto {
   @IsCurrencyCode()
   currency?: string;
 
-  @ApiPropertyOptional({ description: 'purchase: margin earned' })
   @KindField(['purchase'])
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(-MAX_AMOUNT)
-  @Max(MAX_AMOUNT)
+  @FiniteNumber(-MAX_AMOUNT, MAX_AMOUNT, 'purchase: margin earned')
   margin?: number;
 
-  @ApiPropertyOptional({ description: 'purchase: discount granted', minimum: 0 })
   @KindField(['purchase'])
-  @IsNumber({ allowNaN: false, allowInfinity: false })
-  @Min(0)
-  @Max(MAX_AMOUNT)
+  @FiniteNumber(0, MAX_AMOUNT, 'purchase: discount granted')
   discount?: number;
 
   @Code('inquiry')
@@ -108,14 +97,8 @@ export class TouchpointDto {
   @KindField(['complaint_opened'], { required: true })
   category?: string;
 
-  @ApiPropertyOptional({
-    enum: COMPLAINT_SEVERITIES,
-    description: 'complaint_opened, default medium',
-  })
   @KindField(['complaint_opened'])
-  @IsIn(COMPLAINT_SEVERITIES, {
-    message: `severity must be one of ${COMPLAINT_SEVERITIES.join(', ')}`,
-  })
+  @OneOf(COMPLAINT_SEVERITIES, { description: 'complaint_opened, default medium' })
   severity?: (typeof COMPLAINT_SEVERITIES)[number];
 
   @Code('complaint_escalated: the level escalated to')
@@ -144,18 +127,12 @@ export class TouchpointDto {
   satisfied?: boolean;
 
   // feedback
-  @ApiPropertyOptional({ minimum: 1, maximum: 5, description: 'feedback: satisfaction score' })
   @KindField(['feedback'])
-  @IsInt()
-  @Min(1)
-  @Max(5)
+  @WholeNumber(1, 5, 'feedback: satisfaction score')
   score?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 10, description: 'feedback: net promoter score' })
   @KindField(['feedback'])
-  @IsInt()
-  @Min(0)
-  @Max(10)
+  @WholeNumber(0, 10, 'feedback: net promoter score')
   nps?: number;
 
   @ApiPropertyOptional({ maxLength: 4000, description: `feedback: free text; ${SEALED}` })
@@ -188,11 +165,8 @@ export class TouchpointDto {
   @Text(2000)
   page?: string;
 
-  @ApiPropertyOptional({ description: 'visit', minimum: 0 })
   @KindField(['visit'])
-  @IsInt()
-  @Min(0)
-  @Max(31 * 24 * 3600)
+  @WholeNumber(0, 31 * 24 * 3600, 'visit')
   durationSeconds?: number;
 
   @Code('other: what kind of touchpoint it is')
