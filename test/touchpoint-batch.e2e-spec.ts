@@ -33,8 +33,9 @@ describe('POST /v1/touchpoints/batch', () => {
     const response = await sendBatch([first, invalid, first, ruleBreaker, 'not an object']);
     expect(response.status).toBe(200);
     const eventId = touchpointEventId('shop-till', first.touchpointId as string);
+    const position = response.body.position as number;
     expect(response.body.results).toEqual([
-      { index: 0, status: 'created', eventId, revision: 1 },
+      { index: 0, status: 'created', eventId, revision: 1, position },
       {
         index: 1,
         status: 'rejected',
@@ -42,7 +43,8 @@ describe('POST /v1/touchpoints/batch', () => {
           { field: 'amount', message: expect.stringMatching(/number/) },
         ]),
       },
-      { index: 2, status: 'duplicate', eventId },
+      // Within one batch too, the duplicate names the stored event and the append that stored it.
+      { index: 2, status: 'duplicate', eventId, revision: 1, position },
       {
         index: 3,
         status: 'rejected',
@@ -54,7 +56,7 @@ describe('POST /v1/touchpoints/batch', () => {
         errors: [{ field: '', message: 'each item must be a JSON object' }],
       },
     ]);
-    expect(response.body.position).toEqual(expect.any(Number));
+    expect(position).toEqual(expect.any(Number));
     // The purchase is followed by the transitions it causes (tier, stage, segments); nothing else is stored.
     const types = (await storedEvents(api.eventStore, customerId)).map((e) => e.type);
     expect(types.filter((type) => !POLICY_TRANSITIONS.includes(type))).toEqual([

@@ -1,6 +1,10 @@
 import type { DomainErrorCode } from '@app/domain';
 import type { EventStoreErrorCode } from '@app/event-store';
-import type { CustomerKeyMissingError, ErasureUnconfirmedError } from '@app/read-models';
+import type {
+  CustomerKeyMissingError,
+  ErasureUnconfirmedError,
+  TouchpointIdReusedError,
+} from '@app/read-models';
 import type { ReadModelBehindError } from './min-position';
 import type { StoreUnavailableError } from './store-unavailable';
 
@@ -42,6 +46,7 @@ export type ErrorCode =
   | EventStoreErrorCode
   | CustomerKeyMissingError['code']
   | ErasureUnconfirmedError['code']
+  | TouchpointIdReusedError['code']
   | ReadModelBehindError['code']
   | StoreUnavailableError['code']
   | 'INTERNAL_ERROR';
@@ -54,6 +59,8 @@ export const ERROR_CODES: Readonly<Record<ErrorCode, CodeAnswer>> = {
   ...DOMAIN_CODES,
   // The caller's If-Match is stale: it must read the new revision before sending again.
   REVISION_MISMATCH: refused(412),
+  // The touchpoint id was first sent for another customer (named in the answer); it stays theirs.
+  TOUCHPOINT_ID_REUSED: refused(409),
   // Other writers kept winning the stream for every retry the server made; a later send may get through.
   CONCURRENCY_CONFLICT: transient(409),
   READ_MODEL_BEHIND: transient(503),

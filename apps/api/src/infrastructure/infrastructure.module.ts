@@ -18,6 +18,7 @@ import {
   KeyErasureWatch,
   MongoCustomerKeyStore,
   type MongoConnection,
+  TouchpointIdStore,
 } from '@app/read-models';
 import { createCustomerStore, type CustomerStore } from './customer-store';
 import {
@@ -28,6 +29,7 @@ import {
   KEY_ERASURE_WATCH,
   MONGO,
   STREAM_READER,
+  TOUCHPOINT_IDS,
 } from './tokens';
 
 /** Connections to the two stores, made once per process and closed on shutdown. */
@@ -57,6 +59,11 @@ export class InfrastructureModule implements OnApplicationShutdown {
           provide: CUSTOMER_KEYS,
           inject: [MONGO],
           useFactory: (mongo: MongoConnection) => new MongoCustomerKeyStore(mongo.db),
+        },
+        {
+          provide: TOUCHPOINT_IDS,
+          inject: [MONGO],
+          useFactory: (mongo: MongoConnection) => new TouchpointIdStore(mongo.db),
         },
         {
           provide: CUSTOMER_STORE,
@@ -96,6 +103,7 @@ export class InfrastructureModule implements OnApplicationShutdown {
         CUSTOMER_STORE,
         KEY_ERASURE_WATCH,
         STREAM_READER,
+        TOUCHPOINT_IDS,
       ],
     };
   }

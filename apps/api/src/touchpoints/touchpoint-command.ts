@@ -4,7 +4,14 @@ import {
   type RecordTouchpoint,
   touchpointEventId,
 } from '@app/domain';
-import type { CommandContext, DecidedEvent, DecisionRequest } from '@app/event-store';
+import type {
+  CommandContext,
+  DecidedEvent,
+  DecisionRequest,
+  EventLocation,
+} from '@app/event-store';
+import { TouchpointIdReusedError, type TouchpointIdStore } from '@app/read-models';
+import type { CustomerStore } from '../infrastructure/customer-store';
 import type { TouchpointDto } from './dto/touchpoint.dto';
 
 export type TouchpointRequest = DecisionRequest<RecordTouchpoint, CustomerEvent> & {
@@ -49,4 +56,42 @@ export function storedTouchpoint(
   request: TouchpointRequest,
 ): DecidedEvent<CustomerEvent> | undefined {
   return events.find((decided) => decided.eventId === request.touchpointEventId);
+}
+
+/**
+ * Claims each touchpoint's id for the customer it names, before anything is appended; the error for each one whose
+ * id belongs to another customer (in the order given, undefined for the others).
+ */
+export async function claimTouchpointIds(
+  ids: TouchpointIdStore,
+  touchpoints: ReadonlyArray<{ dto: TouchpointDto; request: TouchpointRequest }>,
+): Promise<Array<TouchpointIdReusedError | undefined>> {
+  const owners = await ids.claim(
+    touchpoints.map(({ dto, request }) => ({
+      eventId: request.touchpointEventId,
+      customerId: dto.customerId,
+    })),
+  );
+  return touchpoints.map(({ dto, request }) => {
+    const owner = owners.get(request.touchpointEventId);
+    return owner === undefined || owner === dto.customerId
+      ? undefined
+      : new TouchpointIdReusedError(dto.source, dto.touchpointId, request.touchpointEventId, owner);
+  });
+}
+
+/**
+ * Where the stored events of touchpoints answered as duplicates are: their revision and the position their first
+ * answer gave.
+ */
+export async function locateDuplicates(
+  store: CustomerStore,
+  customerId: string,
+  duplicates: readonly TouchpointRequest[],
+): Promise<Map<string, EventLocation>> {
+  if (duplicates.length === 0) return new Map();
+  return store.locate(
+    customerId,
+    duplicates.map((request) => request.touchpointEventId),
+  );
 }

@@ -34,7 +34,10 @@ export class TouchpointsController {
   @ApiOperation({
     summary: 'Record one touchpoint',
     description:
-      'Idempotent on source + touchpointId: a retry answers 200 with the same eventId and duplicate: true. ' +
+      'Idempotent on source + touchpointId: a retry answers 200 with duplicate: true and the eventId, revision ' +
+      'and position of the stored touchpoint; exactly one send of a touchpoint answers 201, however many API ' +
+      'processes it is sent to at once. A touchpoint id belongs to the customer it was first sent for: sent for ' +
+      'another, it answers 409 TOUCHPOINT_ID_REUSED naming that customer, and nothing is stored. ' +
       'A touchpoint for an unknown customer creates the customer as a prospect. ' +
       TEXT_FIELDS,
   })
@@ -42,7 +45,16 @@ export class TouchpointsController {
     status: 201,
     description: 'Stored: { eventId, customerId, revision, position, duplicate: false }',
   })
-  @ApiResponse({ status: 200, description: 'Already stored earlier: duplicate: true' })
+  @ApiResponse({
+    status: 200,
+    description:
+      'Already stored: { eventId, customerId, revision, position, duplicate: true } of the stored event',
+  })
+  @ApiResponse({
+    status: 409,
+    description:
+      'TOUCHPOINT_ID_REUSED: this source and touchpointId belong to another customer (details.belongsTo)',
+  })
   @ApiResponse({ status: 400, description: 'Validation failed; every problem is listed in errors' })
   async record(
     @Body() touchpoint: TouchpointDto,
@@ -61,7 +73,8 @@ export class TouchpointsController {
   @ApiOperation({
     summary: 'Record up to 1 000 touchpoints',
     description:
-      'Each item gets its own result: created, duplicate or rejected (with its errors). Rejected items are not ' +
+      'Each item gets its own result: created or duplicate (with eventId, revision and position), or rejected ' +
+      '(with its errors, e.g. TOUCHPOINT_ID_REUSED naming the customer the id belongs to). Rejected items are not ' +
       'stored; the others are. If the store fails part-way the request answers 503 and may be retried as a ' +
       'whole: items already stored then come back as duplicates. ' +
       TEXT_FIELDS,

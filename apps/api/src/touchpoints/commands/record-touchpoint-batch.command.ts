@@ -1,22 +1,34 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { touchpointCarriesPersonalData } from '@app/domain';
-import type { CommandContext } from '@app/event-store';
+import { type CustomerEvent, type CustomerState, touchpointCarriesPersonalData } from '@app/domain';
+import type { CommandContext, DecisionResult } from '@app/event-store';
+import type { TouchpointIdStore } from '@app/read-models';
 import type { CustomerStore } from '../../infrastructure/customer-store';
-import { CUSTOMER_STORE } from '../../infrastructure/tokens';
+import { CUSTOMER_STORE, TOUCHPOINT_IDS } from '../../infrastructure/tokens';
 import type { TouchpointDto } from '../dto/touchpoint.dto';
-import { storedTouchpoint, type TouchpointRequest, touchpointRequest } from '../touchpoint-command';
+import {
+  claimTouchpointIds,
+  locateDuplicates,
+  storedTouchpoint,
+  type TouchpointRequest,
+  touchpointRequest,
+} from '../touchpoint-command';
 
-/** What became of one touchpoint of a batch; `failed` carries the error for the transport layer to describe. */
+/**
+ * What became of one touchpoint of a batch; `failed` carries the error for the transport layer to describe. The
+ * position is that of the append that stored the touchpoint, now or (a duplicate) before.
+ */
 export type TouchpointOutcome =
-  | { status: 'created'; eventId: string; revision: number }
-  | { status: 'duplicate'; eventId: string }
+  | { status: 'created' | 'duplicate'; eventId: string; revision: number; position: number | null }
   | { status: 'failed'; error: unknown };
 
 export interface BatchOutcome {
   /** One per touchpoint, in the order they were given. */
   outcomes: TouchpointOutcome[];
-  /** Highest commit position written by this batch: pass it as minPosition to read your writes. */
+  /**
+   * Highest commit position of the batch's touchpoints, stored now or before: pass it as minPosition to read your
+   * writes.
+   */
   position: number | null;
 }
 
@@ -48,29 +60,44 @@ interface Item {
 
 @CommandHandler(RecordTouchpointBatchCommand)
 export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouchpointBatchCommand> {
-  constructor(@Inject(CUSTOMER_STORE) private readonly store: CustomerStore) {}
+  constructor(
+    @Inject(CUSTOMER_STORE) private readonly store: CustomerStore,
+    @Inject(TOUCHPOINT_IDS) private readonly ids: TouchpointIdStore,
+  ) {}
 
   async execute({ touchpoints, context }: RecordTouchpointBatchCommand): Promise<BatchOutcome> {
     const now = new Date().toISOString();
-    const byCustomer = new Map<string, Item[]>();
-    touchpoints.forEach((dto, position) => {
-      const items = byCustomer.get(dto.customerId) ?? [];
-      items.push({
-        position,
-        dto,
-        request: touchpointRequest(dto, context, now),
-        bytes: Buffer.byteLength(JSON.stringify(dto)),
-      });
-      byCustomer.set(dto.customerId, items);
-    });
-    // One key query for every customer that gets personal data in this batch, instead of one per customer.
-    await this.store.prepareKeys(
-      [...byCustomer]
-        .filter(([, items]) => items.some(({ dto }) => touchpointCarriesPersonalData(dto)))
-        .map(([id]) => id),
-    );
-
     const outcomes = new Array<TouchpointOutcome>(touchpoints.length);
+    const all = touchpoints.map((dto, position) => ({
+      position,
+      dto,
+      request: touchpointRequest(dto, context, now),
+      bytes: Buffer.byteLength(JSON.stringify(dto)),
+    }));
+    // Every id claimed in one round trip, and one key query for every customer that gets personal data in this
+    // batch, instead of one per customer; both before anything is appended.
+    const [reused] = await Promise.all([
+      claimTouchpointIds(this.ids, all),
+      this.store.prepareKeys([
+        ...new Set(
+          all
+            .filter(({ dto }) => touchpointCarriesPersonalData(dto))
+            .map(({ dto }) => dto.customerId),
+        ),
+      ]),
+    ]);
+    const byCustomer = new Map<string, Item[]>();
+    all.forEach((item, i) => {
+      const error = reused[i];
+      if (error) {
+        outcomes[item.position] = { status: 'failed', error };
+        return;
+      }
+      const items = byCustomer.get(item.dto.customerId) ?? [];
+      items.push(item);
+      byCustomer.set(item.dto.customerId, items);
+    });
+
     let position: number | null = null;
     const groups = [...byCustomer];
     const worker = async () => {
@@ -82,15 +109,12 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
               customerId,
               chunk.map(({ request }) => request),
             );
-            if (result.position !== undefined) {
-              position = Math.max(position ?? 0, result.position);
+            for (const [at, outcome] of await this.outcomes(customerId, chunk, result)) {
+              outcomes[at] = outcome;
+              if (outcome.status !== 'failed' && outcome.position !== null) {
+                position = Math.max(position ?? 0, outcome.position);
+              }
             }
-            chunk.forEach(({ position: at, request }, i) => {
-              const outcome = result.outcomes[i];
-              outcomes[at] = outcome.ok
-                ? stored(request, outcome.events)
-                : { status: 'failed', error: outcome.error };
-            });
           } catch (error) {
             // This customer's chunk is not stored; the other customers' items go on.
             for (const { position: at } of chunk) outcomes[at] = { status: 'failed', error };
@@ -102,6 +126,43 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
       Array.from({ length: Math.min(CONCURRENT_CUSTOMERS, groups.length) }, worker),
     );
     return { outcomes, position };
+  }
+
+  /** Each item's outcome by its place in the batch; duplicates with where their stored event is. */
+  private async outcomes(
+    customerId: string,
+    chunk: readonly Item[],
+    result: DecisionResult<CustomerEvent, CustomerState>,
+  ): Promise<Array<[number, TouchpointOutcome]>> {
+    const duplicates = chunk.filter(
+      ({ request }, i) =>
+        result.outcomes[i].ok && !storedTouchpoint(result.outcomes[i].events, request),
+    );
+    const located = await locateDuplicates(
+      this.store,
+      customerId,
+      duplicates.map(({ request }) => request),
+    );
+    return chunk.map(({ position: at, request }, i): [number, TouchpointOutcome] => {
+      const outcome = result.outcomes[i];
+      if (!outcome.ok) return [at, { status: 'failed', error: outcome.error }];
+      const eventId = request.touchpointEventId;
+      const event = storedTouchpoint(outcome.events, request);
+      if (event) {
+        const position = result.position ?? null;
+        return [at, { status: 'created', eventId, revision: event.revision, position }];
+      }
+      const original = located.get(eventId);
+      return [
+        at,
+        {
+          status: 'duplicate',
+          eventId,
+          revision: original?.revision ?? result.revision,
+          position: original?.position ?? null,
+        },
+      ];
+    });
   }
 }
 
@@ -118,15 +179,4 @@ function* chunks(items: Item[]): Generator<Item[]> {
     bytes += item.bytes;
   }
   if (chunk.length > 0) yield chunk;
-}
-
-function stored(
-  request: TouchpointRequest,
-  events: Parameters<typeof storedTouchpoint>[0],
-): TouchpointOutcome {
-  const eventId = request.touchpointEventId;
-  const event = storedTouchpoint(events, request);
-  return event
-    ? { status: 'created', eventId, revision: event.revision }
-    : { status: 'duplicate', eventId };
 }

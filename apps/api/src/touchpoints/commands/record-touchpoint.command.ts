@@ -2,9 +2,16 @@ import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import type { CommandContext } from '@app/event-store';
 import type { CustomerStore } from '../../infrastructure/customer-store';
-import { CUSTOMER_STORE } from '../../infrastructure/tokens';
+import type { TouchpointIdStore } from '@app/read-models';
+import { CUSTOMER_STORE, TOUCHPOINT_IDS } from '../../infrastructure/tokens';
 import type { TouchpointDto } from '../dto/touchpoint.dto';
-import { storedTouchpoint, type TouchpointReceipt, touchpointRequest } from '../touchpoint-command';
+import {
+  claimTouchpointIds,
+  locateDuplicates,
+  storedTouchpoint,
+  type TouchpointReceipt,
+  touchpointRequest,
+} from '../touchpoint-command';
 
 export class RecordTouchpointCommand extends Command<TouchpointReceipt> {
   constructor(
@@ -17,18 +24,30 @@ export class RecordTouchpointCommand extends Command<TouchpointReceipt> {
 
 @CommandHandler(RecordTouchpointCommand)
 export class RecordTouchpointHandler implements ICommandHandler<RecordTouchpointCommand> {
-  constructor(@Inject(CUSTOMER_STORE) private readonly store: CustomerStore) {}
+  constructor(
+    @Inject(CUSTOMER_STORE) private readonly store: CustomerStore,
+    @Inject(TOUCHPOINT_IDS) private readonly ids: TouchpointIdStore,
+  ) {}
 
   async execute({ touchpoint, context }: RecordTouchpointCommand): Promise<TouchpointReceipt> {
+    const { customerId } = touchpoint;
     const request = touchpointRequest(touchpoint, context, new Date().toISOString());
-    const result = await this.store.execute(touchpoint.customerId, request);
+    const eventId = request.touchpointEventId;
+    const [reused] = await claimTouchpointIds(this.ids, [{ dto: touchpoint, request }]);
+    if (reused) throw reused;
+    const result = await this.store.execute(customerId, request);
     const stored = storedTouchpoint(result.events, request);
+    if (stored) {
+      const position = result.position ?? null;
+      return { eventId, customerId, revision: stored.revision, position, duplicate: false };
+    }
+    const original = (await locateDuplicates(this.store, customerId, [request])).get(eventId);
     return {
-      eventId: request.touchpointEventId,
-      customerId: touchpoint.customerId,
-      revision: stored?.revision ?? result.revision,
-      position: stored ? (result.position ?? null) : null,
-      duplicate: stored === undefined,
+      eventId,
+      customerId,
+      revision: original?.revision ?? result.revision,
+      position: original?.position ?? null,
+      duplicate: true,
     };
   }
 }

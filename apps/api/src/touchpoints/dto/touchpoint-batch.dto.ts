@@ -18,15 +18,17 @@ export class TouchpointBatchDto {
   touchpoints!: unknown[];
 }
 
-/** One item's answer: validation problems name their field, storage failures their code and whether to retry. */
+/**
+ * One item's answer: validation problems name their field, storage failures their code and whether to retry. A
+ * created or duplicate item's position is that of the append that stored the touchpoint, now or before.
+ */
 export type BatchItemResult = { index: number } & (
-  | { status: 'created'; eventId: string; revision: number }
-  | { status: 'duplicate'; eventId: string }
+  | { status: 'created' | 'duplicate'; eventId: string; revision: number; position: number | null }
   | { status: 'rejected'; errors: Array<FieldProblem | ItemError> }
 );
 
 export interface BatchReceipt {
   results: BatchItemResult[];
-  /** Highest commit position written by this batch: pass it as minPosition to read your writes. */
+  /** Highest commit position of the batch's touchpoints, stored now or before: pass it as minPosition to read them. */
   position: number | null;
 }
