@@ -63,3 +63,11 @@ export async function startTestApi(env: NodeJS.ProcessEnv = {}): Promise<TestApi
     },
   };
 }
+
+/** Two APIs sharing one event store and one key and read-model database, as replicas would. */
+export async function startTwoTestApis(): Promise<[TestApi, TestApi]> {
+  const database = uniqueId('shared').replace(/-/g, '_');
+  const first = await startTestApi({ MONGODB_DB: database });
+  const second = await startTestApi({ MONGODB_DB: database });
+  return [first, second];
+}

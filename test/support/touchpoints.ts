@@ -16,3 +16,14 @@ export function purchase(overrides: Record<string, unknown> = {}): Record<string
     ...overrides,
   };
 }
+
+/** A valid inquiry touchpoint (no order, amount or currency); override any field. */
+export function inquiry(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return purchase({
+    kind: 'inquiry',
+    orderId: undefined,
+    amount: undefined,
+    currency: undefined,
+    ...overrides,
+  });
+}
