@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
 import { itemError } from '../http/problem.filter';
@@ -24,7 +24,6 @@ const TEXT_FIELDS =
   'naming the field.';
 
 @ApiTags('touchpoints')
-@ApiBearerAuth()
 @Roles('ingest')
 @Controller('v1/touchpoints')
 export class TouchpointsController {
