@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
-import { UnauthorizedException } from '@nestjs/common';
+import { type ExecutionContext, ForbiddenException, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { DEV_API_KEYS } from '@app/config';
-import { ApiKeyRegistry } from './auth.guard';
+import {
+  ApiKeyGuard,
+  ApiKeyRegistry,
+  type AuthenticatedRequest,
+  Public,
+  Roles,
+} from './auth.guard';
 
 describe(ApiKeyRegistry.name, () => {
   const secret = 'x7Gq-2mZ:kP9v_Lr4sT8wY1aB';
@@ -30,5 +37,54 @@ describe(ApiKeyRegistry.name, () => {
     ['no scheme', secret],
   ])('refuses %s', (_what, header) => {
     expect(() => sut.authenticate(header)).toThrow(UnauthorizedException);
+  });
+});
+
+@Roles('analyst')
+class AnalystRoutes {
+  read() {}
+  @Roles('auditor')
+  audit() {}
+  @Public()
+  open() {}
+}
+
+describe(ApiKeyGuard.name, () => {
+  const sut = new ApiKeyGuard(new Reflector(), new ApiKeyRegistry(DEV_API_KEYS));
+
+  /** The guard's view of a request to `route` of AnalystRoutes with the given Authorization header. */
+  function call(route: keyof AnalystRoutes, authorization?: string) {
+    const request = { headers: { authorization } } as AuthenticatedRequest;
+    const context = {
+      getHandler: () => AnalystRoutes.prototype[route],
+      getClass: () => AnalystRoutes,
+      switchToHttp: () => ({ getRequest: () => request }),
+    } as unknown as ExecutionContext;
+    return { allowed: () => sut.canActivate(context), request };
+  }
+
+  it("lets a role the controller names through, recording the key's principal on the request", () => {
+    const { allowed, request } = call('read', 'Bearer dev-analyst');
+    expect(allowed()).toBe(true);
+    expect(request.principal).toEqual({ role: 'analyst', actor: 'analyst:dev-analyst' });
+  });
+
+  it('refuses another role with 403 and a missing key with 401', () => {
+    expect(call('read', 'Bearer dev-ingest').allowed).toThrow(ForbiddenException);
+    expect(call('read').allowed).toThrow(UnauthorizedException);
+  });
+
+  it('lets admin call every route', () => {
+    expect(call('read', 'Bearer dev-admin').allowed()).toBe(true);
+    expect(call('audit', 'Bearer dev-admin').allowed()).toBe(true);
+  });
+
+  it("takes a route's own roles over its controller's", () => {
+    expect(call('audit', 'Bearer dev-auditor').allowed()).toBe(true);
+    expect(call('audit', 'Bearer dev-analyst').allowed).toThrow(ForbiddenException);
+  });
+
+  it('asks no key on a public route', () => {
+    expect(call('open').allowed()).toBe(true);
   });
 });
