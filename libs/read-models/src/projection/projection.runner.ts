@@ -272,58 +272,69 @@ export class ProjectionRunner {
   private async handle(batch: readonly ProjectedEvent[]): Promise<void> {
     // A full batch means more is waiting: the projection is catching up, not following live.
     const state: ProjectionState = batch.length >= this.batchSize ? 'catching_up' : 'running';
-    for (const projection of this.options.projections) {
-      const held = this.held.get(projection.name);
-      if (!held?.active) continue;
-      const events = batch.filter((event) => comparePositions(event.position, held.checkpoint) > 0);
-      if (events.length === 0) continue;
-      if (held.leaseUntil <= Date.now()) {
-        // Our lease may have passed to someone else: write nothing until a renewal says it is still ours.
-        this.lose(projection.name);
-        continue;
-      }
-      const started = Date.now();
-      let outcome: BatchOutcome;
-      try {
-        outcome = await this.applyBatch(projection, held.checkpoint, events);
-      } catch (error) {
-        if (error instanceof Stopping) return;
-        throw error;
-      }
-      const through = outcome.through;
-      const recorded =
-        through === undefined ||
-        (await this.retrying(() =>
-          this.checkpoints.record(
-            projection.name,
-            {
-              through,
-              state: outcome.failed ? 'failed' : state,
-              applied: outcome.applied,
-              size: events.length,
-              ms: Date.now() - started,
-              error: outcome.error,
-            },
-            this.leaseMs,
-          ),
-        ).catch((error: unknown) => {
-          if (error instanceof Stopping) return false;
-          throw error;
-        }));
-      if (!recorded) {
-        this.lose(projection.name);
-        continue;
-      }
-      if (through) held.checkpoint = through;
-      if (outcome.failed) {
-        this.logger.error(`${projection.name} failed and stops: ${outcome.error}`);
-        await this.checkpoints.release(projection.name, 'failed', outcome.error);
-        this.held.delete(projection.name);
+    // Read models are independent (own collections, own checkpoint): they are written concurrently, so one's
+    // folding overlaps another's writes and their durable writes share the store's journal flushes.
+    const outcomes = await Promise.allSettled(
+      this.options.projections.map((projection) => this.handleOne(projection, batch, state)),
+    );
+    for (const outcome of outcomes) {
+      if (outcome.status === 'rejected' && !(outcome.reason instanceof Stopping)) {
+        throw outcome.reason;
       }
     }
+    if (outcomes.some((outcome) => outcome.status === 'rejected')) return;
     this.progressState.position = batch[batch.length - 1].position;
     this.progressState.eventsHandled += batch.length;
     this.progressState.batches += 1;
+  }
+
+  /** One read model's part of a batch: apply, then its checkpoint; Stopping ends it without a checkpoint. */
+  private async handleOne(
+    projection: Projection,
+    batch: readonly ProjectedEvent[],
+    state: ProjectionState,
+  ): Promise<void> {
+    const held = this.held.get(projection.name);
+    if (!held?.active) return;
+    const events = batch.filter((event) => comparePositions(event.position, held.checkpoint) > 0);
+    if (events.length === 0) return;
+    if (held.leaseUntil <= Date.now()) {
+      // Our lease may have passed to someone else: write nothing until a renewal says it is still ours.
+      this.lose(projection.name);
+      return;
+    }
+    const started = Date.now();
+    const outcome = await this.applyBatch(projection, held.checkpoint, events);
+    const through = outcome.through;
+    const recorded =
+      through === undefined ||
+      (await this.retrying(() =>
+        this.checkpoints.record(
+          projection.name,
+          {
+            through,
+            state: outcome.failed ? 'failed' : state,
+            applied: outcome.applied,
+            size: events.length,
+            ms: Date.now() - started,
+            error: outcome.error,
+          },
+          this.leaseMs,
+        ),
+      ).catch((error: unknown) => {
+        if (error instanceof Stopping) return false;
+        throw error;
+      }));
+    if (!recorded) {
+      this.lose(projection.name);
+      return;
+    }
+    if (through) held.checkpoint = through;
+    if (outcome.failed) {
+      this.logger.error(`${projection.name} failed and stops: ${outcome.error}`);
+      await this.checkpoints.release(projection.name, 'failed', outcome.error);
+      this.held.delete(projection.name);
+    }
   }
 
   /**
