@@ -333,6 +333,51 @@ describe('read models', () => {
     expect(tiers.matrix.none).toEqual({ basic: 0, silver: 0, gold: 0, none: 0 });
   });
 
+  it('reads and extends timeline buckets stored before the packing (entries as arrays) like packed ones', async () => {
+    const log = new EventLog();
+    history(log, 'c1');
+    history(log, 'c2');
+    const events = log.events;
+    const half = Math.floor(events.length / 2);
+    const query = {
+      dimension: 'stage' as const,
+      from: new Date('2025-01-15T00:00:00Z'),
+      to: new Date('2025-12-15T00:00:00Z'),
+      levels: ['prospect', 'new', 'active', 'at_risk', 'churned'],
+    };
+    await project(events);
+    const packed = await migrationMatrix(db, query);
+    const packedDocs = await db.collection(TIMELINES_COLLECTION).find().sort({ _id: 1 }).toArray();
+
+    // The same first half, then every bucket rewritten in the older form, then the second half on top of it.
+    await db.dropDatabase();
+    for (const projection of projections) await projection.setup(db);
+    await project(events.slice(0, half));
+    const buckets = db.collection<{ _id: string; customers: Record<string, { t: unknown }> }>(
+      TIMELINES_COLLECTION,
+    );
+    for (const bucket of await buckets.find().toArray()) {
+      for (const timeline of Object.values(bucket.customers)) {
+        expect(typeof timeline.t).toBe('string');
+        timeline.t = JSON.parse(timeline.t as string) as unknown;
+      }
+      await buckets.replaceOne({ _id: bucket._id }, bucket);
+    }
+    const legacyHalf = await migrationMatrix(db, query);
+    await project(events.slice(half));
+    expect(await migrationMatrix(db, query)).toEqual(packed);
+    expect(legacyHalf.totals.customers).toBeGreaterThan(0);
+    // Every bucket the second half touched is packed again, with the same contents as an all-packed run.
+    const after = await db.collection(TIMELINES_COLLECTION).find().sort({ _id: 1 }).toArray();
+    const repacked = after.filter((doc) =>
+      Object.values(doc.customers as Record<string, { t: unknown }>).every(
+        (timeline) => typeof timeline.t === 'string',
+      ),
+    );
+    expect(repacked.length).toBeGreaterThan(0);
+    for (const doc of repacked) expect(doc).toEqual(packedDocs.find((p) => p._id === doc._id));
+  });
+
   it('records interactions and complaints with their resolution time', async () => {
     const log = new EventLog();
     history(log, 'c1');

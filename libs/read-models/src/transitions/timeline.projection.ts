@@ -17,13 +17,31 @@ export const TIMELINES_COLLECTION = 'level_timelines';
  */
 export const TIMELINE_BUCKETS = 8192;
 
+/** A level held from a moment on: `[from (epoch ms), level or null]`. */
+export type TimelineEntry = [number, string | null];
+
 /**
- * One customer's levels of a dimension: `[from (epoch ms), level or null]`, oldest first. The customer's region is
- * kept once, in the stage timeline (every customer has one from registration on).
+ * One customer's levels of a dimension, oldest first, as stored: the entries packed as JSON text, so a bucket holds
+ * one string per customer instead of a nested array of pairs (a tenth of the values for the store to encode, decode,
+ * copy and keep on its heap). Buckets written before the packing hold the array itself; both read the same. The
+ * customer's region is kept once, in the stage timeline (every customer has one from registration on).
  */
 export interface CustomerTimeline {
   r?: string | null;
-  t: Array<[number, string | null]>;
+  t: string | TimelineEntry[];
+}
+
+/** A customer's timeline as the queries use it: the entries unpacked. */
+export interface Timeline {
+  r?: string | null;
+  t: TimelineEntry[];
+}
+
+export function unpackTimeline(stored: CustomerTimeline): Timeline {
+  return {
+    r: stored.r,
+    t: typeof stored.t === 'string' ? (JSON.parse(stored.t) as TimelineEntry[]) : stored.t,
+  };
 }
 
 /**
@@ -70,17 +88,20 @@ export const timelineFolder: DocumentFolder<TimelineBucket> = {
       ? { ...current, customers: { ...current.customers } }
       : { _id: key, position: -1, dimension, bucket: Number(bucket), customers: {} };
     const before = doc.customers[customerId];
-    const timeline: CustomerTimeline = before ? { ...before, t: before.t.slice() } : { t: [] };
+    const timeline: Timeline = before ? unpackTimeline(before) : { t: [] };
+    const entries = timeline.t.slice();
     if (dimension === 'stage') timeline.r = effect.region ?? timeline.r ?? null;
     for (const change of changes) {
-      const last = timeline.t[timeline.t.length - 1];
+      const last = entries[entries.length - 1];
       if ((last?.[1] ?? null) === change.level) continue;
       // As in the intervals: a dimension's moments never go back.
       const at = Math.max(change.at.getTime(), last?.[0] ?? -Infinity);
-      if (last && last[0] === at) timeline.t[timeline.t.length - 1] = [at, change.level];
-      else timeline.t.push([at, change.level]);
+      if (last && last[0] === at) entries[entries.length - 1] = [at, change.level];
+      else entries.push([at, change.level]);
     }
-    doc.customers[customerId] = timeline;
+    const packed: CustomerTimeline = { t: JSON.stringify(entries) };
+    if (timeline.r !== undefined) packed.r = timeline.r;
+    doc.customers[customerId] = packed;
     return doc;
   },
 };
@@ -106,7 +127,7 @@ export function timelinesProjection(): Projection {
 }
 
 /** The level a timeline holds at `at` (ms), or null. */
-export function levelOn(timeline: CustomerTimeline, at: number): string | null {
+export function levelOn(timeline: Timeline, at: number): string | null {
   let level: string | null = null;
   for (const [from, next] of timeline.t) {
     if (from > at) break;

@@ -1,9 +1,10 @@
 import type { Db } from 'mongodb';
 import {
-  type CustomerTimeline,
   levelOn,
+  type Timeline,
   type TimelineBucket,
   TIMELINES_COLLECTION,
+  unpackTimeline,
 } from './timeline.projection';
 import {
   type Dimension,
@@ -91,11 +92,7 @@ export async function levelCounts(
   return counts;
 }
 
-async function timelines(
-  db: Db,
-  dimension: Dimension,
-  region?: string,
-): Promise<CustomerTimeline[]> {
+async function timelines(db: Db, dimension: Dimension, region?: string): Promise<Timeline[]> {
   const buckets = db.collection<TimelineBucket>(TIMELINES_COLLECTION);
   const read = (of: Dimension) =>
     buckets.find({ dimension: of }, { projection: { customers: 1 } }).toArray();
@@ -104,13 +101,15 @@ async function timelines(
     region !== undefined && dimension !== 'stage' ? read('stage') : Promise.resolve([]),
   ]);
   const all = own.flatMap((bucket) => Object.entries(bucket.customers));
-  if (region === undefined) return all.map(([, timeline]) => timeline);
+  if (region === undefined) return all.map(([, timeline]) => unpackTimeline(timeline));
   // The region lives in the stage timeline; customers' ids map to the same bucket number in every dimension.
   const regionOf = new Map<string, string | null | undefined>();
   for (const bucket of dimension === 'stage' ? own : stages) {
     for (const [id, timeline] of Object.entries(bucket.customers)) regionOf.set(id, timeline.r);
   }
-  return all.filter(([id]) => regionOf.get(id) === region).map(([, timeline]) => timeline);
+  return all
+    .filter(([id]) => regionOf.get(id) === region)
+    .map(([, timeline]) => unpackTimeline(timeline));
 }
 
 /** The customer's level of a dimension at a moment, or null. */
