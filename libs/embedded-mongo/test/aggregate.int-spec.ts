@@ -132,6 +132,32 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
     expect(viaFind.map((d) => d._id)).toEqual(viaAggregate.map((d) => d._id));
   });
 
+  it('$sample draws distinct documents, all of them when asked for more, none from an empty collection', async () => {
+    const sales = db.collection<AnyDoc>('sales');
+    const three = await sales.aggregate([{ $sample: { size: 3 } }]).toArray();
+    expect(three).toHaveLength(3);
+    expect(new Set(three.map((doc) => doc._id)).size).toBe(3);
+    const all = await sales.aggregate([{ $sample: { size: 100 } }]).toArray();
+    expect(all.map((doc) => doc._id).sort()).toEqual([1, 2, 3, 4]);
+    expect(
+      await db
+        .collection('nothing-here')
+        .aggregate([{ $sample: { size: 5 } }])
+        .toArray(),
+    ).toEqual([]);
+    const refused = async (stage: unknown) =>
+      (
+        (await sales
+          .aggregate([{ $sample: stage } as AnyDoc])
+          .toArray()
+          .catch((error: unknown) => error)) as MongoServerError
+      ).code;
+    expect(await refused({ size: -1 })).toBe(28747);
+    expect(await refused({ size: 'two' })).toBe(28746);
+    expect(await refused({})).toBe(28749);
+    expect(await refused({ size: 1, other: 1 })).toBe(28748);
+  });
+
   it('returns large results through cursor batches', async () => {
     const c = db.collection<AnyDoc>('agg_many');
     await c.insertMany(Array.from({ length: 500 }, (_, i) => ({ i })));

@@ -1,5 +1,6 @@
 import { Context } from 'mingo';
 import { type Document } from 'bson';
+import { MongoCommandError } from './mongo-error';
 import { MINGO_OPERATORS, sortDocuments } from './query-tools';
 
 // mingo's public subpath exports, which the project's node10 type resolution cannot see; typed
@@ -24,9 +25,46 @@ function mongoSort(collection: LazyIterator, sortKeys: Document): LazyIterator {
   );
 }
 
+/**
+ * `$sample` as MongoDB draws it: `size` distinct documents in random order, or all of them when there are fewer
+ * (mingo draws with replacement, repeating documents and yielding holes from an empty input).
+ */
+function mongoSample(collection: LazyIterator, spec: unknown): LazyIterator {
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
+    throw new MongoCommandError(
+      'Location28745',
+      'the $sample stage specification must be an object',
+    );
+  }
+  const unknown = Object.keys(spec).find((key) => key !== 'size');
+  if (unknown !== undefined) {
+    throw new MongoCommandError('Location28748', `unrecognized option to $sample: ${unknown}`);
+  }
+  const raw = (spec as { size?: unknown }).size;
+  if (raw === undefined) {
+    throw new MongoCommandError('Location28749', '$sample stage must specify a size');
+  }
+  if (typeof raw !== 'number' || Number.isNaN(raw)) {
+    throw new MongoCommandError('Location28746', 'size argument to $sample must be a number');
+  }
+  if (raw < 0) {
+    throw new MongoCommandError('Location28747', 'size argument to $sample must not be negative');
+  }
+  const size = Math.floor(raw);
+  return collection.transform((items) => {
+    const pool = items.slice();
+    const take = Math.min(size, pool.length);
+    for (let i = 0; i < take; i += 1) {
+      const j = i + Math.floor(Math.random() * (pool.length - i));
+      [pool[i], pool[j]] = [pool[j], pool[i]];
+    }
+    return Lazy(pool.slice(0, take));
+  });
+}
+
 const CONTEXT = Context.init({
   ...MINGO_OPERATORS,
-  pipeline: { ...MINGO_OPERATORS.pipeline, $sort: mongoSort },
+  pipeline: { ...MINGO_OPERATORS.pipeline, $sort: mongoSort, $sample: mongoSample },
 } as unknown as Parameters<typeof Context.init>[0]);
 
 /** Runs a pipeline with all of mingo's operators, `$sort` replaced by the MongoDB-ordered one. */
