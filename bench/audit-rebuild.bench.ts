@@ -363,6 +363,36 @@ async function main(): Promise<void> {
         `(live projector running, ${trickled} touchpoints appended meanwhile)`,
     );
 
+    // Ceilings in the same run: the rebuild's own reading with no projection, and MongoDB taking the rebuilt
+    // profiles once (durable unordered bulk upserts of 1 000, no reading, folding or guards).
+    let t0 = performance.now();
+    let readEvents = 0;
+    for await (const _event of reader.readAll({ prefix: CUSTOMER_STREAM_PREFIX, open: 'sealed' })) {
+      readEvents += 1;
+    }
+    const readCeiling = readEvents / ((performance.now() - t0) / 1000);
+    const profileDocs = await db.collection<{ _id: string }>('profiles').find().toArray();
+    const scratch = mongo
+      .db(`${DATABASE}_ceiling`, { writeConcern: { w: 'majority', journal: true } })
+      .collection<{ _id: string }>('profiles');
+    t0 = performance.now();
+    for (let i = 0; i < profileDocs.length; i += 1000) {
+      await scratch.bulkWrite(
+        profileDocs.slice(i, i + 1000).map((doc) => ({
+          replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true },
+        })),
+        { ordered: false },
+      );
+    }
+    const writeSeconds = (performance.now() - t0) / 1000;
+    await scratch.db.dropDatabase();
+    const writeCeiling = result.build.events / writeSeconds;
+    console.log(
+      `ceilings: reading the customer events with no projection ${Math.round(readCeiling)} events/s; ` +
+        `writing the ${profileDocs.length} rebuilt profiles once ${writeSeconds.toFixed(1)} s ` +
+        `(= ${Math.round(writeCeiling)} events/s); rebuild ${(result.build.eventsPerSecond / Math.min(readCeiling, writeCeiling)).toFixed(2)} of the lower`,
+    );
+
     const results = {
       date: new Date().toISOString(),
       node: process.version,
@@ -402,6 +432,16 @@ async function main(): Promise<void> {
         build: result.build,
         switchSeconds: Math.round(result.switchMs / 100) / 10,
         appendedDuringRebuild: trickled,
+        ceilings: {
+          readEventsPerSecond: Math.round(readCeiling),
+          eventsRead: readEvents,
+          profilesWritten: profileDocs.length,
+          writeSeconds: Math.round(writeSeconds * 10) / 10,
+          writeEventsPerSecond: Math.round(writeCeiling),
+          buildRatioToLower:
+            Math.round((result.build.eventsPerSecond / Math.min(readCeiling, writeCeiling)) * 100) /
+            100,
+        },
         targetEventsPerSecond: 20_000,
       },
     };
