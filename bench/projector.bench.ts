@@ -5,7 +5,7 @@
 // Embedded servers, the projector and (for the HTTP rows) the API each run as a child process on temp data dirs;
 // this process only stores events, reads, queries and measures. Prints a table and writes
 // bench/results/projector.json. Sizes: BENCH_EVENTS, BENCH_NAIVE_EVENTS, BENCH_LAG_SECONDS, BENCH_LAG_RATES,
-// BENCH_LOOKUPS, BENCH_MATRIX_RUNS; BENCH_PROJECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it,
+// BENCH_LOOKUPS, BENCH_MATRIX_RUNS, BENCH_MATRIX_CUSTOMERS; BENCH_PROJECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it,
 // BENCH_MONGO_NODE_ARGS the same for the MongoDB-compatible server (the lag phases print their monotonic µs range).
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,6 +47,7 @@ const LAG_SECONDS = Number(process.env.BENCH_LAG_SECONDS ?? 20);
 const LAG_RATES = (process.env.BENCH_LAG_RATES ?? '2000,500').split(',').map(Number);
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS ?? 5000);
 const MATRIX_RUNS = Number(process.env.BENCH_MATRIX_RUNS ?? 15);
+const MATRIX_CUSTOMERS = Number(process.env.BENCH_MATRIX_CUSTOMERS ?? 100_000);
 // The servers' --insecure (no TLS, no users) unless BENCH_SECURE=1; every row of a run uses the same connections.
 const SECURE = process.env.BENCH_SECURE === '1';
 const DATABASE = 'bench';
@@ -586,6 +587,20 @@ async function main(): Promise<void> {
       to: new Date(Date.UTC(2026, 0, 1)),
       levels: DEFAULT_POLICY_RULES.tiers.levels.map((level) => level.name),
     };
+    // The matrix target is stated for 100 000 customers: more customers are stored (and projected) until the
+    // tier matrix between the two dates counts at least that many.
+    let padded = 0;
+    for (let round = 0; ; round += 1) {
+      const counted = (await migrationMatrix(db, matrixQuery)).totals.customers;
+      if (counted >= MATRIX_CUSTOMERS || round === 5) break;
+      const more = await storeHistories(
+        client,
+        histories(`pad${round}-`, 7 + round, Math.ceil((MATRIX_CUSTOMERS - counted) * 1.2) * 12),
+      );
+      padded += more.customers.length;
+      await untilProjected(db, await headPosition(client));
+    }
+    if (padded > 0) console.log(`stored ${padded} more customers for the matrix`);
     let matrixCustomers = 0;
     const matrix = latency(
       await timed(MATRIX_RUNS, async () => {
@@ -755,7 +770,7 @@ async function main(): Promise<void> {
         findProfile: profileQuery,
         pingCeiling: profileCeiling,
         profileRoute: profileHttp,
-        migrationMatrix: { ...matrix, customers: matrixCustomers },
+        migrationMatrix: { ...matrix, customers: matrixCustomers, customersAddedForIt: padded },
         matrixFindCeiling: { ...matrixCeiling, documents: matrixDocuments },
         migrationRoute: matrixHttp,
       },
