@@ -1,0 +1,91 @@
+import { NotFoundException } from '@nestjs/common';
+import { uniqueId } from '@app/testing';
+import { ApiStores } from '../../testing/api-stores';
+import { GetAsOfHandler, GetAsOfQuery } from './get-as-of.query';
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe(GetAsOfHandler.name, () => {
+  let stores: ApiStores;
+  let sut: GetAsOfHandler;
+  let customerId: string;
+  /** After the registration and the February purchase were recorded, before the back-dated one was. */
+  let knownBeforeCorrection: Date;
+
+  beforeAll(async () => {
+    stores = await ApiStores.open('as-of');
+    sut = new GetAsOfHandler(stores.reader, stores.keys, stores.config);
+    customerId = uniqueId('asof');
+    await stores.register(customerId, { name: 'Ada Lovelace' }, '2026-01-01T00:00:00Z');
+    await stores.touch(customerId, {
+      kind: 'purchase',
+      orderId: 'feb',
+      amount: 1500,
+      occurredAt: '2026-02-01T00:00:00Z',
+    });
+    await pause(20);
+    knownBeforeCorrection = new Date();
+    await pause(20);
+    // Recorded later, but it happened in January: it changes what is known about January.
+    await stores.touch(customerId, {
+      kind: 'purchase',
+      orderId: 'jan',
+      amount: 4000,
+      occurredAt: '2026-01-20T00:00:00Z',
+    });
+  });
+  afterAll(() => stores.close());
+
+  const asOf = (at: string, knownAt = new Date(), role: 'auditor' | 'analyst' = 'auditor') =>
+    sut.execute(new GetAsOfQuery(customerId, new Date(at), knownAt, role));
+
+  it('judges the customer only on the events recorded by knownAt', async () => {
+    const known = await asOf('2026-03-01T00:00:00Z', knownBeforeCorrection);
+    expect(known.eventsRecordedLater).toBeGreaterThan(0);
+    expect(known.profile.orders).toBe(1);
+    expect(known.tier).toBe('silver');
+
+    const now = await asOf('2026-03-01T00:00:00Z');
+    expect(now.eventsRecordedLater).toBe(0);
+    expect(now.profile.orders).toBe(2);
+    expect(now.tier).toBe('gold');
+    expect(now.eventsApplied).toBeGreaterThan(known.eventsApplied);
+  });
+
+  it('leaves out what happened after the business time asked for, however early it was recorded', async () => {
+    const view = await asOf('2026-01-25T00:00:00Z');
+    expect(view.profile.orders).toBe(1);
+    expect(view.eventsOccurredLater).toBeGreaterThan(0);
+    expect(view).toMatchObject({
+      customerId,
+      at: '2026-01-25T00:00:00.000Z',
+      eventsRecordedLater: 0,
+    });
+  });
+
+  it('applies the transitions due by then that no review had appended', async () => {
+    // Last purchase on 1 February: active 30 days after becoming new, at risk 90 days after it.
+    const view = await asOf('2026-06-01T00:00:00Z');
+    const stages = view.dueTransitions
+      .filter((event) => event.type === 'LifecycleStageChanged')
+      .map((event) => event.data.to);
+    expect(stages).toEqual(['active', 'at_risk']);
+    expect(view.stage).toBe('at_risk');
+  });
+
+  it('opens personal data for an auditor and masks it for an analyst', async () => {
+    expect((await asOf('2026-03-01T00:00:00Z', new Date(), 'auditor')).profile.name).toBe(
+      'Ada Lovelace',
+    );
+    const masked = await asOf('2026-03-01T00:00:00Z', new Date(), 'analyst');
+    expect(masked.profile.personalData).toBe('masked');
+    expect(masked.profile.name).not.toBe('Ada Lovelace');
+  });
+
+  it('answers 404 before the customer existed, and before anything about it was recorded', async () => {
+    await expect(asOf('2025-12-31T00:00:00Z')).rejects.toBeInstanceOf(NotFoundException);
+    await expect(asOf('2026-03-01T00:00:00Z', new Date('2020-01-01'))).rejects.toBeInstanceOf(
+      NotFoundException,
+    );
+  });
+});
