@@ -11,6 +11,8 @@ import {
   type CommandContext,
   connectEventStore,
   type EventStoreDBClient,
+  type ReadStreamOptions,
+  type StoredEvent,
   StreamReader,
 } from '@app/event-store';
 import {
@@ -101,6 +103,15 @@ export class ApiStores {
       ...touchpoint,
       now: new Date().toISOString(),
     } as CustomerCommand);
+  }
+
+  /** The customer's stored events, oldest first (opened with the key unless `options` say otherwise). */
+  async events(customerId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const events: StoredEvent[] = [];
+    for await (const event of this.reader.readStream(customerStreamId(customerId), options)) {
+      events.push(event);
+    }
+    return events;
   }
 
   /**

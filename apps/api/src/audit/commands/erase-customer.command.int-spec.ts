@@ -1,6 +1,6 @@
 import { NotFoundException } from '@nestjs/common';
 import { customerStreamId } from '@app/domain';
-import { isEncrypted, type ReadStreamOptions } from '@app/event-store';
+import { isEncrypted } from '@app/event-store';
 import { CUSTOMER_KEYS_COLLECTION, KeyErasureWatch, MongoCustomerKeyStore } from '@app/read-models';
 import { uniqueId } from '@app/testing';
 import { ApiStores } from '../../testing/api-stores';
@@ -31,14 +31,6 @@ describe(EraseCustomerHandler.name, () => {
   const erase = (customerId: string, reason?: string) =>
     sut.execute(new EraseCustomerCommand(customerId, reason, stores.context));
 
-  async function read(customerId: string, options: ReadStreamOptions = {}) {
-    const events = [];
-    for await (const event of stores.reader.readStream(customerStreamId(customerId), options)) {
-      events.push(event);
-    }
-    return events;
-  }
-
   /** Registered with a name and an e-mail address, then an inquiry with a note: three sealed fields. */
   async function customerWithPersonalData(): Promise<string> {
     const customerId = uniqueId('erase');
@@ -53,7 +45,7 @@ describe(EraseCustomerHandler.name, () => {
 
   it('destroys the key, so the personal fields of every stored event can no longer be opened', async () => {
     const customerId = await customerWithPersonalData();
-    const [registeredBefore] = await read(customerId);
+    const [registeredBefore] = await stores.events(customerId);
     expect(registeredBefore.data.name).toBe('Ada Lovelace');
 
     await erase(customerId, 'asked to be forgotten');
@@ -61,21 +53,21 @@ describe(EraseCustomerHandler.name, () => {
     // Destroyed in MongoDB, not only dropped from this process's cache: a fresh key store finds a tombstone.
     const elsewhere = new MongoCustomerKeyStore(stores.mongo.db);
     expect((await elsewhere.lookup([customerId])).get(customerId)).toBeNull();
-    const [registered, inquiry] = await read(customerId, { erasedAs: '(erased)' });
+    const [registered, inquiry] = await stores.events(customerId, { erasedAs: '(erased)' });
     expect(registered.data).toMatchObject({ name: '(erased)', email: '(erased)', customerId });
     expect(inquiry.data.note).toBe('(erased)');
     // The events themselves are kept, sealed as they were.
-    const [sealed] = await read(customerId, { open: 'sealed' });
+    const [sealed] = await stores.events(customerId, { open: 'sealed' });
     expect(isEncrypted(sealed.data.name)).toBe(true);
   });
 
   it('appends CustomerErased with the reason, after the events it erases', async () => {
     const customerId = await customerWithPersonalData();
-    const before = await read(customerId, { open: 'sealed' });
+    const before = await stores.events(customerId, { open: 'sealed' });
 
     await erase(customerId, 'asked to be forgotten');
 
-    const after = await read(customerId, { open: 'sealed' });
+    const after = await stores.events(customerId, { open: 'sealed' });
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after.slice(before.length).map((e) => e.type)).toEqual(['CustomerErased']);
     expect(after.at(-1)!.data).toMatchObject({ customerId, reason: 'asked to be forgotten' });
@@ -86,7 +78,7 @@ describe(EraseCustomerHandler.name, () => {
     const customerId = await customerWithPersonalData();
     const { created, certificate } = await erase(customerId, 'asked to be forgotten');
 
-    const stream = await read(customerId, { open: 'sealed' });
+    const stream = await stores.events(customerId, { open: 'sealed' });
     const erasure = stream.at(-1)!;
     expect(created).toBe(true);
     expect(certificate).toMatchObject({
@@ -121,12 +113,12 @@ describe(EraseCustomerHandler.name, () => {
   it('answers the first certificate again for a customer already erased, appending nothing', async () => {
     const customerId = await customerWithPersonalData();
     const first = await erase(customerId, 'asked to be forgotten');
-    const events = (await read(customerId, { open: 'sealed' })).length;
+    const events = (await stores.events(customerId, { open: 'sealed' })).length;
 
     const again = await erase(customerId, 'asked twice');
 
     expect(again).toEqual({ created: false, certificate: first.certificate });
-    expect(await read(customerId, { open: 'sealed' })).toHaveLength(events);
+    expect(await stores.events(customerId, { open: 'sealed' })).toHaveLength(events);
   });
 
   it('refuses with 404 a customer with no events, and destroys no key for it', async () => {
