@@ -20,7 +20,9 @@ import {
   customerProjections,
   MongoCustomerKeyStore,
   type MongoConnection,
+  checkpointsCollection,
   type ProjectedEvent,
+  type ProjectionCheckpointDocument,
   ProjectionCheckpoints,
 } from '@app/read-models';
 import { testServers, uniqueId } from '@app/testing';
@@ -135,6 +137,24 @@ export class ApiStores {
       await this.recordCheckpoint(checkpoints, projection.name, events);
     }
     return events.at(-1)?.position.commit ?? 0n;
+  }
+
+  /** A checkpoint document as another process would have left it: stopped, empty, no lease, unless `fields` say. */
+  async seedCheckpoint(
+    id: string,
+    fields: Partial<Omit<ProjectionCheckpointDocument, '_id'>> = {},
+  ): Promise<void> {
+    await checkpointsCollection(this.mongo.db).insertOne({
+      _id: id,
+      state: 'stopped',
+      eventsProjected: 0,
+      batches: 0,
+      lastBatch: null,
+      updatedAt: new Date(),
+      lastError: null,
+      lease: null,
+      ...fields,
+    });
   }
 
   private async recordCheckpoint(
