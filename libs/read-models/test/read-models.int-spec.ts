@@ -333,7 +333,7 @@ describe('read models', () => {
     expect(tiers.matrix.none).toEqual({ basic: 0, silver: 0, gold: 0, none: 0 });
   });
 
-  it('reads and extends timeline buckets stored before the packing (entries as arrays) like packed ones', async () => {
+  it('reads and extends timeline buckets stored by earlier versions (an object of customers) like packed ones', async () => {
     const log = new EventLog();
     history(log, 'c1');
     history(log, 'c2');
@@ -349,33 +349,32 @@ describe('read models', () => {
     const packed = await migrationMatrix(db, query);
     const packedDocs = await db.collection(TIMELINES_COLLECTION).find().sort({ _id: 1 }).toArray();
 
-    // The same first half, then every bucket rewritten in the older form, then the second half on top of it.
-    await db.dropDatabase();
-    for (const projection of projections) await projection.setup(db);
-    await project(events.slice(0, half));
-    const buckets = db.collection<{ _id: string; customers: Record<string, { t: unknown }> }>(
-      TIMELINES_COLLECTION,
-    );
-    for (const bucket of await buckets.find().toArray()) {
-      for (const timeline of Object.values(bucket.customers)) {
-        expect(typeof timeline.t).toBe('string');
-        timeline.t = JSON.parse(timeline.t as string) as unknown;
+    // The same first half, then every bucket rewritten in an older form, then the second half on top of it.
+    for (const older of ['entries as arrays', 'entries as JSON text'] as const) {
+      await db.dropDatabase();
+      for (const projection of projections) await projection.setup(db);
+      await project(events.slice(0, half));
+      const buckets = db.collection<{ _id: string; customers: unknown }>(TIMELINES_COLLECTION);
+      for (const bucket of await buckets.find().toArray()) {
+        expect(typeof bucket.customers).toBe('string');
+        const customers = JSON.parse(bucket.customers as string) as Record<
+          string,
+          { r?: string | null; t: unknown }
+        >;
+        for (const timeline of Object.values(customers)) {
+          if (older === 'entries as JSON text') timeline.t = JSON.stringify(timeline.t);
+        }
+        await buckets.replaceOne({ _id: bucket._id }, { ...bucket, customers });
       }
-      await buckets.replaceOne({ _id: bucket._id }, bucket);
+      expect((await migrationMatrix(db, query)).totals.customers).toBeGreaterThan(0);
+      await project(events.slice(half));
+      expect(await migrationMatrix(db, query)).toEqual(packed);
+      // Every bucket the second half touched is packed again, with the same contents as an all-packed run.
+      const after = await db.collection(TIMELINES_COLLECTION).find().sort({ _id: 1 }).toArray();
+      const repacked = after.filter((doc) => typeof doc.customers === 'string');
+      expect(repacked.length).toBeGreaterThan(0);
+      for (const doc of repacked) expect(doc).toEqual(packedDocs.find((p) => p._id === doc._id));
     }
-    const legacyHalf = await migrationMatrix(db, query);
-    await project(events.slice(half));
-    expect(await migrationMatrix(db, query)).toEqual(packed);
-    expect(legacyHalf.totals.customers).toBeGreaterThan(0);
-    // Every bucket the second half touched is packed again, with the same contents as an all-packed run.
-    const after = await db.collection(TIMELINES_COLLECTION).find().sort({ _id: 1 }).toArray();
-    const repacked = after.filter((doc) =>
-      Object.values(doc.customers as Record<string, { t: unknown }>).every(
-        (timeline) => typeof timeline.t === 'string',
-      ),
-    );
-    expect(repacked.length).toBeGreaterThan(0);
-    for (const doc of repacked) expect(doc).toEqual(packedDocs.find((p) => p._id === doc._id));
   });
 
   it('records interactions and complaints with their resolution time', async () => {

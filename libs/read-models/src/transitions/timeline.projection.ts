@@ -20,39 +20,43 @@ export const TIMELINE_BUCKETS = 8192;
 /** A level held from a moment on: `[from (epoch ms), level or null]`. */
 export type TimelineEntry = [number, string | null];
 
-/**
- * One customer's levels of a dimension, oldest first, as stored: the entries packed as JSON text, so a bucket holds
- * one string per customer instead of a nested array of pairs (a tenth of the values for the store to encode, decode,
- * copy and keep on its heap). Buckets written before the packing hold the array itself; both read the same. The
- * customer's region is kept once, in the stage timeline (every customer has one from registration on).
- */
-export interface CustomerTimeline {
-  r?: string | null;
-  t: string | TimelineEntry[];
-}
-
-/** A customer's timeline as the queries use it: the entries unpacked. */
+/** One customer's levels of a dimension, oldest first, and (in the stage dimension) their region. */
 export interface Timeline {
   r?: string | null;
   t: TimelineEntry[];
 }
 
-export function unpackTimeline(stored: CustomerTimeline): Timeline {
-  return {
-    r: stored.r,
-    t: typeof stored.t === 'string' ? (JSON.parse(stored.t) as TimelineEntry[]) : stored.t,
-  };
+/** The forms earlier versions stored a customer's timeline in: the entries as an array, or as JSON text. */
+interface StoredTimeline {
+  r?: string | null;
+  t: string | TimelineEntry[];
 }
 
 /**
  * The level history of every customer whose id hashes to this bucket, for one dimension. A migration matrix over
- * 100 000 customers then reads about a thousand documents instead of every interval: the same facts as the
- * `transitions` intervals, packed for population-wide questions.
+ * 100 000 customers then reads about eight thousand documents instead of every interval: the same facts as the
+ * `transitions` intervals, packed for population-wide questions. `customers` is the JSON text of
+ * `Record<customerId, Timeline>`: one value per bucket for the store to encode, send, journal and keep on its heap
+ * (nothing queries inside a bucket; readers unpack it). Buckets written by earlier versions hold an object of
+ * customers instead; every reader takes both, and the projector repacks a bucket when it next changes it.
  */
 export interface TimelineBucket extends PositionedDocument {
   dimension: Dimension;
   bucket: number;
-  customers: Record<string, CustomerTimeline>;
+  customers: string | Record<string, StoredTimeline>;
+}
+
+/** A bucket's customers, unpacked (a fresh object the caller may change). */
+export function unpackBucket(bucket: Pick<TimelineBucket, 'customers'>): Record<string, Timeline> {
+  if (typeof bucket.customers === 'string') {
+    return JSON.parse(bucket.customers) as Record<string, Timeline>;
+  }
+  const customers: Record<string, Timeline> = {};
+  for (const [id, stored] of Object.entries(bucket.customers)) {
+    const t = typeof stored.t === 'string' ? (JSON.parse(stored.t) as TimelineEntry[]) : stored.t;
+    customers[id] = stored.r === undefined ? { t } : { r: stored.r, t };
+  }
+  return customers;
 }
 
 /** FNV-1a: a stable spread of customer ids over the buckets. */
@@ -84,13 +88,11 @@ export const timelineFolder: DocumentFolder<TimelineBucket> = {
     const [dimension, bucket] = key.split('|') as [Dimension, string];
     const effect = changesOf(event);
     const changes = effect.changes.filter((c) => c.dimension === dimension);
-    const doc: TimelineBucket = current
-      ? { ...current, customers: { ...current.customers } }
-      : { _id: key, position: -1, dimension, bucket: Number(bucket), customers: {} };
-    const before = doc.customers[customerId];
-    const timeline: Timeline = before ? unpackTimeline(before) : { t: [] };
-    const entries = timeline.t.slice();
-    if (dimension === 'stage') timeline.r = effect.region ?? timeline.r ?? null;
+    const customers = current ? unpackBucket(current) : {};
+    const before = customers[customerId];
+    const entries = before ? before.t.slice() : [];
+    let region = before?.r;
+    if (dimension === 'stage') region = effect.region ?? region ?? null;
     for (const change of changes) {
       const last = entries[entries.length - 1];
       if ((last?.[1] ?? null) === change.level) continue;
@@ -99,9 +101,14 @@ export const timelineFolder: DocumentFolder<TimelineBucket> = {
       if (last && last[0] === at) entries[entries.length - 1] = [at, change.level];
       else entries.push([at, change.level]);
     }
-    const packed: CustomerTimeline = { t: JSON.stringify(entries) };
-    if (timeline.r !== undefined) packed.r = timeline.r;
-    doc.customers[customerId] = packed;
+    customers[customerId] = region === undefined ? { t: entries } : { r: region, t: entries };
+    const doc: TimelineBucket = {
+      _id: key,
+      position: current?.position ?? -1,
+      dimension,
+      bucket: Number(bucket),
+      customers: JSON.stringify(customers),
+    };
     return doc;
   },
 };

@@ -4,7 +4,7 @@ import {
   type Timeline,
   type TimelineBucket,
   TIMELINES_COLLECTION,
-  unpackTimeline,
+  unpackBucket,
 } from './timeline.projection';
 import {
   type Dimension,
@@ -100,16 +100,14 @@ async function timelines(db: Db, dimension: Dimension, region?: string): Promise
     read(dimension),
     region !== undefined && dimension !== 'stage' ? read('stage') : Promise.resolve([]),
   ]);
-  const all = own.flatMap((bucket) => Object.entries(bucket.customers));
-  if (region === undefined) return all.map(([, timeline]) => unpackTimeline(timeline));
+  const all = own.flatMap((bucket) => Object.entries(unpackBucket(bucket)));
+  if (region === undefined) return all.map(([, timeline]) => timeline);
   // The region lives in the stage timeline; customers' ids map to the same bucket number in every dimension.
   const regionOf = new Map<string, string | null | undefined>();
   for (const bucket of dimension === 'stage' ? own : stages) {
-    for (const [id, timeline] of Object.entries(bucket.customers)) regionOf.set(id, timeline.r);
+    for (const [id, timeline] of Object.entries(unpackBucket(bucket))) regionOf.set(id, timeline.r);
   }
-  return all
-    .filter(([id]) => regionOf.get(id) === region)
-    .map(([, timeline]) => unpackTimeline(timeline));
+  return all.filter(([id]) => regionOf.get(id) === region).map(([, timeline]) => timeline);
 }
 
 /** The customer's level of a dimension at a moment, or null. */
