@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type ExecutionContext, ForbiddenException, UnauthorizedException } from '@nestjs/common';
+import { ForbiddenException, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DEV_API_KEYS } from '@app/config';
 import {
@@ -9,6 +9,7 @@ import {
   Public,
   Roles,
 } from './auth.guard';
+import { routeContext } from '../testing/route-access';
 
 describe(ApiKeyRegistry.name, () => {
   const secret = 'x7Gq-2mZ:kP9v_Lr4sT8wY1aB';
@@ -55,11 +56,7 @@ describe(ApiKeyGuard.name, () => {
   /** The guard's view of a request to `route` of AnalystRoutes with the given Authorization header. */
   function call(route: keyof AnalystRoutes, authorization?: string) {
     const request = { headers: { authorization } } as AuthenticatedRequest;
-    const context = {
-      getHandler: () => AnalystRoutes.prototype[route],
-      getClass: () => AnalystRoutes,
-      switchToHttp: () => ({ getRequest: () => request }),
-    } as unknown as ExecutionContext;
+    const context = routeContext(AnalystRoutes, route, request);
     return { allowed: () => sut.canActivate(context), request };
   }
 

@@ -1,8 +1,8 @@
-import type { CommandBus } from '@nestjs/cqrs';
-import type { Response } from 'express';
 import { DomainError } from '@app/domain';
 import type { AuthenticatedRequest } from '../http/auth.guard';
 import { StoreUnavailableError } from '../http/store-unavailable';
+import { FakeBus } from '../testing/fake-bus';
+import { FakeResponse } from '../testing/fake-response';
 import {
   type BatchOutcome,
   RecordTouchpointBatchCommand,
@@ -11,24 +11,6 @@ import {
 import { RecordTouchpointCommand } from './commands/record-touchpoint.command';
 import type { TouchpointReceipt } from './touchpoint-command';
 import { TouchpointsController } from './touchpoints.controller';
-
-/** Records what was dispatched and answers what the test says the handler would. */
-class FakeCommandBus {
-  readonly executed: unknown[] = [];
-  answer: (command: unknown) => unknown = () => undefined;
-  execute(command: unknown) {
-    this.executed.push(command);
-    return Promise.resolve(this.answer(command));
-  }
-}
-
-class FakeResponse {
-  statusCode = 0;
-  status(code: number) {
-    this.statusCode = code;
-    return this;
-  }
-}
 
 const inquiry = (touchpointId: string, overrides: Record<string, unknown> = {}) => ({
   touchpointId,
@@ -42,7 +24,7 @@ const inquiry = (touchpointId: string, overrides: Record<string, unknown> = {}) 
 });
 
 describe(TouchpointsController.name, () => {
-  let bus: FakeCommandBus;
+  let bus: FakeBus;
   let sut: TouchpointsController;
   const request = {
     headers: { 'x-correlation-id': 'corr-9' },
@@ -50,8 +32,8 @@ describe(TouchpointsController.name, () => {
   } as unknown as AuthenticatedRequest;
 
   beforeEach(() => {
-    bus = new FakeCommandBus();
-    sut = new TouchpointsController(bus as unknown as CommandBus);
+    bus = new FakeBus();
+    sut = new TouchpointsController(bus.asCommandBus());
   });
 
   /** The handler's answer: the outcomes given, one per valid item, in order. */
@@ -73,15 +55,12 @@ describe(TouchpointsController.name, () => {
       [true, 200],
     ])('answers duplicate: %s with %i', async (duplicate, status) => {
       bus.answer = () => receipt(duplicate);
-      const response = new FakeResponse();
-      const answer = await sut.record(
-        inquiry('tp-1') as never,
-        request,
-        response as unknown as Response,
-      );
+      // Nest answers a POST 201 unless the route says otherwise: a duplicate's 200 must be set.
+      const response = Object.assign(new FakeResponse(), { statusCode: 201 });
+      const answer = await sut.record(inquiry('tp-1') as never, request, response.asResponse());
       expect(answer).toEqual(receipt(duplicate));
       expect(response.statusCode).toBe(status);
-      expect(bus.executed[0]).toBeInstanceOf(RecordTouchpointCommand);
+      bus.only(RecordTouchpointCommand);
     });
   });
 
@@ -102,8 +81,7 @@ describe(TouchpointsController.name, () => {
         },
         request,
       );
-      const [command] = bus.executed as RecordTouchpointBatchCommand[];
-      expect(command).toBeInstanceOf(RecordTouchpointBatchCommand);
+      const command = bus.only(RecordTouchpointBatchCommand);
       expect(command.touchpoints.map((t) => t.touchpointId)).toEqual(['tp-0', 'tp-2']);
       expect(command.context.actor).toBe('ingest:till-7');
       expect(answer).toEqual({
