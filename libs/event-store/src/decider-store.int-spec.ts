@@ -195,6 +195,23 @@ describe(DeciderStore.name, () => {
     expect(report).toMatchObject({ events: 3, chained: 3, firstBreak: null });
   });
 
+  it('reads an append back only when the caller says another writer may have sent its ids', async () => {
+    const entity = uniqueId('e');
+    const [a, b] = [newStore(client), newStore(otherProcess)];
+    await a.execute(entity, add('first'));
+    await b.load(entity);
+    await a.execute(entity, add('same'));
+    const asked: string[][] = [];
+    const trusting = async (eventIds: readonly string[]) => {
+      asked.push([...eventIds]);
+      return false;
+    };
+    // Told that nobody else sent it, b takes the store's answer as it is.
+    const resent = await b.execute(entity, add('same'), { mayBeResent: trusting });
+    expect(asked).toEqual([[uuidFor('same')]]);
+    expect(resent.events).toHaveLength(1);
+  });
+
   it('stamps one appendId on the events of an append and another on the next', async () => {
     const entity = uniqueId('e');
     const sut = newStore();

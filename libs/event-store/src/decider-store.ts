@@ -66,6 +66,18 @@ export interface DecisionResult<E, S> {
   state: S;
 }
 
+export interface ExecuteOptions {
+  /** If-Match: a stream at another revision is refused with RevisionMismatchError and nothing is retried. */
+  expectedRevision?: number;
+  retryConflicts?: boolean;
+  /**
+   * After an append made only of event ids the requests chose: whether another writer may have appended the same
+   * ids (the same commands sent to another process). Only then is the append read back to tell it from an
+   * idempotent re-send of theirs; without this hook it always is.
+   */
+  mayBeResent?(eventIds: readonly string[]): Promise<boolean>;
+}
+
 export interface DeciderStoreOptions {
   /**
    * Retries, with a short random pause, when another writer appended first (touchpoints do not depend on each
@@ -137,7 +149,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   async execute(
     entityId: string,
     request: DecisionRequest<C, E>,
-    options: { expectedRevision?: number; retryConflicts?: boolean } = {},
+    options: ExecuteOptions = {},
   ): Promise<{
     events: DecidedEvent<E>[];
     revision: number;
@@ -162,7 +174,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   async executeMany(
     entityId: string,
     requests: readonly DecisionRequest<C, E>[],
-    options: { expectedRevision?: number; retryConflicts?: boolean } = {},
+    options: ExecuteOptions = {},
   ): Promise<DecisionResult<E, S>> {
     // Requests for one stream in this process run one after another: concurrent duplicates then see each
     // other's events instead of racing, and conflicts are left to other processes.
@@ -172,7 +184,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   private async decideAndAppend(
     entityId: string,
     requests: readonly DecisionRequest<C, E>[],
-    options: { expectedRevision?: number; retryConflicts?: boolean },
+    options: ExecuteOptions,
   ): Promise<DecisionResult<E, S>> {
     const streamId = this.decider.streamId(entityId);
     const attempts = options.retryConflicts === false ? 1 : this.conflictRetries + 1;
@@ -223,6 +235,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         // and decide again (the commands are then duplicates).
         if (
           pending.every(({ chosen }) => chosen) &&
+          (await (options.mayBeResent?.(pending.map(({ eventId }) => eventId)) ?? true)) &&
           !(await this.storedBy(streamId, snapshot.revision + 1, appended.appendId))
         ) {
           // Bounded like conflicts, though one read settles it: the stream then holds these ids.

@@ -18,10 +18,14 @@ describe(TouchpointIdStore.name, () => {
   it('gives an id to the first customer it is claimed for and names that customer to every later claim', async () => {
     const sut = newStore();
     const eventId = uniqueId('ev');
-    expect(await sut.claim([{ eventId, customerId: 'c-1' }])).toEqual(new Map([[eventId, 'c-1']]));
-    expect(await sut.claim([{ eventId, customerId: 'c-2' }])).toEqual(new Map([[eventId, 'c-1']]));
+    expect(await sut.claim([{ eventId, customerId: 'c-1' }])).toEqual(
+      new Map([[eventId, { owner: 'c-1', first: true }]]),
+    );
+    expect(await sut.claim([{ eventId, customerId: 'c-2' }])).toEqual(
+      new Map([[eventId, { owner: 'c-1', first: false }]]),
+    );
     expect(await newStore().claim([{ eventId, customerId: 'c-1' }])).toEqual(
-      new Map([[eventId, 'c-1']]),
+      new Map([[eventId, { owner: 'c-1', first: false }]]),
     );
   });
 
@@ -33,15 +37,21 @@ describe(TouchpointIdStore.name, () => {
         (i % 2 ? a : b).claim([{ eventId, customerId: `c-${i}` }]),
       ),
     );
-    const owners = new Set(answers.map((answer) => answer.get(eventId)));
+    const owners = new Set(answers.map((answer) => answer.get(eventId)!.owner));
     expect(owners.size).toBe(1);
     const [owner] = owners;
+    // Only the round that inserted the claim (the calls of one process made together) was first.
+    const firstIn = new Set(
+      answers.flatMap((answer, i) => (answer.get(eventId)!.first ? [i % 2] : [])),
+    );
+    expect(firstIn.size).toBe(1);
     expect(
       await client
         .db(database)
         .collection(TOUCHPOINT_IDS_COLLECTION)
         .findOne({ _id: eventId as never }),
-    ).toMatchObject({ customerId: owner });
+    ).toMatchObject({ customerId: owner, sends: expect.any(Number) });
+    expect(await a.contested([eventId])).toBe(true);
   });
 
   it('claims a batch in one call: new ids for their customers, known ones for their owners', async () => {
@@ -55,10 +65,23 @@ describe(TouchpointIdStore.name, () => {
       { eventId: twice, customerId: 'fourth' },
     ]);
     expect(Object.fromEntries(owners)).toEqual({
-      [known]: 'first',
-      [fresh]: 'second',
-      [twice]: 'third',
+      [known]: { owner: 'first', first: false },
+      [fresh]: { owner: 'second', first: true },
+      [twice]: { owner: 'third', first: true },
     });
+  });
+
+  it('tells whether an id was claimed by more than one send', async () => {
+    const [a, b] = [newStore(), newStore()];
+    const [alone, twice] = [uniqueId('ev'), uniqueId('ev')];
+    await a.claim([
+      { eventId: alone, customerId: 'c' },
+      { eventId: twice, customerId: 'c' },
+    ]);
+    expect(await a.contested([alone, twice])).toBe(false);
+    await b.claim([{ eventId: twice, customerId: 'c' }]);
+    expect(await a.contested([alone])).toBe(false);
+    expect(await a.contested([alone, twice])).toBe(true);
   });
 
   it('writes the claims made while a round is in flight together, in one next round', async () => {

@@ -1,4 +1,4 @@
-import { type Collection, type Db, MongoServerError } from 'mongodb';
+import { type Collection, type Db, MongoBulkWriteError } from 'mongodb';
 import { isOnlyDuplicateKeys } from './mongo';
 
 export const TOUCHPOINT_IDS_COLLECTION = 'touchpoint_ids';
@@ -8,12 +8,20 @@ interface TouchpointIdDocument {
   _id: string;
   customerId: string;
   claimedAt: Date;
+  /** How many rounds claimed it: sends of the touchpoint (retries, or the same send to several processes). */
+  sends: number;
 }
 
 /** A touchpoint's event id, and the customer a send names. */
 export interface TouchpointClaim {
   eventId: string;
   customerId: string;
+}
+
+/** Whom an id belongs to, and whether this claim was its first: no send of it had been claimed before. */
+export interface ClaimResult {
+  owner: string;
+  first: boolean;
 }
 
 /**
@@ -44,9 +52,33 @@ export class TouchpointIdReusedError extends Error {
   }
 }
 
-interface Round {
-  claims: Map<string, string>;
-  done: Promise<Map<string, string>>;
+/**
+ * Calls made while a round trip is in flight wait for it and go together in the next one: one round trip per
+ * round, however many callers. Within a round the first value given for a key speaks for it.
+ */
+class Rounds<In, Out> {
+  private next: { items: Map<string, In>; done: Promise<Map<string, Out>> } | undefined;
+  private inFlight: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly trip: (items: Map<string, In>) => Promise<Map<string, Out>>) {}
+
+  async add(items: ReadonlyArray<[string, In]>): Promise<Map<string, Out>> {
+    let round = this.next;
+    if (!round) {
+      const started = {
+        items: new Map<string, In>(),
+        done: Promise.resolve(new Map<string, Out>()),
+      };
+      started.done = this.inFlight.then(() => {
+        if (this.next === started) this.next = undefined;
+        return this.trip(new Map(started.items));
+      });
+      this.inFlight = started.done.catch(() => undefined);
+      this.next = round = started;
+    }
+    for (const [key, value] of items) if (!round.items.has(key)) round.items.set(key, value);
+    return round.done;
+  }
 }
 
 /**
@@ -55,72 +87,90 @@ interface Round {
  * whichever process sends it; a claim whose append never happened (a crash between the two) still belongs to its
  * customer, so a retry for that customer goes through and one for any other is refused.
  *
- * One round trip per claim round: claims made while a round is in flight wait for it and go together in the next.
+ * Each claim also counts the send, so that a writer can tell afterwards whether another send of the same
+ * touchpoint was under way (`contested`): only then may its append have been taken as a re-send of another's.
  */
 export class TouchpointIdStore {
   private readonly collection: Collection<TouchpointIdDocument>;
-  private next: Round | undefined;
-  private inFlight: Promise<unknown> = Promise.resolve();
+  private readonly claims = new Rounds<string, ClaimResult>((items) => this.claimNow(items));
+  private readonly counts = new Rounds<true, number>((items) => this.countNow([...items.keys()]));
 
   constructor(db: Db) {
     this.collection = db.collection<TouchpointIdDocument>(TOUCHPOINT_IDS_COLLECTION);
   }
 
-  /** The customer each event id belongs to: the one given here, unless an earlier claim named another. */
-  async claim(claims: readonly TouchpointClaim[]): Promise<Map<string, string>> {
+  /** Whom each event id belongs to: the customer given here, unless an earlier claim named another. */
+  async claim(claims: readonly TouchpointClaim[]): Promise<Map<string, ClaimResult>> {
     if (claims.length === 0) return new Map();
-    const round = this.next ?? this.startRound();
-    for (const { eventId, customerId } of claims) {
-      // Within a round the first claim of an id speaks for it; the others learn its owner like anyone later.
-      if (!round.claims.has(eventId)) round.claims.set(eventId, customerId);
-    }
-    const owners = await round.done;
-    return new Map(claims.map(({ eventId }) => [eventId, owners.get(eventId)!]));
+    const results = await this.claims.add(
+      claims.map(({ eventId, customerId }) => [eventId, customerId]),
+    );
+    return new Map(claims.map(({ eventId }) => [eventId, results.get(eventId)!]));
   }
 
-  private startRound(): Round {
-    const round: Round = { claims: new Map(), done: Promise.resolve(new Map()) };
-    round.done = this.inFlight.then(() => {
-      if (this.next === round) this.next = undefined;
-      return this.write(new Map(round.claims));
-    });
-    this.inFlight = round.done.catch(() => undefined);
-    this.next = round;
-    return round;
+  /** Whether any of these ids has been claimed by more than one send. */
+  async contested(eventIds: readonly string[]): Promise<boolean> {
+    if (eventIds.length === 0) return false;
+    const sends = await this.counts.add(eventIds.map((eventId) => [eventId, true]));
+    return eventIds.some((eventId) => (sends.get(eventId) ?? 0) > 1);
   }
 
-  private async write(claims: Map<string, string>): Promise<Map<string, string>> {
+  private async claimNow(claims: Map<string, string>): Promise<Map<string, ClaimResult>> {
     const entries = [...claims];
-    const owners = new Map<string, string>();
-    let toRead = entries.map(([eventId]) => eventId);
-    const claimedAt = new Date();
+    const results = new Map<string, ClaimResult>();
+    let inserted: Set<number>;
     try {
-      const result = await this.collection.bulkWrite(
-        entries.map(([eventId, customerId]) => ({
-          updateOne: {
-            filter: { _id: eventId },
-            update: { $setOnInsert: { customerId, claimedAt } },
-            upsert: true,
-          },
-        })),
-        { ordered: false, writeConcern: { w: 'majority', journal: true } },
-      );
-      // What this write inserted is this round's; ids claimed before need their owner read.
-      const inserted = new Set(Object.keys(result.upsertedIds).map(Number));
-      for (const index of inserted) owners.set(entries[index][0], entries[index][1]);
-      toRead = toRead.filter((_, index) => !inserted.has(index));
+      inserted = await this.upsert(entries);
     } catch (error) {
-      // A concurrent claimer (another process) inserted some first: theirs stand, read them below.
-      if (!(error instanceof MongoServerError && isOnlyDuplicateKeys(error))) throw error;
+      // Another process inserted some of these ids between our look and our insert: those upserts failed and
+      // counted nothing. Sent again they find the document, so that every send is counted.
+      if (!(error instanceof MongoBulkWriteError && isOnlyDuplicateKeys(error))) throw error;
+      inserted = new Set(Object.keys(error.result.upsertedIds).map(Number));
+      const failed = new Set(
+        (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).map(
+          ({ index }) => index,
+        ),
+      );
+      await this.upsert(entries.filter((_, index) => failed.has(index)));
     }
+    for (const index of inserted) {
+      results.set(entries[index][0], { owner: entries[index][1], first: true });
+    }
+    // Ids claimed before: their owner is read.
+    const toRead = entries.filter((_, index) => !inserted.has(index)).map(([eventId]) => eventId);
     if (toRead.length > 0) {
       const found = await this.collection
         .find({ _id: { $in: toRead } }, { projection: { customerId: 1 } })
         .toArray();
-      for (const { _id, customerId } of found) owners.set(_id, customerId);
+      for (const { _id, customerId } of found)
+        results.set(_id, { owner: customerId, first: false });
     }
-    const lost = entries.find(([eventId]) => !owners.has(eventId));
+    const lost = entries.find(([eventId]) => !results.has(eventId));
     if (lost) throw new Error(`touchpoint id claim ${lost[0]} was neither stored nor found`);
-    return owners;
+    return results;
+  }
+
+  /** Claims and counts each send; the indexes of the entries this write inserted. */
+  private async upsert(entries: ReadonlyArray<[string, string]>): Promise<Set<number>> {
+    if (entries.length === 0) return new Set();
+    const claimedAt = new Date();
+    const result = await this.collection.bulkWrite(
+      entries.map(([eventId, customerId]) => ({
+        updateOne: {
+          filter: { _id: eventId },
+          update: { $setOnInsert: { customerId, claimedAt }, $inc: { sends: 1 } },
+          upsert: true,
+        },
+      })),
+      { ordered: false, writeConcern: { w: 'majority', journal: true } },
+    );
+    return new Set(Object.keys(result.upsertedIds).map(Number));
+  }
+
+  private async countNow(eventIds: string[]): Promise<Map<string, number>> {
+    const found = await this.collection
+      .find({ _id: { $in: eventIds } }, { projection: { sends: 1 } })
+      .toArray();
+    return new Map(found.map(({ _id, sends }) => [_id, sends]));
   }
 }

@@ -58,26 +58,42 @@ export function storedTouchpoint(
   return events.find((decided) => decided.eventId === request.touchpointEventId);
 }
 
-/**
- * Claims each touchpoint's id for the customer it names, before anything is appended; the error for each one whose
- * id belongs to another customer (in the order given, undefined for the others).
- */
+export interface TouchpointClaims {
+  /** Per touchpoint, in the order given: the error when its id belongs to another customer. */
+  reused: Array<TouchpointIdReusedError | undefined>;
+  /** For the decider store: whether an append of these ids may have been taken as a re-send of another's. */
+  mayBeResent: (eventIds: readonly string[]) => Promise<boolean>;
+}
+
+/** Claims each touchpoint's id for the customer it names, before anything is appended. */
 export async function claimTouchpointIds(
   ids: TouchpointIdStore,
   touchpoints: ReadonlyArray<{ dto: TouchpointDto; request: TouchpointRequest }>,
-): Promise<Array<TouchpointIdReusedError | undefined>> {
-  const owners = await ids.claim(
+): Promise<TouchpointClaims> {
+  const claims = await ids.claim(
     touchpoints.map(({ dto, request }) => ({
       eventId: request.touchpointEventId,
       customerId: dto.customerId,
     })),
   );
-  return touchpoints.map(({ dto, request }) => {
-    const owner = owners.get(request.touchpointEventId);
-    return owner === undefined || owner === dto.customerId
-      ? undefined
-      : new TouchpointIdReusedError(dto.source, dto.touchpointId, request.touchpointEventId, owner);
-  });
+  const first = new Set([...claims].filter(([, claim]) => claim.first).map(([eventId]) => eventId));
+  return {
+    reused: touchpoints.map(({ dto, request }) => {
+      const owner = claims.get(request.touchpointEventId)?.owner;
+      return owner === undefined || owner === dto.customerId
+        ? undefined
+        : new TouchpointIdReusedError(
+            dto.source,
+            dto.touchpointId,
+            request.touchpointEventId,
+            owner,
+          );
+    }),
+    // Another process can only have appended a touchpoint whose id it claimed too: a send that claimed the id
+    // first, and found no other claim once appended, stored what it appended.
+    mayBeResent: async (eventIds) =>
+      !eventIds.every((eventId) => first.has(eventId)) || (await ids.contested(eventIds)),
+  };
 }
 
 /**

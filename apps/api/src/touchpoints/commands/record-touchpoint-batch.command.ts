@@ -76,7 +76,7 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
     }));
     // Every id claimed in one round trip, and one key query for every customer that gets personal data in this
     // batch, instead of one per customer; both before anything is appended.
-    const [reused] = await Promise.all([
+    const [claims] = await Promise.all([
       claimTouchpointIds(this.ids, all),
       this.store.prepareKeys([
         ...new Set(
@@ -88,7 +88,7 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
     ]);
     const byCustomer = new Map<string, Item[]>();
     all.forEach((item, i) => {
-      const error = reused[i];
+      const error = claims.reused[i];
       if (error) {
         outcomes[item.position] = { status: 'failed', error };
         return;
@@ -108,6 +108,7 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
             const result = await this.store.executeMany(
               customerId,
               chunk.map(({ request }) => request),
+              { mayBeResent: claims.mayBeResent },
             );
             for (const [at, outcome] of await this.outcomes(customerId, chunk, result)) {
               outcomes[at] = outcome;

@@ -33,9 +33,11 @@ export class RecordTouchpointHandler implements ICommandHandler<RecordTouchpoint
     const { customerId } = touchpoint;
     const request = touchpointRequest(touchpoint, context, new Date().toISOString());
     const eventId = request.touchpointEventId;
-    const [reused] = await claimTouchpointIds(this.ids, [{ dto: touchpoint, request }]);
-    if (reused) throw reused;
-    const result = await this.store.execute(customerId, request);
+    const claims = await claimTouchpointIds(this.ids, [{ dto: touchpoint, request }]);
+    if (claims.reused[0]) throw claims.reused[0];
+    const result = await this.store.execute(customerId, request, {
+      mayBeResent: claims.mayBeResent,
+    });
     const stored = storedTouchpoint(result.events, request);
     if (stored) {
       const position = result.position ?? null;
