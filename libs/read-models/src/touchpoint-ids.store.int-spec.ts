@@ -84,7 +84,7 @@ describe(TouchpointIdStore.name, () => {
     expect(await a.contested([alone, twice])).toBe(true);
   });
 
-  it('writes the claims made while a round is in flight together, in one next round', async () => {
+  it('writes the claims made while a round is in flight together, in one next round of at most 1 000 ids', async () => {
     const sut = newStore();
     const bulkWrite = jest.spyOn(Collection.prototype, 'bulkWrite');
     try {
@@ -93,9 +93,10 @@ describe(TouchpointIdStore.name, () => {
         await new Promise((resolve) => setImmediate(resolve));
       const ids = Array.from({ length: 10 }, () => uniqueId('ev'));
       const later = ids.map((eventId) => sut.claim([{ eventId, customerId: 'c' }]));
-      await Promise.all([first, ...later]);
-      expect(bulkWrite).toHaveBeenCalledTimes(2);
-      expect(bulkWrite.mock.calls[1][0]).toHaveLength(10);
+      const large = Array.from({ length: 995 }, () => uniqueId('ev'));
+      const last = sut.claim(large.map((eventId) => ({ eventId, customerId: 'c' })));
+      await Promise.all([first, ...later, last]);
+      expect(bulkWrite.mock.calls.map(([operations]) => operations.length)).toEqual([1, 10, 995]);
     } finally {
       bulkWrite.mockRestore();
     }

@@ -3,6 +3,9 @@ import { isOnlyDuplicateKeys } from './mongo';
 
 export const TOUCHPOINT_IDS_COLLECTION = 'touchpoint_ids';
 
+/** Ids per round trip at most: a batch of the API in one, concurrent single sends many to one. */
+const ROUND_IDS = 1000;
+
 interface TouchpointIdDocument {
   /** The touchpoint's event id: a UUID of its source and touchpoint id. */
   _id: string;
@@ -54,30 +57,36 @@ export class TouchpointIdReusedError extends Error {
 
 /**
  * Calls made while a round trip is in flight wait for it and go together in the next one: one round trip per
- * round, however many callers. Within a round the first value given for a key speaks for it.
+ * round, however many callers, up to `maxItems` keys a round (a call larger than that has a round of its own).
+ * Within a round the first value given for a key speaks for it.
  */
 class Rounds<In, Out> {
   private next: { items: Map<string, In>; done: Promise<Map<string, Out>> } | undefined;
   private inFlight: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly trip: (items: Map<string, In>) => Promise<Map<string, Out>>) {}
+  constructor(
+    private readonly trip: (items: Map<string, In>) => Promise<Map<string, Out>>,
+    private readonly maxItems: number,
+  ) {}
 
   async add(items: ReadonlyArray<[string, In]>): Promise<Map<string, Out>> {
     let round = this.next;
-    if (!round) {
-      const started = {
-        items: new Map<string, In>(),
-        done: Promise.resolve(new Map<string, Out>()),
-      };
-      started.done = this.inFlight.then(() => {
-        if (this.next === started) this.next = undefined;
-        return this.trip(new Map(started.items));
-      });
-      this.inFlight = started.done.catch(() => undefined);
-      this.next = round = started;
+    if (!round || (round.items.size > 0 && round.items.size + items.length > this.maxItems)) {
+      round = this.start();
     }
     for (const [key, value] of items) if (!round.items.has(key)) round.items.set(key, value);
     return round.done;
+  }
+
+  private start() {
+    const round = { items: new Map<string, In>(), done: Promise.resolve(new Map<string, Out>()) };
+    round.done = this.inFlight.then(() => {
+      if (this.next === round) this.next = undefined;
+      return this.trip(new Map(round.items));
+    });
+    this.inFlight = round.done.catch(() => undefined);
+    this.next = round;
+    return round;
   }
 }
 
@@ -92,8 +101,15 @@ class Rounds<In, Out> {
  */
 export class TouchpointIdStore {
   private readonly collection: Collection<TouchpointIdDocument>;
-  private readonly claims = new Rounds<string, ClaimResult>((items) => this.claimNow(items));
-  private readonly counts = new Rounds<true, number>((items) => this.countNow([...items.keys()]));
+  // A round's ids go in one write and one `$in` query: bounded, as a batch of the API is.
+  private readonly claims = new Rounds<string, ClaimResult>(
+    (items) => this.claimNow(items),
+    ROUND_IDS,
+  );
+  private readonly counts = new Rounds<true, number>(
+    (items) => this.countNow([...items.keys()]),
+    ROUND_IDS,
+  );
 
   constructor(db: Db) {
     this.collection = db.collection<TouchpointIdDocument>(TOUCHPOINT_IDS_COLLECTION);
