@@ -1,4 +1,5 @@
 import {
+  MongoBulkWriteError,
   MongoNetworkError,
   MongoNetworkTimeoutError,
   MongoNotConnectedError,
@@ -19,6 +20,13 @@ describe('isMongoUnavailable', () => {
       ),
     ],
     ['a client that is not connected', new MongoNotConnectedError('not connected')],
+    [
+      'a bulk write that reached no server (the driver drops the network error it wraps)',
+      new MongoBulkWriteError(
+        new MongoNetworkError('connect ECONNREFUSED'),
+        {} as ConstructorParameters<typeof MongoBulkWriteError>[1],
+      ),
+    ],
   ])('takes %s as an outage the caller may retry', (_what, error) => {
     expect(isMongoUnavailable(error)).toBe(true);
   });
@@ -26,6 +34,17 @@ describe('isMongoUnavailable', () => {
   it.each([
     ['a duplicate key', new MongoServerError({ code: 11000, errmsg: 'E11000 duplicate key' })],
     ['a plain error', new Error('connect ECONNREFUSED')],
+    [
+      'a bulk write refused document by document',
+      new MongoBulkWriteError(
+        {
+          message: 'E11000',
+          code: 11000,
+          writeErrors: [{ index: 0, code: 11000, errmsg: 'E11000' }],
+        } as unknown as ConstructorParameters<typeof MongoBulkWriteError>[0],
+        {} as ConstructorParameters<typeof MongoBulkWriteError>[1],
+      ),
+    ],
   ])('does not take %s as an outage', (_what, error) => {
     expect(isMongoUnavailable(error)).toBe(false);
   });

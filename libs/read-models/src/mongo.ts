@@ -1,4 +1,5 @@
 import {
+  MongoBulkWriteError,
   type Db,
   MongoClient,
   MongoNetworkError,
@@ -26,14 +27,18 @@ export async function pingMongo(db: Db): Promise<void> {
 
 /**
  * MongoDB could not be reached (no server selected in time, a connection dropped or timed out, its pool cleared):
- * the same call may succeed later.
+ * the same call may succeed later. A bulk write wraps such a failure, without its cause, in a MongoBulkWriteError
+ * that carries neither a server code nor a refused document.
  */
 export function isMongoUnavailable(error: unknown): boolean {
   return (
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNotConnectedError ||
-    error instanceof MongoServerClosedError
+    error instanceof MongoServerClosedError ||
+    (error instanceof MongoBulkWriteError &&
+      error.code === undefined &&
+      (Array.isArray(error.writeErrors) ? error.writeErrors.length === 0 : !error.writeErrors))
   );
 }
 
