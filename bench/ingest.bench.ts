@@ -16,6 +16,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ANY, EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { customerStreamId, touchpointEventId } from '@app/domain';
+import { connectMongo, TouchpointIdStore } from '@app/read-models';
 import {
   compareModes,
   type Comparison,
@@ -93,6 +94,25 @@ function makeTouchpoints(count: number, customers: string[]): Array<Record<strin
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** A row of the table from what `drive` measured. */
+function rowOf(
+  scenario: string,
+  clients: number,
+  batch: number,
+  touchpoints: number,
+  { seconds, latencies }: { seconds: number; latencies: number[] },
+): Row {
+  return {
+    scenario,
+    clients,
+    batch,
+    touchpoints,
+    touchpointsPerSec: touchpoints / seconds,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
 }
 
 interface Row {
@@ -202,19 +222,11 @@ async function warmUp(stack: Stack): Promise<void> {
 
 async function single(stack: Stack, clients: number, count: number): Promise<Row> {
   const bodies = makeTouchpoints(count, customers(5000)).map((t) => JSON.stringify(t));
-  const { seconds, latencies } = await drive(clients, bodies, async (body) => {
+  const measured = await drive(clients, bodies, async (body) => {
     const response = await post(stack.apiUrl, '/v1/touchpoints', body);
     if (response.status !== 201) throw new Error(`single: ${response.status} ${response.body}`);
   });
-  return {
-    scenario: 'POST /v1/touchpoints',
-    clients,
-    batch: 1,
-    touchpoints: count,
-    touchpointsPerSec: count / seconds,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-  };
+  return rowOf('POST /v1/touchpoints', clients, 1, count, measured);
 }
 
 async function batch(stack: Stack, clients: number, size: number, batches: number): Promise<Row> {
@@ -222,7 +234,7 @@ async function batch(stack: Stack, clients: number, size: number, batches: numbe
   const bodies = Array.from({ length: batches }, () =>
     JSON.stringify({ touchpoints: makeTouchpoints(size, pool) }),
   );
-  const { seconds, latencies } = await drive(clients, bodies, async (body) => {
+  const measured = await drive(clients, bodies, async (body) => {
     const response = await post(stack.apiUrl, '/v1/touchpoints/batch', body);
     if (response.status !== 200)
       throw new Error(`batch: ${response.status} ${response.body.slice(0, 300)}`);
@@ -230,21 +242,49 @@ async function batch(stack: Stack, clients: number, size: number, batches: numbe
     const created = results.filter((r) => r.status === 'created').length;
     if (created !== size) throw new Error(`batch: only ${created} of ${size} created`);
   });
-  return {
-    scenario: 'POST /v1/touchpoints/batch',
-    clients,
-    batch: size,
-    touchpoints: size * batches,
-    touchpointsPerSec: (size * batches) / seconds,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-  };
+  return rowOf('POST /v1/touchpoints/batch', clients, size, size * batches, measured);
+}
+
+// What the touchpoint id claims cost by themselves: the API claims every touchpoint's event id for its customer in
+// MongoDB before appending it, and asks after appending whether another send claimed it too (one round trip each
+// per round of concurrent calls; a batch's ids in one). Here the same store the API uses does both for fresh ids
+// straight against the same MongoDB, `perCall` ids per call as a batch does.
+async function claims(stack: Stack, clients: number, perCall: number, calls: number): Promise<Row> {
+  const mongo = await connectMongo(stack.mongoUrl, 'bench_claims');
+  const store = new TouchpointIdStore(mongo.db);
+  const pool = customers(5000);
+  const rounds = Array.from({ length: calls }, (_, i) => String(i));
+  try {
+    await store.claim([{ eventId: randomUUID(), customerId: pool[0] }]);
+    const measured = await drive(clients, rounds, async () => {
+      const claimed = Array.from({ length: perCall }, () => ({
+        eventId: randomUUID(),
+        customerId: pool[Math.floor(Math.random() * pool.length)],
+      }));
+      await store.claim(claimed);
+      // After the append: was another send of these ids under way (only then is the append read back)?
+      await store.contested(claimed.map(({ eventId }) => eventId));
+    });
+    return rowOf('touchpoint id claim + check', clients, perCall, perCall * calls, measured);
+  } finally {
+    await mongo.close();
+  }
 }
 
 // Raw: the events the API would write for such batches (a registration for a new customer, then the
 // touchpoint; the same data and metadata sizes), one append per customer per batch as the API does,
 // straight through the official client with as many appends in flight as the API allows.
-async function raw(stack: Stack, clients: number, size: number, batches: number): Promise<Row> {
+// With `confirm`, every append is followed by a read of its first event, as the decider store does after an append
+// made only of touchpoints (ids chosen by the caller) to tell it from an idempotent re-send of another process's:
+// an upper bound of what those reads cost the event store and its client (appends that register a customer carry
+// a made-up id and need none).
+async function raw(
+  stack: Stack,
+  clients: number,
+  size: number,
+  batches: number,
+  confirm = false,
+): Promise<Row> {
   const client = EventStoreDBClient.connectionString(stack.eventStoreUrl);
   const pool = customers(20_000);
   const seen = new Set<string>();
@@ -292,10 +332,19 @@ async function raw(stack: Stack, clients: number, size: number, batches: number)
         await Promise.all(
           Array.from({ length: 64 }, async () => {
             for (let g = groups.shift(); g; g = groups.shift()) {
-              await client.appendToStream(customerStreamId(`raw-${g[0]}`), g[1], {
+              const stream = customerStreamId(`raw-${g[0]}`);
+              const appended = await client.appendToStream(stream, g[1], {
                 expectedRevision: ANY,
               });
               events += g[1].length;
+              if (confirm) {
+                const first = appended.nextExpectedRevision - BigInt(g[1].length) + 1n;
+                for await (const _ of client.readStream(stream, {
+                  fromRevision: first,
+                  maxCount: 1,
+                }))
+                  void _;
+              }
             }
           }),
         );
@@ -307,7 +356,7 @@ async function raw(stack: Stack, clients: number, size: number, batches: number)
   await client.dispose();
   latencies.sort((a, b) => a - b);
   return {
-    scenario: 'raw appendToStream (ceiling)',
+    scenario: confirm ? 'raw appendToStream + read-back' : 'raw appendToStream (ceiling)',
     clients,
     batch: size,
     touchpoints: size * batches,
@@ -374,7 +423,7 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     await warmUp(stack);
 
-    // BENCH_ONLY=batch (or single, raw) runs a subset, e.g. while profiling.
+    // BENCH_ONLY=batch (or single, raw, claims, tls) runs a subset, e.g. while profiling.
     const only = process.env.BENCH_ONLY;
     const wanted = (kind: string) => !only || only.split(',').includes(kind);
     if (wanted('single')) {
@@ -389,14 +438,25 @@ async function main(): Promise<void> {
     }
     if (wanted('raw')) {
       rows.push(await raw(stack, 1, 1000, n(12)));
+      rows.push(await raw(stack, 1, 1000, n(12), true));
       rows.push(await raw(stack, 32, 1000, n(48)));
+      rows.push(await raw(stack, 32, 1000, n(48), true));
+    }
+    if (wanted('claims')) {
+      rows.push(await claims(stack, 1, 1, n(2000)));
+      rows.push(await claims(stack, 32, 1, n(8000)));
+      rows.push(await claims(stack, 1, 1000, n(12)));
+      rows.push(await claims(stack, 32, 1000, n(48)));
     }
     await stopAll(children);
     children.length = 0;
 
     for (const row of rows) {
-      const ceiling = rows.find((r) => r.scenario.startsWith('raw') && r.clients === row.clients);
-      if (row.scenario.includes('batch') && row.batch === 1000 && ceiling) {
+      const ceiling = rows.find(
+        (r) => r.scenario === 'raw appendToStream (ceiling)' && r.clients === row.clients,
+      );
+      const compared = row.scenario.includes('batch') || row.scenario.includes('read-back');
+      if (compared && row.batch === 1000 && ceiling) {
         row.ratioToRaw = row.touchpointsPerSec / ceiling.touchpointsPerSec;
       }
     }
@@ -414,7 +474,10 @@ async function main(): Promise<void> {
         'vs raw': r.ratioToRaw ? r.ratioToRaw.toFixed(2) : '',
       })),
     );
-    const tlsCostResult = wanted('tls') || !only ? await tlsCost(work) : undefined;
+    // Its stacks get a folder of their own: the rows above used work/es-insecure and work/mongo-insecure.
+    const tlsWork = join(work, 'tls');
+    mkdirSync(tlsWork);
+    const tlsCostResult = wanted('tls') || !only ? await tlsCost(tlsWork) : undefined;
     const result = {
       date: new Date().toISOString(),
       node: process.version,
@@ -427,6 +490,7 @@ async function main(): Promise<void> {
         'Embedded EventStoreDB- and MongoDB-compatible servers and the API each in a child process on temp data dirs (durable), load generated from this process; all share the same cores.',
         'Touchpoints go to random customers of a 5 000 (single) or 20 000 (batch) pool, so most batches register new customers too; one touchpoint in ten has a note (encrypted, needs the customer key).',
         'raw = the same kind of events (registration + touchpoint, same data and metadata) appended per customer with appendToStream, 64 appends in flight per client, like the API; vs raw = batch route / raw at the same client count.',
+        'raw appendToStream + read-back = the raw row with a read of the first event after every append, the read the decider store makes after an append of touchpoints only to tell it from an idempotent re-send of another process (vs raw: an upper bound of its cost on the raw rate). touchpoint id claim + check = fresh ids claimed, then checked for other sends, through the TouchpointIdStore the API uses, straight against the same MongoDB, 1 or 1 000 ids per call (two round trips, as the API makes per send or per batch).',
       ],
       rows,
       ...(tlsCostResult ? { tlsCost: tlsCostResult } : {}),
