@@ -148,7 +148,7 @@ describe('embedded-mongo: aggregation, $out and $merge', () => {
     const refused = async (stage: unknown) =>
       (
         (await sales
-          .aggregate([{ $sample: stage } as AnyDoc])
+          .aggregate([{ $sample: stage }])
           .toArray()
           .catch((error: unknown) => error)) as MongoServerError
       ).code;
