@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { setTimeout as pause, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { BSON } from 'bson';
 import { fromView, keyOf, rememberHints, toView } from '../bson/bson-values';
 import { type Catalog, type ChangeSet, decodeChanges, encodeChanges } from '../engine/catalog';
@@ -26,6 +26,13 @@ export interface PersistenceOptions {
   compactAfterBytes?: number;
   /** How often the journal size is checked. */
   compactCheckMs?: number;
+  /**
+   * At most this share of the server's one thread goes to writing a snapshot while it runs (default 1/3): after each
+   * chunk it pauses for as long as the rest of the share, so commands keep most of the thread. A snapshot rewrites
+   * every document (800 MB at a million read-model documents, some seconds of serializing); unthrottled, it halved
+   * the rate live commands were served at while it ran. 1 turns the throttle off.
+   */
+  compactionShare?: number;
   /** Set damaged files aside and keep every frame that still verifies (see README). */
   repair?: boolean;
   /** The file layer (tests put a power-loss simulation here). */
@@ -364,13 +371,17 @@ export class Persistence {
         await handle.write(bytes, at);
         at += bytes.length;
       };
+      const share = Math.min(1, Math.max(0.01, this.options.compactionShare ?? 1 / 3));
       await write({ kind: 'header', gen });
       for (const c of captured) {
         await write({ kind: 'create', d: c.db, c: c.name, options: c.options });
         for (let i = 0; i < c.records.length; i += SNAPSHOT_CHUNK) {
+          const started = performance.now();
           const docs = c.records.slice(i, i + SNAPSHOT_CHUNK).map((r) => fromView(r.doc, r.hints));
           await write({ kind: 'docs', d: c.db, c: c.name, docs });
-          await yieldToLoop();
+          const spent = performance.now() - started;
+          if (share < 1 && spent > 0.5) await pause((spent * (1 - share)) / share);
+          else await yieldToLoop();
         }
         for (const spec of c.indexes) await write({ kind: 'index', d: c.db, c: c.name, spec });
       }
