@@ -6,6 +6,7 @@ import {
   NO_STREAM,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
+import { LRUCache } from 'lru-cache';
 import { ConcurrencyConflictError, PersonalDataErasedError, RevisionMismatchError } from './errors';
 import type { CommandContext, EventMetadata } from './envelope';
 import { chainGenesis, chainHash } from './hash-chain';
@@ -108,10 +109,9 @@ interface Snapshot<S> {
  * state, keyed by revision, so ingestion reads only what was appended since (by anyone) instead of whole streams.
  */
 export class DeciderStore<C, E extends DomainEvent, S> {
-  private readonly cache = new Map<string, Snapshot<S>>();
+  private readonly cache: LRUCache<string, Snapshot<S>>;
   private readonly queues = new Map<string, Promise<unknown>>();
   private readonly conflictRetries: number;
-  private readonly cacheSize: number;
   private readonly clock: () => Date;
   private readonly reader: StreamReader;
   private readonly baseline: { plaintext: boolean; unchained: boolean };
@@ -123,7 +123,8 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     options: DeciderStoreOptions = {},
   ) {
     this.conflictRetries = options.conflictRetries ?? 16;
-    this.cacheSize = options.cacheSize ?? 50_000;
+    // The streams used most recently keep their folded state; reads refresh a stream's place as writes do.
+    this.cache = new LRUCache<string, Snapshot<S>>({ max: options.cacheSize ?? 50_000 });
     this.clock = options.clock ?? (() => new Date());
     this.baseline = {
       plaintext: options.benchmarkBaseline?.plaintext === true,
@@ -458,12 +459,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   }
 
   private remember(entityId: string, snapshot: Snapshot<S>): void {
-    this.cache.delete(entityId);
     this.cache.set(entityId, snapshot);
-    if (this.cache.size > this.cacheSize) {
-      const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
-    }
   }
 
   /**
