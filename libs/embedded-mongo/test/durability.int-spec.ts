@@ -48,6 +48,17 @@ function exited(child: ChildProcess): Promise<void> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** SIGKILL the server, start it again on the same data dir, and connect a client to it. */
+async function killAndRestart(
+  proc: ServerProcess,
+  dir: string,
+): Promise<{ proc: ServerProcess; client: MongoClient }> {
+  proc.child.kill('SIGKILL');
+  await exited(proc.child);
+  const restarted = await startServer(dir);
+  return { proc: restarted, client: await new MongoClient(restarted.url).connect() };
+}
+
 describe('embedded-mongo durability: every acknowledged write survives kill -9', () => {
   let dataDir: string;
   let server: ServerProcess | undefined;
@@ -167,11 +178,7 @@ describe('embedded-mongo durability: every acknowledged write survives kill -9',
       expect(inserted.insertedCount).toBe(4000);
       await big.aggregate([{ $match: {} }, { $out: 'copy' }]).toArray();
       await client.close();
-      proc.child.kill('SIGKILL');
-      await exited(proc.child);
-
-      proc = await startServer(dir);
-      client = await new MongoClient(proc.url).connect();
+      ({ proc, client } = await killAndRestart(proc, dir));
       clients.push(client);
       for (const name of ['big', 'copy']) {
         const stored = client.db('large').collection<AnyDoc>(name);
@@ -210,11 +217,7 @@ describe('embedded-mongo durability: every acknowledged write survives kill -9',
       expect(await c.countDocuments()).toBe(2);
       await c.insertOne({ _id: 3 });
       await client.close();
-      proc.child.kill('SIGKILL');
-      await exited(proc.child);
-
-      proc = await startServer(dir);
-      client = await new MongoClient(proc.url).connect();
+      ({ proc, client } = await killAndRestart(proc, dir));
       clients.push(client);
       expect(
         (await client.db('torn').collection<AnyDoc>('c').find().sort({ _id: 1 }).toArray()).map(
