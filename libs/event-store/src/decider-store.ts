@@ -10,6 +10,7 @@ import { LRUCache } from 'lru-cache';
 import { ConcurrencyConflictError, PersonalDataErasedError, RevisionMismatchError } from './errors';
 import type { CommandContext, EventMetadata } from './envelope';
 import { chainGenesis, chainHash } from './hash-chain';
+import { KeyedQueue } from './keyed-queue';
 import { type CustomerKeyStore, sealPersonalFields } from './personal-data';
 import { type StoredEvent, StreamReader } from './stream-reader';
 
@@ -110,7 +111,7 @@ interface Snapshot<S> {
  */
 export class DeciderStore<C, E extends DomainEvent, S> {
   private readonly cache: LRUCache<string, Snapshot<S>>;
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queue = new KeyedQueue();
   private readonly conflictRetries: number;
   private readonly clock: () => Date;
   private readonly reader: StreamReader;
@@ -179,7 +180,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   ): Promise<DecisionResult<E, S>> {
     // Requests for one stream in this process run one after another: concurrent duplicates then see each
     // other's events instead of racing, and conflicts are left to other processes.
-    return this.serialised(entityId, () => this.decideAndAppend(entityId, requests, options));
+    return this.queue.run(entityId, () => this.decideAndAppend(entityId, requests, options));
   }
 
   private async decideAndAppend(
@@ -474,21 +475,6 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   /** Forgets cached state (after erasure, or to force a full re-read). */
   forget(entityId: string): void {
     this.cache.delete(entityId);
-  }
-
-  private async serialised<T>(entityId: string, work: () => Promise<T>): Promise<T> {
-    const previous = this.queues.get(entityId) ?? Promise.resolve();
-    const current = previous.then(work, work);
-    const settled = current.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.queues.set(entityId, settled);
-    try {
-      return await current;
-    } finally {
-      if (this.queues.get(entityId) === settled) this.queues.delete(entityId);
-    }
   }
 }
 
