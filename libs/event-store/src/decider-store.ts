@@ -8,10 +8,11 @@ import {
 } from '@eventstore/db-client';
 import { LRUCache } from 'lru-cache';
 import { ConcurrencyConflictError, PersonalDataErasedError, RevisionMismatchError } from './errors';
-import type { CommandContext, EventMetadata } from './envelope';
-import { chainGenesis, chainHash } from './hash-chain';
+import type { CommandContext } from './envelope';
+import { chainGenesis } from './hash-chain';
 import { KeyedQueue } from './keyed-queue';
-import { type CustomerKeyStore, sealPersonalFields } from './personal-data';
+import type { CustomerKeyStore } from './personal-data';
+import { sealAndChain } from './sealed-append';
 import { type StoredEvent, StreamReader } from './stream-reader';
 
 export interface DomainEvent {
@@ -324,43 +325,25 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     const key = needsKey
       ? (await this.keys.obtain([entityId], sealedBefore)).get(entityId)
       : undefined;
-    const recordedAt = this.clock().toISOString();
     const appendId = randomUUID();
-    const events = pending.map(({ event, eventId, request }) => {
-      const paths = this.decider.personalFields[event.type] ?? [];
-      const data = key ? sealPersonalFields(event.data, paths, key, entityId) : event.data;
-      if (needsKey && !key && this.decider.carriesPersonalData(event)) {
-        throw new PersonalDataErasedError(entityId);
-      }
-      // Keys in sorted order: the chain hash then serializes the metadata natively (see chainHash).
-      const metadata: EventMetadata = {
-        actor: request.context.actor,
-        appendId,
-        causationId: request.context.causationId ?? null,
-        correlationId: request.context.correlationId,
-        eventId,
-        occurredAt: this.decider.occurredAt(event, request.now),
-        recordedAt,
-        schemaVersion: this.decider.schemaVersion(event.type),
-        source: request.context.source,
-      };
-      // Over the data as stored (sealed) and the rest of the envelope: see hash-chain.ts.
-      if (chain !== undefined) {
-        chain = chainHash(chain, {
-          eventId,
-          type: event.type,
-          data,
-          metadata: metadata as unknown as Record<string, unknown>,
-        });
-        metadata.chain = chain;
-      }
-      return jsonEvent({
-        id: eventId,
+    const sealed = sealAndChain(
+      entityId,
+      pending.map(({ event, eventId, request }) => ({
         type: event.type,
-        data: data,
-        metadata: metadata as unknown as Record<string, unknown>,
-      });
-    });
+        data: event.data,
+        eventId,
+        context: request.context,
+        occurredAt: this.decider.occurredAt(event, request.now),
+        schemaVersion: this.decider.schemaVersion(event.type),
+        personalPaths: this.decider.personalFields[event.type] ?? [],
+        personal: this.decider.carriesPersonalData(event),
+      })),
+      { key, needsKey, chain, appendId, recordedAt: this.clock().toISOString() },
+    );
+    chain = sealed.chain;
+    const events = sealed.events.map((event) =>
+      jsonEvent({ ...event, metadata: event.metadata as unknown as Record<string, unknown> }),
+    );
     const expectedRevision: AppendExpectedRevision = revision < 0 ? NO_STREAM : BigInt(revision);
     const result = await this.client.appendToStream(streamId, events, { expectedRevision });
     return {
