@@ -42,7 +42,8 @@ import {
   rebuildProjection,
   storedEventSource,
 } from '@app/read-models';
-import { cpuMsOf } from './support/cpu';
+import { withCpu } from './support/cpu';
+import { writeCeiling as writeCeilingOf } from './support/write-ceiling';
 import { startProcess, stop } from './support/processes';
 
 const ROOT = join(__dirname, '..');
@@ -54,7 +55,6 @@ const TRICKLE_PER_SECOND = 200;
 const DATABASE = 'bench';
 
 const decider = createCustomerDecider(DEFAULT_POLICY_RULES);
-const round1 = (value: number) => Math.round(value * 10) / 10;
 const DAY = 86_400_000;
 const START = Date.UTC(2024, 0, 1);
 
@@ -192,15 +192,11 @@ async function ingest(
   };
   const firstContact = await run(0, customers);
   // CPU per touchpoint of each process in the steady phase: says which one the extra work lands on.
-  const before = Object.fromEntries(Object.entries(servers).map(([n, pid]) => [n, cpuMsOf(pid)]));
-  const own = process.cpuUsage();
-  const steady = await run(customers, customers + count);
-  const ownUsage = process.cpuUsage(own);
-  const steadyCpuUs: Record<string, number> = {
-    bench: round1(((ownUsage.user + ownUsage.system) / count) * 1),
-  };
-  for (const [name, pid] of Object.entries(servers))
-    steadyCpuUs[name] = round1(((cpuMsOf(pid) - before[name]) * 1000) / count);
+  const { steady, cpu } = await withCpu(servers, async () => ({
+    events: count,
+    steady: await run(customers, customers + count),
+  }));
+  const steadyCpuUs = cpu.usPerEvent;
   return { firstContact, steady, steadyCpuUs };
 }
 
@@ -365,31 +361,18 @@ async function main(): Promise<void> {
 
     // Ceilings in the same run: the rebuild's own reading with no projection, and MongoDB taking the rebuilt
     // profiles once (durable unordered bulk upserts of 1 000, no reading, folding or guards).
-    let t0 = performance.now();
+    const t0 = performance.now();
     let readEvents = 0;
     for await (const _event of reader.readAll({ prefix: CUSTOMER_STREAM_PREFIX, open: 'sealed' })) {
       readEvents += 1;
     }
     const readCeiling = readEvents / ((performance.now() - t0) / 1000);
-    const profileDocs = await db.collection<{ _id: string }>('profiles').find().toArray();
-    const scratch = mongo
-      .db(`${DATABASE}_ceiling`, { writeConcern: { w: 'majority', journal: true } })
-      .collection<{ _id: string }>('profiles');
-    t0 = performance.now();
-    for (let i = 0; i < profileDocs.length; i += 1000) {
-      await scratch.bulkWrite(
-        profileDocs.slice(i, i + 1000).map((doc) => ({
-          replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true },
-        })),
-        { ordered: false },
-      );
-    }
-    const writeSeconds = (performance.now() - t0) / 1000;
-    await scratch.db.dropDatabase();
+    const profilesWritten = await writeCeilingOf(db, ['profiles']);
+    const writeSeconds = profilesWritten.seconds;
     const writeCeiling = result.build.events / writeSeconds;
     console.log(
       `ceilings: reading the customer events with no projection ${Math.round(readCeiling)} events/s; ` +
-        `writing the ${profileDocs.length} rebuilt profiles once ${writeSeconds.toFixed(1)} s ` +
+        `writing the ${profilesWritten.documents} rebuilt profiles once ${writeSeconds.toFixed(1)} s ` +
         `(= ${Math.round(writeCeiling)} events/s); rebuild ${(result.build.eventsPerSecond / Math.min(readCeiling, writeCeiling)).toFixed(2)} of the lower`,
     );
 
@@ -435,7 +418,7 @@ async function main(): Promise<void> {
         ceilings: {
           readEventsPerSecond: Math.round(readCeiling),
           eventsRead: readEvents,
-          profilesWritten: profileDocs.length,
+          profilesWritten: profilesWritten.documents,
           writeSeconds: Math.round(writeSeconds * 10) / 10,
           writeEventsPerSecond: Math.round(writeCeiling),
           buildRatioToLower:

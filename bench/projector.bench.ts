@@ -37,7 +37,8 @@ import {
 } from '@app/read-models';
 import { customerHistory, type CustomerHistory, seededRandom } from './support/customer-history';
 import { startProcess, type Started, stop } from './support/processes';
-import { cpuMsOf, machineBusyMs, rssOf } from './support/cpu';
+import { rssOf, withCpu } from './support/cpu';
+import { writeCeiling as writeCeilingOf } from './support/write-ceiling';
 
 const ROOT = join(__dirname, '..');
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
@@ -53,41 +54,6 @@ const MATRIX_CUSTOMERS = Number(process.env.BENCH_MATRIX_CUSTOMERS ?? 100_000);
 const SECURE = process.env.BENCH_SECURE === '1';
 const DATABASE = 'bench';
 const PROJECTIONS = customerProjections(DEFAULT_POLICY_RULES).map((p) => p.name);
-
-interface CpuUse {
-  /** CPU µs per event of each named process over the phase. */
-  usPerEvent: Record<string, number>;
-  /** Share of the machine (all cores) used by processes other than ours meanwhile. */
-  otherCpuShare: number;
-}
-
-/** Runs a phase and reports the CPU each of `pids` (and this process, `bench`) spent per event. */
-async function withCpu<T>(
-  pids: Record<string, number>,
-  run: () => Promise<T & { events: number }>,
-): Promise<T & { events: number; cpu: CpuUse }> {
-  const before = Object.fromEntries(
-    Object.entries(pids).map(([name, pid]) => [name, cpuMsOf(pid)]),
-  );
-  const own = process.cpuUsage();
-  const machine = machineBusyMs();
-  const started = Date.now();
-  const result = await run();
-  const ownUsage = process.cpuUsage(own);
-  const spent: Record<string, number> = { bench: (ownUsage.user + ownUsage.system) / 1000 };
-  for (const [name, pid] of Object.entries(pids)) spent[name] = cpuMsOf(pid) - before[name];
-  const ours = Object.values(spent).reduce((sum, ms) => sum + ms, 0);
-  const capacityMs = Math.max(1, (Date.now() - started) * cpus().length);
-  return {
-    ...result,
-    cpu: {
-      usPerEvent: Object.fromEntries(
-        Object.entries(spent).map(([name, ms]) => [name, round((ms * 1000) / result.events, 1)]),
-      ),
-      otherCpuShare: round(Math.max(0, (machineBusyMs() - machine - ours) / capacityMs), 3),
-    },
-  };
-}
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
@@ -245,35 +211,6 @@ async function projectedThrough(db: Db): Promise<bigint> {
 }
 
 /** Copies every read-model document into scratch collections with plain durable bulk upserts, timed. */
-async function writeOnce(
-  client: MongoClient,
-  db: Db,
-): Promise<{ documents: number; seconds: number; events: number }> {
-  const scratch = client.db(`${db.databaseName}_ceiling`, {
-    writeConcern: { w: 'majority', journal: true },
-  });
-  const names = customerProjections(DEFAULT_POLICY_RULES).flatMap((p) => p.collections);
-  const all: Array<[string, Array<{ _id: string }>]> = [];
-  for (const name of names)
-    all.push([name, await db.collection<{ _id: string }>(name).find().toArray()]);
-  const started = now();
-  let documents = 0;
-  for (const [name, docs] of all) {
-    for (let i = 0; i < docs.length; i += 1000) {
-      const slice = docs.slice(i, i + 1000);
-      await scratch.collection<{ _id: string }>(name).bulkWrite(
-        slice.map((doc) => ({
-          replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true },
-        })),
-        { ordered: false },
-      );
-      documents += slice.length;
-    }
-  }
-  const seconds = (now() - started) / 1000;
-  await scratch.dropDatabase();
-  return { documents, seconds, events: documents };
-}
 
 async function untilProjected(
   db: Db,
@@ -530,7 +467,13 @@ async function main(): Promise<void> {
     // MongoDB's own ceiling for this work: every document the read models ended with, written once (unordered bulk
     // upserts by _id, durable like the projector's) with no reading, folding or guards. The projector writes each
     // document at least once, so it cannot catch up faster than this.
-    const writeCeiling = await withCpu(servers, () => writeOnce(mongoClient, db));
+    const writeCeiling = await withCpu(servers, async () => {
+      const written = await writeCeilingOf(
+        db,
+        customerProjections(DEFAULT_POLICY_RULES).flatMap((p) => p.collections),
+      );
+      return { ...written, events: written.documents };
+    });
     console.log(
       `write ceiling: ${writeCeiling.documents} documents in ${round(writeCeiling.seconds, 1)} s = ` +
         `${Math.round(stored.events / writeCeiling.seconds)} events/s`,

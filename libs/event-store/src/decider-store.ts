@@ -315,10 +315,17 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   }> {
     const { revision } = snapshot;
     const streamId = this.decider.streamId(entityId);
-    let chain = this.baseline.unchained ? undefined : (snapshot.chain ?? chainGenesis(streamId));
-    const needsKey =
-      !this.baseline.plaintext &&
-      pending.some(({ event }) => this.decider.carriesPersonalData(event));
+    const inputs = pending.map(({ event, eventId, request }) => ({
+      type: event.type,
+      data: event.data,
+      eventId,
+      context: request.context,
+      occurredAt: this.decider.occurredAt(event, request.now),
+      schemaVersion: this.decider.schemaVersion(event.type),
+      personalPaths: this.decider.personalFields[event.type] ?? [],
+      personal: this.decider.carriesPersonalData(event),
+    }));
+    const needsKey = !this.baseline.plaintext && inputs.some((input) => input.personal);
     // A key is created only for a stream read and found without sealed data: one never read may hold some.
     const mayCreate = !snapshot.sealed && (current || snapshot.revision >= 0);
     const sealedBefore = mayCreate ? undefined : { sealed: [entityId] };
@@ -326,21 +333,13 @@ export class DeciderStore<C, E extends DomainEvent, S> {
       ? (await this.keys.obtain([entityId], sealedBefore)).get(entityId)
       : undefined;
     const appendId = randomUUID();
-    const sealed = sealAndChain(
-      entityId,
-      pending.map(({ event, eventId, request }) => ({
-        type: event.type,
-        data: event.data,
-        eventId,
-        context: request.context,
-        occurredAt: this.decider.occurredAt(event, request.now),
-        schemaVersion: this.decider.schemaVersion(event.type),
-        personalPaths: this.decider.personalFields[event.type] ?? [],
-        personal: this.decider.carriesPersonalData(event),
-      })),
-      { key, needsKey, chain, appendId, recordedAt: this.clock().toISOString() },
-    );
-    chain = sealed.chain;
+    const sealed = sealAndChain(entityId, inputs, {
+      key,
+      needsKey,
+      chain: this.baseline.unchained ? undefined : (snapshot.chain ?? chainGenesis(streamId)),
+      appendId,
+      recordedAt: this.clock().toISOString(),
+    });
     const events = sealed.events.map((event) =>
       jsonEvent({ ...event, metadata: event.metadata as unknown as Record<string, unknown> }),
     );
@@ -348,7 +347,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     const result = await this.client.appendToStream(streamId, events, { expectedRevision });
     return {
       position: result.position ? Number(result.position.commit) : undefined,
-      chain,
+      chain: sealed.chain,
       sealed: Boolean(key),
       appendId,
     };

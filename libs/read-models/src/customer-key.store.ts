@@ -73,7 +73,7 @@ export class MongoCustomerKeyStore implements CustomerKeys {
     // The steady state of ingestion: one customer whose key this process holds (no round trip, nothing to create).
     if (customerIds.length === 1 && this.cacheTrusted()) {
       const [id] = customerIds;
-      const cached = this.erased.has(id) ? DESTROYED : this.cache.get(id);
+      const cached = this.cached(id);
       if (cached !== undefined) return new Map([[id, fromCache(cached)]]);
     }
     const sealed = new Set(options.sealed ?? []);
@@ -141,6 +141,11 @@ export class MongoCustomerKeyStore implements CustomerKeys {
     this.cacheTrusted = check;
   }
 
+  /** What this process knows of a customer's key: erased, a cached key or tombstone, or nothing. */
+  private cached(id: string): CachedKey | undefined {
+    return this.erased.has(id) ? DESTROYED : this.cache.get(id);
+  }
+
   private async fetch(
     customerIds: readonly string[],
     create: boolean,
@@ -152,7 +157,7 @@ export class MongoCustomerKeyStore implements CustomerKeys {
     if (missing.length > 0) await this.load(missing, create);
     const result = new Map<string, Buffer | null>();
     for (const id of customerIds) {
-      const cached = this.erased.has(id) ? DESTROYED : this.cache.get(id);
+      const cached = this.cached(id);
       if (cached !== undefined) result.set(id, fromCache(cached));
     }
     return result;

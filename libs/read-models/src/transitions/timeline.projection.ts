@@ -72,6 +72,9 @@ export function timelineBucket(customerId: string): number {
 const keyOf = (dimension: Dimension, customerId: string) =>
   `${dimension}|${timelineBucket(customerId)}`;
 
+/** Buckets this fold returned, unpacked. */
+const unpackedByFold = new WeakMap<TimelineBucket, Record<string, Timeline>>();
+
 export const timelineFolder: DocumentFolder<TimelineBucket> = {
   keys: (projected) => {
     const customerId = customerIdOf(projected);
@@ -88,7 +91,9 @@ export const timelineFolder: DocumentFolder<TimelineBucket> = {
     const [dimension, bucket] = key.split('|') as [Dimension, string];
     const effect = changesOf(event);
     const changes = effect.changes.filter((c) => c.dimension === dimension);
-    const customers = current ? unpackBucket(current) : {};
+    // A bucket changed earlier in the same batch comes back as the document this returned: reuse its unpacked form
+    // (that document is superseded by the one returned now) instead of parsing the text just written.
+    const customers = current ? (unpackedByFold.get(current) ?? unpackBucket(current)) : {};
     const before = customers[customerId];
     const entries = before ? before.t.slice() : [];
     let region = before?.r;
@@ -109,6 +114,7 @@ export const timelineFolder: DocumentFolder<TimelineBucket> = {
       bucket: Number(bucket),
       customers: JSON.stringify(customers),
     };
+    unpackedByFold.set(doc, customers);
     return doc;
   },
 };
