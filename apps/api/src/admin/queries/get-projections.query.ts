@@ -41,6 +41,9 @@ export class GetProjectionsHandler implements IQueryHandler<GetProjectionsQuery>
 
   async execute({ countEvents }: GetProjectionsQuery): Promise<ProjectionsView> {
     const head = await headOfStreams(this.eventStore, CUSTOMER_STREAM_PREFIX);
+    // Versions before checkpoints: a rebuild drops its checkpoint and then records the switch, so a switch read here
+    // implies the checkpoints read next no longer list the rebuild (the other order could show both).
+    const versions = await readModelVersions(this.mongo.db).list();
     const projections = await projectionStatus(this.mongo.db, head, {
       ...(countEvents
         ? {
@@ -49,7 +52,6 @@ export class GetProjectionsHandler implements IQueryHandler<GetProjectionsQuery>
           }
         : {}),
     });
-    const versions = await readModelVersions(this.mongo.db).list();
     return {
       head: head?.toString() ?? null,
       projections,
