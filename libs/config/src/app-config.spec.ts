@@ -1,7 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EventStoreDBClient } from '@eventstore/db-client';
 import { ConfigError, DEFAULT_RULES, DEV_API_KEYS, loadConfig } from '@app/config';
+
+const EVENTSTORE_URL_PROBLEM =
+  'EVENTSTORE_URL must be an esdb:// or esdb+discover:// connection string (the event store client 6.2.1 reads no other scheme)';
 
 function problemsOf(env: NodeJS.ProcessEnv): string[] {
   try {
@@ -66,6 +70,30 @@ describe('loadConfig', () => {
     },
   );
 
+  // Each URL is put to the client's own parser too: the config must agree with it both ways.
+  it.each([
+    ['esdb://localhost:2113?tls=false', true],
+    ['esdb://admin:changeit@es1:2113,es2:2113,es3:2113?tls=true&nodePreference=leader', true],
+    ['esdb+discover://admin:changeit@eventstore.internal:2113?tls=true', true],
+    ['kurrentdb://admin:changeit@localhost:2113?tls=true', false],
+    ['kdb://localhost:2113', false],
+    ['kurrentdb+discover://eventstore.internal:2113', false],
+    ['ESDB://localhost:2113', false],
+    ['esdb:/localhost:2113', false],
+  ])('accepts EVENTSTORE_URL=%s only if client 6.2.1 parses it (%s)', (url, accepted) => {
+    const clientParses = (() => {
+      try {
+        void EventStoreDBClient.connectionString(url).dispose();
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+    expect(clientParses).toBe(accepted);
+    if (accepted) expect(loadConfig({ EVENTSTORE_URL: url }).eventStoreUrl).toBe(url);
+    else expect(problemsOf({ EVENTSTORE_URL: url })).toEqual([EVENTSTORE_URL_PROBLEM]);
+  });
+
   it('lists every problem at once', () => {
     const problems = problemsOf({
       PORT: 'eighty',
@@ -77,7 +105,7 @@ describe('loadConfig', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         'PORT must be an integer',
-        'EVENTSTORE_URL must be an esdb:// connection string',
+        EVENTSTORE_URL_PROBLEM,
         'MONGODB_URL must be a mongodb:// connection string',
         'HOST must be an IP address or a host name (0.0.0.0 for every interface)',
         'CRM_API_KEYS entry 1 (ops): the role must be one of ingest, analyst, auditor, admin',

@@ -43,9 +43,12 @@ class Environment {
   @MinLength(1)
   CRM_DATA_DIR?: string;
 
+  // @eventstore/db-client 6.2.1 parses only these two schemes; the KurrentDB client's kurrentdb:// and kdb:// make
+  // it throw a parse error naming a character position, so they are refused here with the reason.
   @IsOptional()
-  @Matches(/^(esdb|esdb\+discover|kurrentdb|kdb):\/\/.+/, {
-    message: 'EVENTSTORE_URL must be an esdb:// connection string',
+  @Matches(/^esdb(\+discover)?:\/\/.+/, {
+    message:
+      'EVENTSTORE_URL must be an esdb:// or esdb+discover:// connection string (the event store client 6.2.1 reads no other scheme)',
   })
   EVENTSTORE_URL?: string;
 
