@@ -280,7 +280,12 @@ function sameId(a: unknown, b: unknown): boolean {
 export function applyModifier(
   record: StoredDoc,
   modifier: Modifier,
-  options: { arrayFilters?: Document[]; filter?: Document; inserting?: boolean },
+  options: {
+    arrayFilters?: Document[];
+    filter?: Document;
+    inserting?: boolean;
+    variables?: Document;
+  },
 ): UpdateOutcome {
   const before = record.doc;
   try {
@@ -296,10 +301,17 @@ export function applyModifier(
       };
     }
     if (modifier.kind === 'pipeline') {
-      const [result] = runPipeline<Record<string, unknown>>(modifier.stages, [cloneView(before)]);
-      if (!sameId(result._id, before._id)) throw immutableId(result._id);
+      const [result] = runPipeline<Record<string, unknown>>(
+        modifier.stages,
+        [cloneView(before)],
+        options.variables ? { variables: options.variables } : undefined,
+      );
+      // A stage that reshapes the whole document ($replaceRoot, $project) keeps the _id, as in mongod.
+      const id = options.inserting && before._id === undefined ? result._id : before._id;
+      if ('_id' in result && !sameId(result._id, id)) throw immutableId(result._id);
       const { hints } = toView(result);
-      const doc = { _id: result._id, ...result };
+      const doc = { _id: id, ...result };
+      doc._id = id;
       return {
         record: { doc, hints: mergeHints(pruneHints(doc, record.hints), hints) },
         modified: !sameKey(doc, before),
@@ -384,6 +396,7 @@ export function buildUpsert(
   filter: Document,
   modifier: Modifier,
   arrayFilters?: Document[],
+  variables?: Document,
 ): StoredDoc {
   const seed: Record<string, unknown> = {};
   if (modifier.kind !== 'replace') collectEqualities(filter, seed);
@@ -393,7 +406,7 @@ export function buildUpsert(
   if (modifier.kind === 'replace') {
     record = { doc: { ...seed, ...cloneView(modifier.doc) }, hints: modifier.hints };
   } else {
-    record = applyModifier(record, modifier, { arrayFilters, inserting: true }).record;
+    record = applyModifier(record, modifier, { arrayFilters, inserting: true, variables }).record;
   }
   const { _id, ...rest } = record.doc;
   const doc = { _id: _id === undefined ? new ObjectId() : _id, ...rest };
