@@ -18,6 +18,7 @@ import {
   type CommandHandler,
   optionalDocument,
   optionalNumber,
+  parseLet,
   requireArray,
   withChanges,
 } from './command-context';
@@ -91,6 +92,7 @@ const aggregate: CommandHandler = async (ctx) => {
       input.map((r) => r.doc),
       {
         ...MINGO_OPTIONS,
+        variables: parseLet(ctx.body.let),
         collectionResolver: (name: string) =>
           [...(catalog.get(ctx.db, name)?.records.values() ?? [])].map((r) => r.doc),
       },

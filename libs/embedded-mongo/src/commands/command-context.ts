@@ -1,5 +1,7 @@
 import { type Document, Long } from 'bson';
+import { isPlainObject } from '../bson/bson-values';
 import { type Catalog, ChangeSet } from '../engine/catalog';
+import { evaluateConstants } from '../engine/mingo-aggregator';
 import { MongoCommandError } from '../engine/mongo-error';
 import { type Persistence } from '../storage/persistence';
 import { type CursorRegistry } from './cursor-registry';
@@ -89,4 +91,29 @@ export function requireArray(body: Document, field: string): unknown[] {
 
 export function truthy(value: unknown): boolean {
   return value !== undefined && value !== null && value !== false && value !== 0;
+}
+
+const USER_VARIABLE = /^[a-z\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*$/;
+
+/**
+ * The `let` of a command (and the `c` of an update statement): variable names checked as mongod
+ * checks user variables, values evaluated once as constant expressions (they cannot see documents).
+ */
+export function parseLet(value: unknown, field = 'let'): Document | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) {
+    throw new MongoCommandError(
+      'TypeMismatch',
+      `BSON field '${field}' is the wrong type '${Array.isArray(value) ? 'array' : typeof value}', expected type 'object'`,
+    );
+  }
+  for (const name of Object.keys(value)) {
+    if (!USER_VARIABLE.test(name)) {
+      throw new MongoCommandError(
+        'FailedToParse',
+        `'${name}' starts with an invalid character for a user variable name`,
+      );
+    }
+  }
+  return evaluateConstants(value);
 }

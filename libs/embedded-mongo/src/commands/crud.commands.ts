@@ -11,6 +11,7 @@ import {
   collectionName,
   optionalDocument,
   optionalNumber,
+  parseLet,
   requireArray,
   truthy,
   withChanges,
@@ -85,6 +86,8 @@ interface FindSpec {
   projection?: Document;
   skip?: number;
   limit?: number;
+  /** The command's `let` constants. */
+  variables?: Document;
 }
 
 export function runFind(
@@ -92,7 +95,7 @@ export function runFind(
   spec: FindSpec,
   stats?: QueryStats,
 ): StoredDoc[] {
-  const query = compileFilter(spec.filter);
+  const query = compileFilter(spec.filter, spec.variables);
   if (!store) return [];
   // Without sort or skip the first `limit` matches are the answer: stop scanning there.
   const early = !spec.sort && !spec.skip && spec.limit ? Math.abs(spec.limit) : 0;
@@ -113,6 +116,7 @@ function findSpec(body: Document, filterField: string): FindSpec {
     projection: optionalDocument(body, 'projection') ?? optionalDocument(body, 'fields'),
     skip: optionalNumber(body, 'skip'),
     limit: optionalNumber(body, 'limit'),
+    variables: parseLet(body.let),
   };
 }
 
@@ -170,9 +174,10 @@ interface UpdateStatement {
   multi: boolean;
   upsert: boolean;
   arrayFilters?: Document[];
+  variables?: Document;
 }
 
-function parseUpdateStatement(raw: unknown): UpdateStatement {
+function parseUpdateStatement(raw: unknown, commandLet: Document | undefined): UpdateStatement {
   if (!isPlainObject(raw))
     throw new MongoCommandError('TypeMismatch', 'update statement must be an object');
   const q = toViewValue(raw.q);
@@ -188,13 +193,23 @@ function parseUpdateStatement(raw: unknown): UpdateStatement {
     );
   const arrayFilters =
     raw.arrayFilters === undefined ? undefined : (toViewValue(raw.arrayFilters) as Document[]);
-  return { q, u: raw.u, multi: truthy(raw.multi), upsert: truthy(raw.upsert), arrayFilters };
+  const constants = parseLet(toViewValue(raw.c), 'update.updates.c');
+  const variables = constants ? { ...commandLet, ...constants } : commandLet;
+  return {
+    q,
+    u: raw.u,
+    multi: truthy(raw.multi),
+    upsert: truthy(raw.upsert),
+    arrayFilters,
+    variables,
+  };
 }
 
 const update: CommandHandler = async (ctx) => {
   const name = collectionName(ctx, 'update');
   const statements = requireArray(ctx.body, 'updates');
   const ordered = ctx.body.ordered !== false;
+  const commandLet = parseLet(ctx.body.let);
   const writeErrors: WriteError[] = [];
   const upserted: Document[] = [];
   let n = 0;
@@ -203,7 +218,7 @@ const update: CommandHandler = async (ctx) => {
     const catalog = ctx.state.catalog;
     for (let i = 0; i < statements.length; i++) {
       try {
-        const statement = parseUpdateStatement(statements[i]);
+        const statement = parseUpdateStatement(statements[i], commandLet);
         const modifier = parseModifier(statement.u);
         if (statement.multi && modifier.kind === 'replace') {
           throw new MongoCommandError(
@@ -215,10 +230,16 @@ const update: CommandHandler = async (ctx) => {
         const matches = runFind(existing, {
           filter: statement.q,
           limit: statement.multi ? 0 : 1,
+          variables: statement.variables,
         });
         if (matches.length === 0) {
           if (!statement.upsert) continue;
-          const record = buildUpsert(statement.q, modifier, statement.arrayFilters);
+          const record = buildUpsert(
+            statement.q,
+            modifier,
+            statement.arrayFilters,
+            statement.variables,
+          );
           checkId(record.doc);
           const store = catalog.ensure(ctx.db, name, changes);
           const idKey = keyOf(record.doc._id);
@@ -233,6 +254,7 @@ const update: CommandHandler = async (ctx) => {
           const outcome = applyModifier(match, modifier, {
             arrayFilters: statement.arrayFilters,
             filter: statement.q,
+            variables: statement.variables,
           });
           n++;
           if (!outcome.modified) continue;
@@ -258,6 +280,7 @@ const deleteCommand: CommandHandler = async (ctx) => {
   const name = collectionName(ctx, 'delete');
   const statements = requireArray(ctx.body, 'deletes');
   const ordered = ctx.body.ordered !== false;
+  const variables = parseLet(ctx.body.let);
   const writeErrors: WriteError[] = [];
   let n = 0;
   // Statements are parsed before any runs: a malformed one fails the whole command, as in mongod.
@@ -286,7 +309,7 @@ const deleteCommand: CommandHandler = async (ctx) => {
       try {
         const { q, limit } = parsed[i];
         const store = ctx.state.catalog.get(ctx.db, name);
-        const matches = runFind(store, { filter: q, limit: limit === 1 ? 1 : 0 });
+        const matches = runFind(store, { filter: q, limit: limit === 1 ? 1 : 0, variables });
         for (const match of matches) {
           ctx.state.catalog.delete(store!, keyOf(match.doc._id), changes);
           n++;
@@ -321,10 +344,11 @@ const findAndModify: CommandHandler = async (ctx) => {
   const modifier = remove ? undefined : parseModifier(body.update);
   const arrayFilters =
     body.arrayFilters === undefined ? undefined : (toViewValue(body.arrayFilters) as Document[]);
+  const variables = parseLet(body.let);
   return withChanges(ctx.state, (changes) => {
     const catalog = ctx.state.catalog;
     const existing = catalog.get(ctx.db, name);
-    const [match] = runFind(existing, { filter: query, sort, limit: 1 });
+    const [match] = runFind(existing, { filter: query, sort, limit: 1, variables });
     const project = (record: StoredDoc | undefined): Document | null =>
       record ? projectRecords([record], fields)[0] : null;
     if (remove) {
@@ -333,7 +357,7 @@ const findAndModify: CommandHandler = async (ctx) => {
     }
     if (!match) {
       if (!upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
-      const record = buildUpsert(query, modifier!, arrayFilters);
+      const record = buildUpsert(query, modifier!, arrayFilters, variables);
       checkId(record.doc);
       const store = catalog.ensure(ctx.db, name, changes);
       const idKey = keyOf(record.doc._id);
@@ -345,7 +369,7 @@ const findAndModify: CommandHandler = async (ctx) => {
         ok: 1,
       };
     }
-    const outcome = applyModifier(match, modifier!, { arrayFilters, filter: query });
+    const outcome = applyModifier(match, modifier!, { arrayFilters, filter: query, variables });
     if (outcome.modified) {
       const idKey = keyOf(match.doc._id);
       existing!.checkWrite(idKey, outcome.record, false);

@@ -1,6 +1,6 @@
 import { Context } from 'mingo';
 import { type Document } from 'bson';
-import { MongoCommandError } from './mongo-error';
+import { MongoCommandError, asCommandError } from './mongo-error';
 import { MINGO_OPERATORS, sortDocuments } from './query-tools';
 
 // mingo's public subpath exports, which the project's node10 type resolution cannot see; typed
@@ -74,4 +74,14 @@ export function runPipeline<T>(
   options: Record<string, unknown> = {},
 ): T[] {
   return new BaseAggregator(stages, { ...options, context: CONTEXT }).run<T>(input);
+}
+
+/** Evaluates each field of `spec` as an expression over an empty document (`let` constants). */
+export function evaluateConstants(spec: Document): Document {
+  try {
+    const [values] = runPipeline<Document>([{ $replaceWith: spec }], [{}]);
+    return values;
+  } catch (error) {
+    throw asCommandError(error);
+  }
 }

@@ -220,7 +220,8 @@ function operatorTerm(path: string, spec: Document): ((doc: Document) => boolean
   return (doc) => tests.every((test) => someValue(doc, path, test));
 }
 
-export function compileFilter(filter: Document | undefined): Matcher {
+/** `variables` are the command's `let` constants, seen as `$$name` inside `$expr`. */
+export function compileFilter(filter: Document | undefined, variables?: Document): Matcher {
   const f = filter ?? {};
   if (!isPlainObject(f)) throw new MongoCommandError('TypeMismatch', 'filter must be an object');
   if (Object.keys(f).length === 0) return () => true;
@@ -229,7 +230,7 @@ export function compileFilter(filter: Document | undefined): Matcher {
   if (simple) return simple;
   validateFilter(f, true);
   try {
-    const query = new Query(f, MINGO_OPTIONS);
+    const query = new Query(f, variables ? { ...MINGO_OPTIONS, variables } : MINGO_OPTIONS);
     return (doc) => query.test(doc);
   } catch (error) {
     throw asCommandError(error);
