@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
-import { uniqueId } from '@app/testing';
+import { MemoryKeyStore, uniqueId } from '@app/testing';
 import {
   checkStreamChain,
-  type CustomerKeyStore,
   DeciderStore,
   type DeciderDefinition,
   RevisionMismatchError,
@@ -41,22 +39,6 @@ const definition: DeciderDefinition<Command, Event, State> = {
   occurredAt: (_event, fallback) => fallback,
 };
 
-class MemoryKeys implements CustomerKeyStore {
-  readonly keys = new Map<string, Buffer | null>();
-  async obtain(ids: readonly string[]) {
-    for (const id of ids) if (!this.keys.has(id)) this.keys.set(id, randomBytes(32));
-    return this.lookup(ids);
-  }
-  async lookup(ids: readonly string[]) {
-    return new Map(
-      ids.filter((id) => this.keys.has(id)).map((id) => [id, this.keys.get(id) ?? null]),
-    );
-  }
-  async destroy(id: string) {
-    this.keys.set(id, null);
-  }
-}
-
 const context = { actor: 'tester', source: 'int-spec', correlationId: 'corr-1' };
 const add = (id: string, note?: string) => ({
   command: { type: 'Add' as const, id, note },
@@ -74,7 +56,7 @@ function uuidFor(id: string): string {
 describe(DeciderStore.name, () => {
   let client: EventStoreDBClient;
   let otherProcess: EventStoreDBClient;
-  const keys = new MemoryKeys();
+  const keys = new MemoryKeyStore();
 
   beforeAll(() => {
     client = EventStoreDBClient.connectionString(process.env.EVENTSTORE_URL!);

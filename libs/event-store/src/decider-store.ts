@@ -6,14 +6,23 @@ import {
   NO_STREAM,
   WrongExpectedVersionError,
 } from '@eventstore/db-client';
-import { LRUCache } from 'lru-cache';
-import { ConcurrencyConflictError, PersonalDataErasedError, RevisionMismatchError } from './errors';
+import { AppendLocator, type EventLocation } from './append-locator';
+import { ConflictBudget } from './conflict-budget';
+import {
+  type BatchRequest,
+  type DecidedEvent,
+  type DecisionOutcome,
+  decideBatch,
+  type PendingEvent,
+} from './decide-batch';
+import { PersonalDataErasedError, RevisionMismatchError } from './errors';
 import type { CommandContext } from './envelope';
 import { chainGenesis } from './hash-chain';
 import { KeyedQueue } from './keyed-queue';
 import type { CustomerKeyStore } from './personal-data';
 import { sealAndChain } from './sealed-append';
 import { type StoredEvent, StreamReader } from './stream-reader';
+import { type StreamSnapshot, StreamStates } from './stream-states';
 
 export interface DomainEvent {
   type: string;
@@ -36,29 +45,11 @@ export interface DeciderDefinition<C, E extends DomainEvent, S> {
   occurredAt(event: E, fallback: string): string;
 }
 
-export interface DecisionRequest<C, E> {
-  command: C;
+export interface DecisionRequest<C, E> extends BatchRequest<C, E> {
   context: CommandContext;
-  /** Deterministic id for an event, so a retried request produces the same one; random otherwise. */
-  eventId?(event: E, index: number): string | undefined;
   /** Business time to use when the event itself names none. */
   now: string;
 }
-
-export interface DecidedEvent<E> {
-  event: E;
-  eventId: string;
-  revision: number;
-}
-
-/** Where a stored event is: its revision, and the commit position of the append that stored it. */
-export interface EventLocation {
-  revision: number;
-  position: number;
-}
-
-export type DecisionOutcome<E> =
-  { ok: true; events: DecidedEvent<E>[] } | { ok: false; error: unknown };
 
 export interface DecisionResult<E, S> {
   outcomes: DecisionOutcome<E>[];
@@ -97,25 +88,16 @@ export interface DeciderStoreOptions {
   benchmarkBaseline?: { plaintext?: boolean; unchained?: boolean };
 }
 
-interface Snapshot<S> {
-  state: S;
-  revision: number;
-  /** The chain hash of the stream's last event; undefined before the first event or after an unchained one. */
-  chain?: string;
-  /** The stream holds sealed personal data: its key must exist, never be created anew. */
-  sealed?: boolean;
-}
-
 /**
  * Load–decide–append for one kind of stream, with the expected revision the load saw. Keeps each stream's folded
  * state, keyed by revision, so ingestion reads only what was appended since (by anyone) instead of whole streams.
  */
 export class DeciderStore<C, E extends DomainEvent, S> {
-  private readonly cache: LRUCache<string, Snapshot<S>>;
+  private readonly states: StreamStates<E, S>;
   private readonly queue = new KeyedQueue();
+  private readonly locator: AppendLocator;
   private readonly conflictRetries: number;
   private readonly clock: () => Date;
-  private readonly reader: StreamReader;
   private readonly baseline: { plaintext: boolean; unchained: boolean };
 
   constructor(
@@ -125,23 +107,23 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     options: DeciderStoreOptions = {},
   ) {
     this.conflictRetries = options.conflictRetries ?? 16;
-    // The streams used most recently keep their folded state; reads refresh a stream's place as writes do.
-    this.cache = new LRUCache<string, Snapshot<S>>({ max: options.cacheSize ?? 50_000 });
     this.clock = options.clock ?? (() => new Date());
     this.baseline = {
       plaintext: options.benchmarkBaseline?.plaintext === true,
       unchained: options.benchmarkBaseline?.unchained === true,
     };
-    this.reader = new StreamReader(client, {
+    const reader = new StreamReader(client, {
       upcast: (type, version, data) => decider.upcast(type, version, data),
       personalFields: decider.personalFields,
       keys,
     });
+    this.states = new StreamStates(reader, decider, options.cacheSize ?? 50_000);
+    this.locator = new AppendLocator(reader);
   }
 
   /** The stream's current state and revision (-1: no stream). */
   async load(entityId: string): Promise<{ state: S; revision: number }> {
-    const { state, revision } = await this.catchUp(entityId, this.cache.get(entityId));
+    const { state, revision } = await this.states.catchUp(entityId);
     return { state, revision };
   }
 
@@ -190,17 +172,20 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     options: ExecuteOptions,
   ): Promise<DecisionResult<E, S>> {
     const streamId = this.decider.streamId(entityId);
-    const attempts = options.retryConflicts === false ? 1 : this.conflictRetries + 1;
+    const conflicts = new ConflictBudget(
+      streamId,
+      options.retryConflicts === false ? 0 : this.conflictRetries,
+    );
     // Optimistic concurrency without a read: decide against the state this process last saw (a prefix of the
     // stream, or nothing for a stream it never saw) and append expecting that revision. Only a refused append,
     // or a command refused against that state, makes us read what others appended and decide again.
-    let snapshot = this.cache.get(entityId) ?? { state: this.decider.initialState, revision: -1 };
+    let snapshot = this.states.lastSeen(entityId);
     let current = false;
     const readAhead = async () => {
-      snapshot = await this.catchUp(entityId, snapshot);
+      snapshot = await this.states.catchUp(entityId, snapshot);
       current = true;
     };
-    for (let conflicts = 0; ;) {
+    for (;;) {
       if (
         options.expectedRevision !== undefined &&
         options.expectedRevision !== snapshot.revision
@@ -211,7 +196,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         }
         throw new RevisionMismatchError(streamId, options.expectedRevision, snapshot.revision);
       }
-      const { outcomes, pending, state } = this.decideAll(snapshot, requests);
+      const { outcomes, pending, state } = decideBatch(this.decider, snapshot, requests);
       // A refusal, or "nothing to do", decided on a state that may be behind is not trusted: read, decide again.
       if (!current && (pending.length === 0 || outcomes.some((outcome) => !outcome.ok))) {
         await readAhead();
@@ -235,22 +220,19 @@ export class DeciderStore<C, E extends DomainEvent, S> {
         const appended = await this.append(entityId, snapshot, pending, current);
         // An append of ids that another writer may have stored already (the same commands sent to two processes)
         // is confirmed before it is reported: a re-send taken as idempotent stored nothing, so read what is there
-        // and decide again (the commands are then duplicates).
+        // and decide again (the commands are then duplicates). Bounded like conflicts, though one read settles it.
         if (
           pending.every(({ chosen }) => chosen) &&
           (await (options.mayBeResent?.(pending.map(({ eventId }) => eventId)) ?? true)) &&
-          !(await this.storedBy(streamId, snapshot.revision + 1, appended.appendId))
+          !(await this.locator.storedBy(streamId, snapshot.revision + 1, appended.appendId))
         ) {
-          // Bounded like conflicts, though one read settles it: the stream then holds these ids.
-          conflicts += 1;
-          if (conflicts > this.conflictRetries)
-            throw new ConcurrencyConflictError(streamId, conflicts);
+          conflicts.spend();
           await readAhead();
           continue;
         }
         const revision = snapshot.revision + pending.length;
         const sealed = snapshot.sealed || appended.sealed;
-        this.remember(entityId, { state, revision, chain: appended.chain, sealed });
+        this.states.remember(entityId, { state, revision, chain: appended.chain, sealed });
         return { outcomes, revision, position: appended.position, state };
       } catch (error) {
         // Personal data for a customer whose key is gone: the stream, once read, says why.
@@ -266,46 +248,17 @@ export class DeciderStore<C, E extends DomainEvent, S> {
             Number(error.actualVersion),
           );
         }
-        if (current) {
-          // Someone appended between our read and our write: a real conflict.
-          conflicts += 1;
-          if (conflicts >= attempts) throw new ConcurrencyConflictError(streamId, conflicts);
-          // Writers that keep colliding in lockstep would collide again: a random pause breaks the tie.
-          await pause(Math.random() * Math.min(2 ** conflicts, 32));
-        }
+        // Someone appended between our read and our write: a real conflict.
+        if (current) await pause(conflicts.spend());
         await readAhead();
       }
     }
   }
 
-  private decideAll(snapshot: Snapshot<S>, requests: readonly DecisionRequest<C, E>[]) {
-    let state = snapshot.state;
-    let revision = snapshot.revision;
-    const pending: Pending<C, E>[] = [];
-    const outcomes = requests.map((request): DecisionOutcome<E> => {
-      let events: E[];
-      try {
-        events = this.decider.decide(request.command, state);
-      } catch (error) {
-        return { ok: false, error };
-      }
-      const decided = events.map((event, index) => {
-        state = this.decider.evolve(state, event);
-        revision += 1;
-        const chosen = request.eventId?.(event, index);
-        const eventId = chosen ?? randomUUID();
-        pending.push({ event, eventId, request, chosen: chosen !== undefined });
-        return { event, eventId, revision };
-      });
-      return { ok: true, events: decided };
-    });
-    return { outcomes, pending, state };
-  }
-
   private async append(
     entityId: string,
-    snapshot: Snapshot<S>,
-    pending: readonly Pending<C, E>[],
+    snapshot: StreamSnapshot<S>,
+    pending: readonly PendingEvent<E, DecisionRequest<C, E>>[],
     current: boolean,
   ): Promise<{
     position: number | undefined;
@@ -353,96 +306,16 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     };
   }
 
-  /**
-   * Whether the events at `fromRevision` onwards were stored by the append `appendId`. An append made only of events
-   * whose ids the caller chose can be taken by the event store as a re-send of an earlier append of the same ids at
-   * the same expected revision (its idempotent write): it then answers success and stores nothing. The first event
-   * tells: it carries the id of the append that stored it.
-   */
-  private async storedBy(streamId: string, fromRevision: number, appendId: string) {
-    let stored = false;
-    for await (const record of this.reader.readStreamRecords(streamId, {
-      fromRevision,
-      maxCount: 1,
-      open: 'stored',
-    })) {
-      stored = record.event?.metadata.appendId === appendId;
-    }
-    return stored;
-  }
-
-  /**
-   * Where the events with these ids are in the entity's stream, searched from the newest back (a re-sent event is
-   * usually a recent one) until all are found or the stream's start is reached. The position is that of the append
-   * that stored the event: the one its first answer gave.
-   */
-  async locate(entityId: string, eventIds: readonly string[]): Promise<Map<string, EventLocation>> {
-    const wanted = new Set(eventIds);
-    const found = new Map<string, EventLocation>();
-    // The append an event belongs to ends at the newest event after it with the same appendId: read backwards,
-    // that is the newest event of the current run of one appendId.
-    let run: { appendId: unknown; position: number } | undefined;
-    const records = this.reader.readStreamRecords(this.decider.streamId(entityId), {
-      direction: 'backwards',
-      open: 'stored',
-    });
-    for await (const { revision, event } of records) {
-      if (!event) {
-        run = undefined;
-        continue;
-      }
-      const appendId = event.metadata.appendId;
-      const position = Number(event.position.commit);
-      if (appendId === undefined || run?.appendId !== appendId) run = { appendId, position };
-      if (wanted.has(event.id) && !found.has(event.id)) {
-        // Events older than appendIds: each its own.
-        found.set(event.id, {
-          revision,
-          position: appendId === undefined ? position : run.position,
-        });
-        if (found.size === wanted.size) break;
-      }
-    }
-    return found;
+  /** Where the events with these ids are in the entity's stream (see AppendLocator.locate). */
+  locate(entityId: string, eventIds: readonly string[]): Promise<Map<string, EventLocation>> {
+    return this.locator.locate(this.decider.streamId(entityId), eventIds);
   }
 
   /** Every event of the stream from `fromRevision`, opened and upcast, with its metadata. */
   async *read(entityId: string, fromRevision = 0): AsyncGenerator<StoredEvent & E> {
-    for await (const record of this.readRecords(entityId, fromRevision)) {
+    for await (const record of this.states.records(entityId, fromRevision)) {
       if (record.event) yield record.event as StoredEvent & E;
     }
-  }
-
-  private readRecords(entityId: string, fromRevision: number) {
-    return this.reader.readStreamRecords(this.decider.streamId(entityId), {
-      fromRevision,
-      entityId,
-      open: 'decrypt',
-    });
-  }
-
-  private async catchUp(entityId: string, snapshot: Snapshot<S> | undefined): Promise<Snapshot<S>> {
-    let { state, revision, chain, sealed } = snapshot ?? {
-      state: this.decider.initialState,
-      revision: -1,
-    };
-    for await (const record of this.readRecords(entityId, revision + 1)) {
-      if (record.event) {
-        const { type, data, metadata } = record.event;
-        state = this.decider.evolve(state, { type, data } as E);
-        // The next append chains from the last event read; an unchained one starts again from the genesis.
-        chain = typeof metadata.chain === 'string' ? metadata.chain : undefined;
-        if (record.event.sealed) sealed = true;
-      }
-      revision = record.revision;
-    }
-    const caughtUp = { state, revision, chain, sealed };
-    if (revision >= 0) this.remember(entityId, caughtUp);
-    return caughtUp;
-  }
-
-  private remember(entityId: string, snapshot: Snapshot<S>): void {
-    this.cache.set(entityId, snapshot);
   }
 
   /**
@@ -456,16 +329,8 @@ export class DeciderStore<C, E extends DomainEvent, S> {
 
   /** Forgets cached state (after erasure, or to force a full re-read). */
   forget(entityId: string): void {
-    this.cache.delete(entityId);
+    this.states.forget(entityId);
   }
-}
-
-interface Pending<C, E> {
-  event: E;
-  eventId: string;
-  request: DecisionRequest<C, E>;
-  /** The id came from the request (deterministic), not made up here: an earlier send may have stored it. */
-  chosen: boolean;
 }
 
 function pause(ms: number): Promise<void> {

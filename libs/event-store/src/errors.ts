@@ -1,5 +1,10 @@
-import { DeadlineExceededError, TimeoutError, UnavailableError } from '@eventstore/db-client';
-import { status } from '@grpc/grpc-js';
+import {
+  DeadlineExceededError,
+  NotLeaderError,
+  TimeoutError,
+  UnavailableError,
+} from '@eventstore/db-client';
+import { Metadata, status } from '@grpc/grpc-js';
 
 /** Raised when a caller's expected revision (If-Match) is not the stream's. Maps to HTTP 412. */
 export class RevisionMismatchError extends Error {
@@ -49,22 +54,28 @@ export type EventStoreErrorCode =
   | PersonalDataErasedError['code'];
 
 /**
- * The event store could not be reached or did not answer in time: nothing was written, and the same call may succeed
- * later. Some client paths (the server-features probe before an append) reject with the raw gRPC status instead of
- * the client's error classes, so both are recognised.
+ * The event store could not be reached or did not answer in time, or the node that answered is not the cluster's
+ * leader (during an election, or after the leader moved): nothing was written, and the same call may succeed later.
+ * On a not-leader answer the client itself reconnects to the leader the node named, so the retry reaches it. Some
+ * client paths (the server-features probe before an append) reject with the raw gRPC status instead of the
+ * client's error classes, so both are recognised.
  */
 export function isEventStoreUnavailable(error: unknown): boolean {
   if (
     error instanceof UnavailableError ||
     error instanceof DeadlineExceededError ||
-    error instanceof TimeoutError
+    error instanceof TimeoutError ||
+    error instanceof NotLeaderError
   ) {
     return true;
   }
-  const code = (error as { code?: unknown } | null)?.code;
-  return (
-    error instanceof Error &&
-    'metadata' in error &&
-    (code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED)
-  );
+  if (!(error instanceof Error) || !('metadata' in error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === status.UNAVAILABLE || code === status.DEADLINE_EXCEEDED || notLeaderStatus(error);
+}
+
+/** A raw gRPC status carrying the server's `exception: not-leader` trailer. */
+function notLeaderStatus(error: Error & { metadata: unknown }): boolean {
+  const { metadata } = error;
+  return metadata instanceof Metadata && metadata.get('exception').includes('not-leader');
 }

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
-import { uniqueId } from '@app/testing';
+import { MemoryKeyStore, uniqueId } from '@app/testing';
 import {
   chainHash,
   checkStreamChain,
-  type CustomerKeyStore,
   DeciderStore,
   type DeciderDefinition,
   StreamReader,
@@ -28,20 +26,6 @@ const definition: DeciderDefinition<Command, Event, { n: number }> = {
   occurredAt: (_event, fallback) => fallback,
 };
 
-class MemoryKeys implements CustomerKeyStore {
-  private readonly keys = new Map<string, Buffer>();
-  async obtain(ids: readonly string[]) {
-    for (const id of ids) if (!this.keys.has(id)) this.keys.set(id, randomBytes(32));
-    return this.lookup(ids);
-  }
-  async lookup(ids: readonly string[]) {
-    return new Map(ids.filter((id) => this.keys.has(id)).map((id) => [id, this.keys.get(id)!]));
-  }
-  async destroy(id: string) {
-    this.keys.delete(id);
-  }
-}
-
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
   for await (const item of items) all.push(item);
@@ -58,7 +42,7 @@ const add = (id: string, note?: string) => ({
 describe('hash chain on the append path', () => {
   let client: EventStoreDBClient;
   let reader: StreamReader;
-  const keys = new MemoryKeys();
+  const keys = new MemoryKeyStore();
 
   beforeAll(() => {
     client = EventStoreDBClient.connectionString(process.env.EVENTSTORE_URL!);

@@ -1,4 +1,6 @@
+export type { EventLocation } from './append-locator';
 export * from './connection';
+export type { DecidedEvent, DecisionOutcome } from './decide-batch';
 export * from './decider-store';
 export * from './envelope';
 export * from './errors';

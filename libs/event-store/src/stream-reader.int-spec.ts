@@ -1,28 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { binaryEvent, EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
-import { uniqueId } from '@app/testing';
-import {
-  type CustomerKeyStore,
-  sealPersonalFields,
-  type StoredEvent,
-  StreamReader,
-} from '@app/event-store';
-
-class MemoryKeys implements CustomerKeyStore {
-  readonly keys = new Map<string, Buffer | null>();
-  async obtain(ids: readonly string[]) {
-    for (const id of ids) if (!this.keys.has(id)) this.keys.set(id, randomBytes(32));
-    return this.lookup(ids);
-  }
-  async lookup(ids: readonly string[]) {
-    return new Map(
-      ids.filter((id) => this.keys.has(id)).map((id) => [id, this.keys.get(id) ?? null]),
-    );
-  }
-  async destroy(id: string) {
-    this.keys.set(id, null);
-  }
-}
+import { MemoryKeyStore, uniqueId } from '@app/testing';
+import { sealPersonalFields, type StoredEvent, StreamReader } from '@app/event-store';
 
 async function collect<T>(events: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
@@ -32,7 +10,7 @@ async function collect<T>(events: AsyncIterable<T>): Promise<T[]> {
 
 describe(StreamReader.name, () => {
   let client: EventStoreDBClient;
-  const keys = new MemoryKeys();
+  const keys = new MemoryKeyStore();
   // Each test writes under its own prefix, so `$all` reads see only its streams.
   const prefixFor = () => `${uniqueId('rd').replace(/-/g, '')}-`;
 

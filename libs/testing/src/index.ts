@@ -17,3 +17,4 @@ export function testServers(): { eventStoreUrl: string; mongoUrl: string } {
   return { eventStoreUrl, mongoUrl };
 }
 export * from './counting.projection';
+export * from './memory-key-store';
