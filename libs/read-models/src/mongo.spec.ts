@@ -27,6 +27,18 @@ describe('isMongoUnavailable', () => {
         {} as ConstructorParameters<typeof MongoBulkWriteError>[1],
       ),
     ],
+    ...[
+      ['NotWritablePrimary', 10107],
+      ['NotPrimaryNoSecondaryOk', 13435],
+      ['NotPrimaryOrSecondary', 13436],
+      ['PrimarySteppedDown', 189],
+      ['InterruptedDueToReplStateChange', 11602],
+      ['ShutdownInProgress', 91],
+      ['InterruptedAtShutdown', 11600],
+    ].map(([name, code]): [string, Error] => [
+      `a replica set member answering ${name} (an election)`,
+      new MongoServerError({ code, codeName: name, errmsg: String(name) }),
+    ]),
   ])('takes %s as an outage the caller may retry', (_what, error) => {
     expect(isMongoUnavailable(error)).toBe(true);
   });

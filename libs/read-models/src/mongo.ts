@@ -5,7 +5,7 @@ import {
   MongoNetworkError,
   MongoNotConnectedError,
   MongoServerClosedError,
-  type MongoServerError,
+  MongoServerError,
   MongoServerSelectionError,
 } from 'mongodb';
 
@@ -26,13 +26,29 @@ export async function pingMongo(db: Db): Promise<void> {
 }
 
 /**
- * MongoDB could not be reached (no server selected in time, a connection dropped or timed out, its pool cleared):
+ * A replica set member answered that it is not (or no longer) the primary, or is shutting down: an election is under
+ * way, and the driver's one retry met it too (the server's error codes, as the driver's retry rules list them).
+ */
+const REPLICA_SET_STATE_CODES = new Set<number>([
+  10107, // NotWritablePrimary
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+  189, // PrimarySteppedDown
+  11602, // InterruptedDueToReplStateChange
+  91, // ShutdownInProgress
+  11600, // InterruptedAtShutdown
+]);
+
+/**
+ * MongoDB could not be reached (no server selected in time, a connection dropped or timed out, its pool cleared, the
+ * primary stepped down):
  * the same call may succeed later. A bulk write wraps such a failure, without its cause, in a MongoBulkWriteError
  * that carries neither a server code nor a refused document.
  */
 export function isMongoUnavailable(error: unknown): boolean {
   return (
     error instanceof MongoNetworkError ||
+    (error instanceof MongoServerError && REPLICA_SET_STATE_CODES.has(Number(error.code))) ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoNotConnectedError ||
     error instanceof MongoServerClosedError ||
