@@ -4,6 +4,7 @@ import { MongoCommandError, asCommandError } from '../engine/mongo-error';
 import { adminCommands } from './admin.commands';
 import { aggregateCommands } from './aggregate.command';
 import { type CommandHandler, type ServerState } from './command-context';
+import { checkCommandFields } from './command-fields';
 import { collectionCommands } from './collection.commands';
 import { crudCommands } from './crud.commands';
 
@@ -43,6 +44,14 @@ export async function dispatch(
     }
     if (/[/\\. "$\0]/.test(db))
       throw new MongoCommandError('InvalidNamespace', `Invalid database name: '${db}'`);
+    checkCommandFields(name, raw);
+    if ((raw.readConcern as Document | undefined)?.level === 'snapshot') {
+      // Snapshot reads need a replica set's majority-committed history; a standalone has none.
+      throw new MongoCommandError(
+        'NotAReplicaSet',
+        'node needs to be a replica set member to use readConcern: snapshot',
+      );
+    }
     rejectCollation(raw);
     const body: Document = {};
     for (const [key, value] of Object.entries(raw)) {

@@ -28,6 +28,9 @@ export const ErrorCodes = {
   BSONObjectTooLarge: 10334,
   DuplicateKey: 11000,
   InvalidBSON: 22,
+  DollarPrefixedFieldName: 52,
+  NotAReplicaSet: 123,
+  Location40415: 40415,
   NoSuchTransaction: 251,
 } as const;
 
