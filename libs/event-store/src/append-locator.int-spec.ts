@@ -95,4 +95,32 @@ describe(AppendLocator.name, () => {
     const located = await sut.locate(stream, [a]);
     expect(located.get(a)).toEqual({ revision: 0, position: before });
   });
+
+  it('finds events further back than one page of the backwards read', async () => {
+    const stream = uniqueId('loc');
+    const ids = Array.from({ length: 150 }, () => crypto.randomUUID());
+    const positions = [];
+    for (let at = 0; at < ids.length; at += 50) {
+      positions.push(await append(stream, ids.slice(at, at + 50), `append-${at}`));
+    }
+    const located = await sut.locate(stream, [ids[0], ids[75], ids[149]]);
+    expect(Object.fromEntries(located)).toEqual({
+      [ids[0]]: { revision: 0, position: positions[0] },
+      [ids[75]]: { revision: 75, position: positions[1] },
+      [ids[149]]: { revision: 149, position: positions[2] },
+    });
+  });
+
+  it('leaves no read open once it has found what it looked for, so the client can be disposed', async () => {
+    const stream = uniqueId('loc');
+    const ids = Array.from({ length: 5 }, () => crypto.randomUUID());
+    await append(stream, ids, 'append-1');
+    const own = EventStoreDBClient.connectionString(process.env.EVENTSTORE_URL!);
+    const located = await new AppendLocator(
+      new StreamReader(own, { upcast: (_type, _version, data) => data }),
+    ).locate(stream, [ids[4]]);
+    expect(located.get(ids[4])?.revision).toBe(4);
+    // A read abandoned before its end keeps dispose() from ever resolving (see the README): jest's timeout fails it.
+    await own.dispose();
+  });
 });

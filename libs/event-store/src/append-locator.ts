@@ -44,27 +44,40 @@ export class AppendLocator {
     // The append an event belongs to ends at the newest event after it with the same appendId: read backwards,
     // that is the newest event of the current run of one appendId.
     let run: { appendId: unknown; position: number } | undefined;
-    const records = this.reader.readStreamRecords(streamId, {
-      direction: 'backwards',
-      open: 'stored',
-    });
-    for await (const { revision, event } of records) {
-      if (!event) {
-        run = undefined;
-        continue;
+    // Pages read to their end, never left with `break`: the client's dispose() would wait for an abandoned read
+    // for ever (README).
+    let from: number | undefined;
+    while (found.size < wanted.size && from !== -1) {
+      let oldest: number | undefined;
+      const page = this.reader.readStreamRecords(streamId, {
+        direction: 'backwards',
+        ...(from === undefined ? {} : { fromRevision: from }),
+        maxCount: LOCATE_PAGE,
+        open: 'stored',
+      });
+      for await (const { revision, event } of page) {
+        oldest = revision;
+        if (!event) {
+          run = undefined;
+          continue;
+        }
+        const appendId = event.metadata.appendId;
+        const position = Number(event.position.commit);
+        if (appendId === undefined || run?.appendId !== appendId) run = { appendId, position };
+        if (wanted.has(event.id) && !found.has(event.id)) {
+          // Events older than appendIds: each its own.
+          found.set(event.id, {
+            revision,
+            position: appendId === undefined ? position : run.position,
+          });
+        }
       }
-      const appendId = event.metadata.appendId;
-      const position = Number(event.position.commit);
-      if (appendId === undefined || run?.appendId !== appendId) run = { appendId, position };
-      if (wanted.has(event.id) && !found.has(event.id)) {
-        // Events older than appendIds: each its own.
-        found.set(event.id, {
-          revision,
-          position: appendId === undefined ? position : run.position,
-        });
-        if (found.size === wanted.size) break;
-      }
+      // An empty page (no stream) or the first event read: nothing older is left.
+      from = oldest === undefined || oldest === 0 ? -1 : oldest - 1;
     }
     return found;
   }
 }
+
+/** Events read per page while locating: re-sent touchpoints are usually among a stream's newest. */
+const LOCATE_PAGE = 64;
