@@ -42,6 +42,14 @@ const create: CommandHandler = async (ctx) => {
       );
     }
   }
+  if (options.capped === true) {
+    if (typeof options.size !== 'number' || options.size <= 0) {
+      throw new MongoCommandError(
+        'InvalidOptions',
+        "the 'size' field is required when 'capped' is true",
+      );
+    }
+  }
   const existing = ctx.state.catalog.get(ctx.db, name);
   if (existing) {
     // Since 7.0 mongod treats a create with identical options as already done.

@@ -5,6 +5,7 @@ import { MongoCommandError, asCommandError } from '../engine/mongo-error';
 import { compileFilter, projectRecords, sortRecords } from '../engine/query-tools';
 import { applyModifier, buildUpsert, parseModifier } from '../engine/update-engine';
 import { MAX_BSON_BYTES } from '../wire/wire-protocol';
+import { type Tail } from './cursor-registry';
 import {
   type CommandContext,
   type CommandHandler,
@@ -137,15 +138,76 @@ const find: CommandHandler = (ctx) => {
   const name = collectionName(ctx, 'find');
   const spec = findSpec(ctx.body, 'filter');
   const store = ctx.state.catalog.get(ctx.db, name);
-  const records = runFind(store, spec);
-  const docs = projectRecords(records, spec.projection);
+  const tail = truthy(ctx.body.tailable) ? tailOf(ctx, store, spec) : undefined;
+  const returnKey = truthy(ctx.body.returnKey);
+  const stats: QueryStats | undefined = returnKey
+    ? { docsExamined: 0, keysExamined: 0, stage: 'COLLSCAN' }
+    : undefined;
+  const records = runFind(store, spec, stats);
+  const docs = returnKey
+    ? records.map((r) => indexKeyOf(r, store!, stats!))
+    : projectRecords(records, spec.projection);
+  if (truthy(ctx.body.showRecordId)) {
+    records.forEach((r, i) => (docs[i].$recordId = Long.fromNumber(r.rid ?? 0)));
+  }
   const batchSize = optionalNumber(ctx.body, 'batchSize');
   const singleBatch = truthy(ctx.body.singleBatch) || (spec.limit !== undefined && spec.limit < 0);
   return {
-    cursor: ctx.state.cursors.firstBatch(`${ctx.db}.${name}`, docs, batchSize, singleBatch),
+    cursor: ctx.state.cursors.firstBatch(`${ctx.db}.${name}`, docs, batchSize, singleBatch, tail),
     ok: 1,
   };
 };
+
+/** A tailable cursor follows the inserts into a capped collection after its query ran. */
+function tailOf(ctx: CommandContext, store: CollectionStore | undefined, spec: FindSpec): Tail {
+  if (!store?.capped) {
+    throw new MongoCommandError(
+      'BadValue',
+      'error processing query: tailable cursor requested on non capped collection',
+    );
+  }
+  if (spec.sort && Object.keys(spec.sort).some((k) => k !== '$natural')) {
+    throw new MongoCommandError(
+      'BadValue',
+      'cannot use tailable option with a sort other than {$natural: 1}',
+    );
+  }
+  const matches = compileFilter(spec.filter, spec.variables);
+  let seen = store.latestRecordId;
+  return {
+    awaitData: truthy(ctx.body.awaitData),
+    poll: () => {
+      if (ctx.state.catalog.get(store.db, store.name) !== store) return undefined;
+      const fresh: StoredDoc[] = [];
+      for (const record of store.records.values()) {
+        if ((record.rid ?? 0) > seen && matches(record.doc)) fresh.push(record);
+      }
+      seen = store.latestRecordId;
+      return projectRecords(fresh, spec.projection);
+    },
+    wait: (ms) =>
+      new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          store.tailWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, ms);
+        store.tailWaiters.add(wake);
+      }),
+  };
+}
+
+/** `returnKey`: the keys of the index the query used, `{}` when it scanned the collection. */
+function indexKeyOf(record: StoredDoc, store: CollectionStore, stats: QueryStats): Document {
+  const pattern =
+    stats.indexName === '_id_' ? { _id: 1 } : store.indexes.get(stats.indexName ?? '')?.spec.key;
+  const key: Document = {};
+  if (!pattern) return key;
+  const typed = fromView(record.doc, record.hints);
+  for (const field of Object.keys(pattern)) key[field] = valuesAt(typed, field)[0] ?? null;
+  return key;
+}
 
 const getMore: CommandHandler = (ctx) => {
   const id = optionalNumber(ctx.body, 'getMore');
@@ -158,10 +220,14 @@ const getMore: CommandHandler = (ctx) => {
       "BSON field 'getMore.collection' is missing but a required field",
     );
   }
-  return {
-    cursor: ctx.state.cursors.nextBatch(id, collection, optionalNumber(ctx.body, 'batchSize')),
-    ok: 1,
-  };
+  const batchSize = optionalNumber(ctx.body, 'batchSize');
+  if (ctx.state.cursors.isTailable(id)) {
+    const maxTimeMS = optionalNumber(ctx.body, 'maxTimeMS');
+    return ctx.state.cursors
+      .nextTailBatch(id, collection, batchSize, maxTimeMS)
+      .then((cursor) => ({ cursor, ok: 1 }));
+  }
+  return { cursor: ctx.state.cursors.nextBatch(id, collection, batchSize), ok: 1 };
 };
 
 const killCursors: CommandHandler = (ctx) => {

@@ -2,12 +2,25 @@ import { BSON, type Document, Long } from 'bson';
 import { MAX_BSON_BYTES } from '../wire/wire-protocol';
 import { MongoCommandError } from '../engine/mongo-error';
 
+/** The source of a tailable cursor: documents inserted into a capped collection after its query. */
+export interface Tail {
+  /** Matching documents inserted since the last poll; undefined once the collection is gone. */
+  poll(): Document[] | undefined;
+  /** Resolves when a document may have been inserted, or after `ms`. */
+  wait(ms: number): Promise<void>;
+  awaitData: boolean;
+}
+
 interface OpenCursor {
   ns: string;
   docs: Document[];
   position: number;
   lastUsed: number;
+  tail?: Tail;
 }
+
+// mongod's wait for new documents in a getMore on an awaitData cursor without maxTimeMS.
+const DEFAULT_AWAIT_MS = 1000;
 
 // mongod's default cursorTimeoutMillis: abandoned cursors must not hold their results forever.
 const CURSOR_IDLE_MS = 10 * 60 * 1000;
@@ -31,12 +44,13 @@ export class CursorRegistry {
     docs: Document[],
     batchSize: number | undefined,
     singleBatch = false,
+    tail?: Tail,
   ): Document {
     this.sweep();
-    const cursor: OpenCursor = { ns, docs, position: 0, lastUsed: Date.now() };
+    const cursor: OpenCursor = { ns, docs, position: 0, lastUsed: Date.now(), tail };
     const batch = this.take(cursor, batchSize ?? DEFAULT_FIRST_BATCH);
     let id = 0;
-    if (!singleBatch && cursor.position < docs.length) {
+    if (!singleBatch && (cursor.position < docs.length || tail)) {
       do id = Math.floor(Math.random() * 2 ** 52) + 1;
       while (this.open.has(id));
       this.open.set(id, cursor);
@@ -44,7 +58,42 @@ export class CursorRegistry {
     return { firstBatch: batch, id: Long.fromNumber(id), ns };
   }
 
-  nextBatch(id: number, collection: string, batchSize: number | undefined): Document {
+  /** A tailable cursor's getMore: new documents, waiting for them up to maxTimeMS with awaitData. */
+  async nextTailBatch(
+    id: number,
+    collection: string,
+    batchSize: number | undefined,
+    maxTimeMS: number | undefined,
+  ): Promise<Document> {
+    const cursor = this.cursorFor(id, collection);
+    const tail = cursor.tail!;
+    const deadline = Date.now() + (maxTimeMS ?? DEFAULT_AWAIT_MS);
+    for (;;) {
+      if (cursor.position >= cursor.docs.length) {
+        const fresh = tail.poll();
+        if (!fresh) {
+          this.open.delete(id);
+          return { nextBatch: [], id: Long.fromNumber(0), ns: cursor.ns };
+        }
+        cursor.docs = fresh;
+        cursor.position = 0;
+      }
+      const remaining = deadline - Date.now();
+      if (cursor.docs.length > 0 || !tail.awaitData || remaining <= 0) break;
+      await tail.wait(remaining);
+      if (!this.open.has(id))
+        throw new MongoCommandError('CursorNotFound', `cursor id ${id} not found`);
+    }
+    cursor.lastUsed = Date.now();
+    const batch = this.take(cursor, batchSize ?? Number.MAX_SAFE_INTEGER);
+    return { nextBatch: batch, id: Long.fromNumber(id), ns: cursor.ns };
+  }
+
+  isTailable(id: number): boolean {
+    return this.open.get(id)?.tail !== undefined;
+  }
+
+  private cursorFor(id: number, collection: string): OpenCursor {
     const cursor = this.open.get(id);
     if (!cursor) throw new MongoCommandError('CursorNotFound', `cursor id ${id} not found`);
     const coll = cursor.ns.slice(cursor.ns.indexOf('.') + 1);
@@ -54,6 +103,11 @@ export class CursorRegistry {
         `Requested getMore on namespace '${collection}', but cursor belongs to a different namespace ${cursor.ns}`,
       );
     }
+    return cursor;
+  }
+
+  nextBatch(id: number, collection: string, batchSize: number | undefined): Document {
+    const cursor = this.cursorFor(id, collection);
     cursor.lastUsed = Date.now();
     const batch = this.take(cursor, batchSize ?? Number.MAX_SAFE_INTEGER);
     const exhausted = cursor.position >= cursor.docs.length;

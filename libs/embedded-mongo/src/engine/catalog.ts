@@ -61,6 +61,9 @@ export class Catalog {
       c: store.name,
       doc: fromView(record.doc, record.hints),
     });
+    if (!store.capped) return;
+    for (const oldest of store.overCapacity()) this.delete(store, oldest, changes);
+    store.notifyTails();
   }
 
   delete(store: CollectionStore, idKey: string, changes: ChangeSet | undefined): void {
@@ -71,7 +74,9 @@ export class Catalog {
 
   drop(db: string, name: string, changes: ChangeSet | undefined): boolean {
     const collections = this.databases.get(db);
-    if (!collections?.delete(name)) return false;
+    const store = collections?.get(name);
+    if (!store || !collections?.delete(name)) return false;
+    store.notifyTails();
     if (collections.size === 0) this.databases.delete(db);
     changes?.ops.push({ o: 'drop', d: db, c: name });
     return true;

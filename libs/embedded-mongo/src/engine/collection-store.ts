@@ -1,4 +1,4 @@
-import { type Document } from 'bson';
+import { BSON, type Document } from 'bson';
 import {
   type TypeHints,
   canonicalRank,
@@ -14,6 +14,14 @@ import { MongoCommandError } from './mongo-error';
 export interface StoredDoc {
   doc: Record<string, unknown>;
   hints: TypeHints | undefined;
+  /** The record id (`showRecordId`): assigned in insertion order, kept by updates. */
+  rid?: number;
+}
+
+/** A capped collection's limits: bytes (rounded as mongod rounds them) and optionally documents. */
+export interface CappedLimits {
+  size: number;
+  max: number | undefined;
 }
 
 export interface QueryStats {
@@ -31,12 +39,20 @@ export class CollectionStore {
   readonly indexes = new Map<string, CollectionIndex>();
   /** Documents tested against a filter since start; exposed so tests can prove index use. */
   docsExamined = 0;
+  private lastRecordId = 0;
+  /** Tailable cursors waiting for an insert into this (capped) collection. */
+  readonly tailWaiters = new Set<() => void>();
+  /** Set for capped collections only, with the bytes their documents take. */
+  readonly capped: CappedLimits | undefined;
+  cappedBytes = 0;
 
   constructor(
     public db: string,
     public name: string,
     public options: Document = {},
-  ) {}
+  ) {
+    this.capped = cappedLimits(options);
+  }
 
   get ns(): string {
     return `${this.db}.${this.name}`;
@@ -75,13 +91,50 @@ export class CollectionStore {
     if (previous) for (const index of this.indexes.values()) index.remove(previous.doc, idKey);
     for (const index of this.indexes.values()) index.add(next.doc, idKey);
     rememberHints(next.doc, next.hints);
+    next.rid = previous?.rid ?? ++this.lastRecordId;
+    if (this.capped) this.cappedBytes += sizeOf(next) - (previous ? sizeOf(previous) : 0);
     this.records.set(idKey, next);
+  }
+
+  get latestRecordId(): number {
+    return this.lastRecordId;
+  }
+
+  /** Wakes the tailable cursors waiting for a new document (or for the collection to go). */
+  notifyTails(): void {
+    for (const wake of [...this.tailWaiters]) wake();
+  }
+
+  /** Adds a document read back from a snapshot (no indexes exist yet, hints are remembered). */
+  load(idKey: string, record: StoredDoc): void {
+    record.rid = ++this.lastRecordId;
+    if (this.capped) this.cappedBytes += sizeOf(record);
+    this.records.set(idKey, record);
+  }
+
+  /** The oldest documents a capped collection must drop to stay within its limits after an insert. */
+  overCapacity(): string[] {
+    const capped = this.capped;
+    if (!capped) return [];
+    let count = this.records.size;
+    let bytes = this.cappedBytes;
+    const out: string[] = [];
+    for (const [idKey, record] of this.records) {
+      const overMax = capped.max !== undefined && count > capped.max;
+      if (!overMax && bytes <= capped.size) break;
+      if (count === 1) break; // the newest document always stays, as in mongod
+      out.push(idKey);
+      count--;
+      bytes -= sizeOf(record);
+    }
+    return out;
   }
 
   delete(idKey: string): boolean {
     const previous = this.records.get(idKey);
     if (!previous) return false;
     for (const index of this.indexes.values()) index.remove(previous.doc, idKey);
+    if (this.capped) this.cappedBytes -= sizeOf(previous);
     this.records.delete(idKey);
     return true;
   }
@@ -254,4 +307,19 @@ function rangeBounds(condition: unknown):
   if (lower && upper && canonicalRank(lower.value) !== canonicalRank(upper.value)) return undefined;
   if (!lower && !upper) return undefined;
   return { lower, upper };
+}
+
+function sizeOf(record: StoredDoc): number {
+  return BSON.calculateObjectSize(record.doc);
+}
+
+function cappedLimits(options: Document): CappedLimits | undefined {
+  if (options.capped !== true) return undefined;
+  const size = Number(options.size);
+  const max = Number(options.max);
+  return {
+    // mongod raises the size to 4096 bytes at least and otherwise to a multiple of 256.
+    size: size <= 4096 ? 4096 : Math.ceil(size / 256) * 256,
+    max: Number.isFinite(max) && max > 0 ? max : undefined,
+  };
 }

@@ -457,7 +457,7 @@ export class Persistence {
         for (const doc of record.docs as Record<string, unknown>[]) {
           const stored = toView(doc);
           rememberHints(stored.doc, stored.hints);
-          store.records.set(keyOf(stored.doc._id), stored);
+          store.load(keyOf(stored.doc._id), stored);
           documents++;
         }
       } else if (record.kind === 'index') {
