@@ -1,16 +1,17 @@
-import { Controller, Get, Query } from '@nestjs/common';
+import { Controller, Get, Query, Req } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { ComplaintGroup, InteractionGroup } from '@app/read-models';
-import { Roles } from '../http/auth.guard';
+import { type AuthenticatedRequest, Roles } from '../http/auth.guard';
 import { WaitsForReadModels } from '../http/min-position';
-import { queryInstant } from '../http/read-query';
+import { decodeCursor, encodeCursor, queryInstant } from '../http/read-query';
 import {
   AtDto,
   ComplaintsDto,
   ContactPressureDto,
   InteractionsDto,
   LifecycleDto,
+  MigrationCustomersDto,
   MigrationDto,
   PeriodDto,
 } from './dto/analytics.dto';
@@ -20,7 +21,7 @@ import {
   InteractionsQuery,
 } from './queries/interactions.query';
 import { LifecycleQuery } from './queries/lifecycle.query';
-import { MigrationQuery } from './queries/migration.query';
+import { MigrationCustomersQuery, MigrationQuery } from './queries/migration.query';
 import { RfmQuery, SatisfactionQuery, SegmentReportQuery } from './queries/segments.query';
 
 const DAY_MS = 86_400_000;
@@ -58,6 +59,35 @@ export class AnalyticsController {
         query.region,
       ),
     );
+  }
+
+  @Get('migration/customers')
+  @ApiOperation({
+    summary: 'The customers of one cell of the migration matrix, in pages',
+    description:
+      'Customers whose level was `fromLevel` at `from` and is `toLevel` at `to` ("none" for no level), ordered by ' +
+      "customer id, as profiles (personal data masked for analysts); `total` is the cell's count in the matrix. " +
+      'Pass nextCursor as cursor for the next page (null on the last one).',
+  })
+  async migrationCustomers(
+    @Query() query: MigrationCustomersDto,
+    @Req() request: AuthenticatedRequest,
+  ) {
+    const now = new Date();
+    const { next, ...cell } = await this.queries.execute(
+      new MigrationCustomersQuery(
+        query.dimension,
+        queryInstant(query.from, 'from', now),
+        queryInstant(query.to, 'to', now),
+        query.fromLevel,
+        query.toLevel,
+        query.limit ?? 50,
+        decodeCursor(query.cursor),
+        request.principal!.role,
+        query.region,
+      ),
+    );
+    return { ...cell, nextCursor: encodeCursor(next) };
   }
 
   @Get('lifecycle')

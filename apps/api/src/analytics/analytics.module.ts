@@ -6,7 +6,7 @@ import {
   InteractionsHandler,
 } from './queries/interactions.query';
 import { LifecycleHandler } from './queries/lifecycle.query';
-import { MigrationHandler } from './queries/migration.query';
+import { MigrationCustomersHandler, MigrationHandler } from './queries/migration.query';
 import { RfmHandler, SatisfactionHandler, SegmentReportHandler } from './queries/segments.query';
 import { RfmBoundariesService } from './rfm-boundaries.service';
 
@@ -15,6 +15,7 @@ import { RfmBoundariesService } from './rfm-boundaries.service';
   providers: [
     RfmBoundariesService,
     MigrationHandler,
+    MigrationCustomersHandler,
     LifecycleHandler,
     SegmentReportHandler,
     RfmHandler,

@@ -50,6 +50,14 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
   return id;
 }
 
+/** The optional `cursor` of a paged read: the nextCursor of the previous page. */
+export const PageCursor = () =>
+  applyDecorators(
+    ApiPropertyOptional({ description: 'nextCursor of the previous page' }),
+    IsOptional(),
+    MaxLength(400),
+  );
+
 /** An optional whole-number query parameter within bounds, e.g. `limit`. */
 export function OptionalCount(
   field: string,

@@ -6,6 +6,18 @@ export async function findProfile(db: Db, customerId: string): Promise<ProfileDo
   return db.collection<ProfileDocument>(PROFILES_COLLECTION).findOne({ _id: customerId });
 }
 
+/** The profiles of these customers, in no particular order; customers without one are left out. */
+export async function findProfiles(
+  db: Db,
+  customerIds: readonly string[],
+): Promise<ProfileDocument[]> {
+  if (customerIds.length === 0) return [];
+  return db
+    .collection<ProfileDocument>(PROFILES_COLLECTION)
+    .find({ _id: { $in: [...customerIds] } })
+    .toArray();
+}
+
 export interface ProfileFilter {
   stage?: string;
   tier?: string;

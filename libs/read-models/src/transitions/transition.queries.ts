@@ -43,7 +43,7 @@ export async function migrationMatrix(db: Db, query: MigrationQuery): Promise<Mi
   const b = query.to.getTime();
   const cells = new Map<string, number>();
   const found = new Set<string>();
-  for (const timeline of await timelines(db, query.dimension, query.region)) {
+  for (const [, timeline] of await timelines(db, query.dimension, query.region)) {
     const from = levelOn(timeline, a);
     const to = levelOn(timeline, b);
     if (from === null && to === null) continue;
@@ -85,14 +85,62 @@ export async function levelCounts(
   region?: string,
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const timeline of await timelines(db, dimension, region)) {
+  for (const [, timeline] of await timelines(db, dimension, region)) {
     const level = levelOn(timeline, at.getTime());
     if (level !== null) counts[level] = (counts[level] ?? 0) + 1;
   }
   return counts;
 }
 
-async function timelines(db: Db, dimension: Dimension, region?: string): Promise<Timeline[]> {
+export interface MigrationCellQuery {
+  dimension: Dimension;
+  from: Date;
+  to: Date;
+  /** The cell: the level at `from` and the level at `to`, `none` for no level. */
+  fromLevel: string;
+  toLevel: string;
+  region?: string;
+  limit: number;
+  /** The last customer id of the previous page. */
+  after?: string;
+}
+
+/**
+ * The customers of one cell of the migration matrix, in customer-id order, a page at a time, with how many the cell
+ * holds in all. The same judgement as migrationMatrix, so the pages of a cell add up to its count.
+ */
+export async function migrationCell(
+  db: Db,
+  query: MigrationCellQuery,
+): Promise<{ customerIds: string[]; total: number; next: string | null }> {
+  if (query.fromLevel === NONE && query.toLevel === NONE) {
+    return { customerIds: [], total: 0, next: null };
+  }
+  const a = query.from.getTime();
+  const b = query.to.getTime();
+  const inCell: string[] = [];
+  for (const [id, timeline] of await timelines(db, query.dimension, query.region)) {
+    if (
+      (levelOn(timeline, a) ?? NONE) === query.fromLevel &&
+      (levelOn(timeline, b) ?? NONE) === query.toLevel
+    ) {
+      inCell.push(id);
+    }
+  }
+  inCell.sort();
+  const after = query.after;
+  const start = after === undefined ? 0 : inCell.findIndex((id) => id > after);
+  const page = start < 0 ? [] : inCell.slice(start, start + query.limit);
+  const more = start >= 0 && start + query.limit < inCell.length;
+  return { customerIds: page, total: inCell.length, next: more ? page[page.length - 1] : null };
+}
+
+/** Each customer's timeline of a dimension, with the customer's id. */
+async function timelines(
+  db: Db,
+  dimension: Dimension,
+  region?: string,
+): Promise<Array<[string, Timeline]>> {
   const buckets = db.collection<TimelineBucket>(TIMELINES_COLLECTION);
   const read = (of: Dimension) =>
     buckets.find({ dimension: of }, { projection: { customers: 1 } }).toArray();
@@ -101,13 +149,13 @@ async function timelines(db: Db, dimension: Dimension, region?: string): Promise
     region !== undefined && dimension !== 'stage' ? read('stage') : Promise.resolve([]),
   ]);
   const all = own.flatMap((bucket) => Object.entries(unpackBucket(bucket)));
-  if (region === undefined) return all.map(([, timeline]) => timeline);
+  if (region === undefined) return all;
   // The region lives in the stage timeline; customers' ids map to the same bucket number in every dimension.
   const regionOf = new Map<string, string | null | undefined>();
   for (const bucket of dimension === 'stage' ? own : stages) {
     for (const [id, timeline] of Object.entries(unpackBucket(bucket))) regionOf.set(id, timeline.r);
   }
-  return all.filter(([id]) => regionOf.get(id) === region).map(([, timeline]) => timeline);
+  return all.filter(([id]) => regionOf.get(id) === region);
 }
 
 /** The customer's level of a dimension at a moment, or null. */

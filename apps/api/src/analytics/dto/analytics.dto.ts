@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
 import { COMPLAINT_GROUPS, DIMENSIONS, INTERACTION_GROUPS } from '@app/read-models';
@@ -6,6 +7,7 @@ import {
   IsQueryInstant,
   OptionalCount,
   OptionalInstant,
+  PageCursor,
   ReadQueryDto,
   RegionFilter,
 } from '../../http/read-query';
@@ -24,6 +26,29 @@ export class MigrationDto extends ReadQueryDto {
 
   @RegionFilter('Only customers whose current region is this one')
   region?: string;
+}
+
+const LEVEL = /^[A-Za-z0-9][A-Za-z0-9 ._:-]{0,99}$/;
+
+/** A level of the dimension (a tier name of the rules file, a stage, quadrant or segment) or `none`. */
+const Level = (field: string, moment: string) =>
+  applyDecorators(
+    ApiProperty({ description: `The level at \`${moment}\`, or none`, example: 'gold' }),
+    Matches(LEVEL, { message: `${field} must be a level name or none` }),
+  );
+
+export class MigrationCustomersDto extends MigrationDto {
+  @Level('fromLevel', 'from')
+  fromLevel!: string;
+
+  @Level('toLevel', 'to')
+  toLevel!: string;
+
+  @OptionalCount('limit', 1, 500, 50)
+  limit?: number;
+
+  @PageCursor()
+  cursor?: string;
 }
 
 export class AtDto extends ReadQueryDto {

@@ -1,14 +1,19 @@
 import { Inject } from '@nestjs/common';
 import { type IQueryHandler, Query, QueryHandler } from '@nestjs/cqrs';
-import type { AppConfig } from '@app/config';
+import type { AppConfig, Role } from '@app/config';
+import type { CustomerKeyStore } from '@app/event-store';
 import { ACCOUNT_SEGMENTS, LIFECYCLE_STAGES, VALUE_QUADRANTS } from '@app/domain';
 import {
   type Dimension,
+  findProfiles,
+  migrationCell,
   migrationMatrix,
   type MigrationMatrix,
   type MongoConnection,
 } from '@app/read-models';
-import { APP_CONFIG, MONGO } from '../../infrastructure/tokens';
+import { APP_CONFIG, CUSTOMER_KEYS, MONGO } from '../../infrastructure/tokens';
+import { type ProfileView, profileViews } from '../../profiles/queries/get-profile.query';
+import { RfmBoundariesService } from '../rfm-boundaries.service';
 
 export class MigrationQuery extends Query<MigrationMatrix> {
   constructor(
@@ -45,5 +50,66 @@ export class MigrationHandler implements IQueryHandler<MigrationQuery> {
   execute({ dimension, from, to, region }: MigrationQuery): Promise<MigrationMatrix> {
     const levels = levelsOf(dimension, this.config);
     return migrationMatrix(this.mongo.db, { dimension, from, to, levels, region });
+  }
+}
+
+export interface MigrationCustomers {
+  dimension: Dimension;
+  from: string;
+  to: string;
+  fromLevel: string;
+  toLevel: string;
+  /** How many customers the cell holds (the matrix's count for it). */
+  total: number;
+  /** Profiles as GET /v1/profiles shows them (masked for analysts); a customer without one yet has only its id. */
+  items: Array<ProfileView | { customerId: string }>;
+  next: string | null;
+}
+
+export class MigrationCustomersQuery extends Query<MigrationCustomers> {
+  constructor(
+    readonly dimension: Dimension,
+    readonly from: Date,
+    readonly to: Date,
+    readonly fromLevel: string,
+    readonly toLevel: string,
+    readonly limit: number,
+    readonly after: string | undefined,
+    readonly role: Role,
+    readonly region?: string,
+  ) {
+    super();
+  }
+}
+
+@QueryHandler(MigrationCustomersQuery)
+export class MigrationCustomersHandler implements IQueryHandler<MigrationCustomersQuery> {
+  constructor(
+    @Inject(MONGO) private readonly mongo: MongoConnection,
+    @Inject(CUSTOMER_KEYS) private readonly keys: CustomerKeyStore,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly rfm: RfmBoundariesService,
+  ) {}
+
+  async execute(query: MigrationCustomersQuery): Promise<MigrationCustomers> {
+    const { dimension, from, to, fromLevel, toLevel, role } = query;
+    const cell = await migrationCell(this.mongo.db, query);
+    const docs = await findProfiles(this.mongo.db, cell.customerIds);
+    const views = new Map(
+      (await profileViews(docs, role, { keys: this.keys, rfm: this.rfm, config: this.config })).map(
+        (view) => [view.customerId, view],
+      ),
+    );
+    const items = cell.customerIds.map((customerId) => views.get(customerId) ?? { customerId });
+    return {
+      dimension,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      fromLevel,
+      toLevel,
+      total: cell.total,
+      items,
+      next: cell.next,
+    };
   }
 }

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches, MaxLength } from 'class-validator';
 import { ACCOUNT_SEGMENTS, LIFECYCLE_STAGES, VALUE_QUADRANTS } from '@app/domain';
 import { OneOf } from '../../http/common-validators';
-import { OptionalCount, ReadQueryDto, RegionFilter } from '../../http/read-query';
+import { OptionalCount, PageCursor, ReadQueryDto, RegionFilter } from '../../http/read-query';
 
 const LEVEL = /^[A-Za-z0-9][A-Za-z0-9 ._:-]*$/;
 
@@ -31,8 +31,6 @@ export class ListProfilesDto extends ReadQueryDto {
   @OptionalCount('limit', 1, 500, 50)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
-  @IsOptional()
-  @MaxLength(400)
+  @PageCursor()
   cursor?: string;
 }

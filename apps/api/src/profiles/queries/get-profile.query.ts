@@ -51,6 +51,25 @@ export class GetProfileHandler implements IQueryHandler<GetProfileQuery> {
   }
 }
 
+/** Profiles of a page as the API shows them, in the order given: keys looked up for those with personal data. */
+export async function profileViews(
+  docs: readonly ProfileDocument[],
+  role: Role,
+  sources: { keys: CustomerKeyStore; rfm: RfmBoundariesService; config: AppConfig },
+): Promise<ProfileView[]> {
+  const withPersonal = docs.filter((doc) => Object.keys(doc.personal).length > 0);
+  const [keys, boundaries] = await Promise.all([
+    sources.keys.lookup(withPersonal.map((doc) => doc._id)),
+    sources.rfm.current(),
+  ]);
+  const context = {
+    at: new Date(),
+    tierWindowDays: sources.config.rules.tiers.windowDays,
+    boundaries,
+  };
+  return docs.map((doc) => profileView(doc, keys.get(doc._id), role, context));
+}
+
 /** The 360° profile as the API shows it: personal data opened or masked by role, window figures as of `at`. */
 export function profileView(
   doc: ProfileDocument,

@@ -5,7 +5,7 @@ import type { CustomerKeyStore } from '@app/event-store';
 import { listProfiles, type MongoConnection, type ProfileFilter } from '@app/read-models';
 import { RfmBoundariesService } from '../../analytics/rfm-boundaries.service';
 import { APP_CONFIG, CUSTOMER_KEYS, MONGO } from '../../infrastructure/tokens';
-import { type ProfileView, profileView } from './get-profile.query';
+import { type ProfileView, profileViews } from './get-profile.query';
 
 export interface ProfilePage {
   items: ProfileView[];
@@ -34,18 +34,12 @@ export class ListProfilesHandler implements IQueryHandler<ListProfilesQuery> {
 
   async execute({ filter, limit, after, role }: ListProfilesQuery) {
     const page = await listProfiles(this.mongo.db, filter, limit, after);
-    const withPersonal = page.items.filter((doc) => Object.keys(doc.personal).length > 0);
-    const [keys, boundaries] = await Promise.all([
-      this.keys.lookup(withPersonal.map((doc) => doc._id)),
-      this.rfm.current(),
-    ]);
-    const context = {
-      at: new Date(),
-      tierWindowDays: this.config.rules.tiers.windowDays,
-      boundaries,
-    };
     return {
-      items: page.items.map((doc) => profileView(doc, keys.get(doc._id), role, context)),
+      items: await profileViews(page.items, role, {
+        keys: this.keys,
+        rfm: this.rfm,
+        config: this.config,
+      }),
       next: page.next,
     };
   }
