@@ -156,4 +156,18 @@ describe('GET /v1/analytics/migration/customers', () => {
       KEYS.ingest,
     ).expect(403);
   });
+
+  it("GET /v1/profiles/{id}/timeline gives the customer's tier and stage intervals, oldest first", async () => {
+    const [customerId] = silver;
+    const response = await get(`/v1/profiles/${customerId}/timeline`, {}).expect(200);
+    const intervals = response.body.intervals as Array<Record<string, unknown>>;
+    const of = (dimension: string) =>
+      intervals.filter((i) => i.dimension === dimension).map((i) => [i.level, i.from, i.to]);
+    expect(of('tier')).toEqual([['silver', daysAgo(10), null]]);
+    expect(of('stage')).toEqual([
+      ['prospect', daysAgo(60), daysAgo(10)],
+      ['new', daysAgo(10), null],
+    ]);
+    await get(`/v1/profiles/${uniqueId('nobody')}/timeline`, {}).expect(404);
+  });
 });

@@ -7,6 +7,7 @@ import { WaitsForReadModels } from '../http/min-position';
 import { decodeCursor, encodeCursor, ReadQueryDto } from '../http/read-query';
 import { ListProfilesDto } from './dto/list-profiles.dto';
 import { GetProfileQuery } from './queries/get-profile.query';
+import { GetTimelineQuery } from './queries/get-timeline.query';
 import { ListProfilesQuery } from './queries/list-profiles.query';
 
 @ApiTags('profiles')
@@ -34,6 +35,17 @@ export class ProfilesController {
     @Req() request: AuthenticatedRequest,
   ) {
     return this.queries.execute(new GetProfileQuery(customerIdParam(id), request.principal!.role));
+  }
+
+  @Get(':id/timeline')
+  @ApiOperation({
+    summary: "A customer's tier, stage, value-quadrant and key-account intervals, oldest first",
+    description:
+      'Each interval: the level, from when, until when (null while held), the reason and the rule version.',
+  })
+  @ApiResponse({ status: 404, description: 'No such customer in the read model' })
+  async timeline(@Param('id') id: string, @Query() _query: ReadQueryDto) {
+    return this.queries.execute(new GetTimelineQuery(customerIdParam(id)));
   }
 
   @Get()
