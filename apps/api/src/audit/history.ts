@@ -6,7 +6,7 @@ import {
   type TouchpointEventType,
   type TouchpointKind,
 } from '@app/domain';
-import type { EventMetadata, StoredEvent, StreamReader } from '@app/event-store';
+import type { EventMetadata, StoredEvent, StreamReader, StreamRecord } from '@app/event-store';
 
 /** What an erased personal field reads as in a history: shown, never silently missing. */
 export const ERASED_MARKER = '[erased]';
@@ -73,7 +73,9 @@ export function historyEvent(event: StoredEvent): HistoryEvent {
 
 /**
  * The customer's events from `fromRevision`, opened for an auditor (erased fields marked), filtered, oldest first.
- * Reads lazily: a consumer that stops early cancels the read, and a slow consumer slows the read down.
+ * Reads a page at a time, each page to its end before its events are handed out: a consumer may stop at any event
+ * (a full page of results, a closed connection) without leaving a read open, which would keep the client's
+ * dispose() waiting for ever (libs/event-store README); memory stays bounded by one page.
  */
 export async function* readHistory(
   reader: StreamReader,
@@ -81,25 +83,41 @@ export async function* readHistory(
   filter: HistoryFilter,
   options: { fromRevision?: number; maxCount?: number } = {},
 ): AsyncGenerator<HistoryEvent> {
-  for await (const event of reader.readStream(customerStreamId(customerId), {
-    fromRevision: options.fromRevision,
-    maxCount: options.maxCount,
-    entityId: customerId,
-    open: 'decrypt',
-    erasedAs: ERASED_MARKER,
-  })) {
-    if (matches(event, filter)) yield historyEvent(event);
+  let from = options.fromRevision ?? 0;
+  let left = options.maxCount ?? Number.POSITIVE_INFINITY;
+  while (left > 0) {
+    const size = Math.min(HISTORY_PAGE, left);
+    const page: StreamRecord[] = [];
+    for await (const record of reader.readStreamRecords(customerStreamId(customerId), {
+      fromRevision: from,
+      maxCount: size,
+      entityId: customerId,
+      open: 'decrypt',
+      erasedAs: ERASED_MARKER,
+    })) {
+      page.push(record);
+    }
+    for (const { event } of page) if (event && matches(event, filter)) yield historyEvent(event);
+    const last = page.at(-1);
+    if (!last || page.length < size) return;
+    left -= page.length;
+    from = last.revision + 1;
   }
 }
 
+/** Events read per round trip of a history. */
+const HISTORY_PAGE = 500;
+
 /** Whether the customer's stream has any record. */
 export async function streamExists(reader: StreamReader, customerId: string): Promise<boolean> {
+  let exists = false;
+  // Read to its end rather than returned from: see readHistory.
   for await (const _record of reader.readStreamRecords(customerStreamId(customerId), {
     direction: 'backwards',
     maxCount: 1,
     open: 'sealed',
   })) {
-    return true;
+    exists = true;
   }
-  return false;
+  return exists;
 }
