@@ -108,11 +108,17 @@ const dbStats: CommandHandler = (ctx) => {
   const colls = ctx.state.catalog.databases.get(ctx.db);
   let objects = 0;
   let indexes = 0;
+  let views = 0;
   for (const s of colls?.values() ?? []) {
+    if (s.view) {
+      views++;
+      continue;
+    }
     objects += s.records.size;
     indexes += s.indexes.size + 1;
   }
-  return { db: ctx.db, collections: colls?.size ?? 0, views: 0, objects, indexes, ok: 1 };
+  const collections = (colls?.size ?? 0) - views;
+  return { db: ctx.db, collections, views, objects, indexes, ok: 1 };
 };
 
 // mongod's compact rewrites a collection's storage; here it rewrites all of it and deletes every older journal and

@@ -80,26 +80,12 @@ const aggregate: CommandHandler = async (ctx) => {
   const last = pipeline.at(-1);
   const writeStage = last && ('$out' in last || '$merge' in last) ? last : undefined;
   const stages = writeStage ? pipeline.slice(0, -1) : pipeline;
-  const catalog = ctx.state.catalog;
-  const input: StoredDoc[] =
-    typeof source === 'string' ? [...(catalog.get(ctx.db, source)?.records.values() ?? [])] : [];
-  const hintsByDoc = new Map<object, TypeHints>();
-  for (const r of input) if (r.hints) hintsByDoc.set(r.doc, r.hints);
-  let results: Record<string, unknown>[];
-  try {
-    results = runPipeline<Record<string, unknown>>(
-      stages,
-      input.map((r) => r.doc),
-      {
-        ...MINGO_OPTIONS,
-        variables: parseLet(ctx.body.let),
-        collectionResolver: (name: string) =>
-          [...(catalog.get(ctx.db, name)?.records.values() ?? [])].map((r) => r.doc),
-      },
-    );
-  } catch (error) {
-    throw asCommandError(error);
-  }
+  const { results, hintsByDoc } = aggregateOn(
+    ctx,
+    typeof source === 'string' ? source : undefined,
+    stages,
+    parseLet(ctx.body.let),
+  );
   const ns = `${ctx.db}.${typeof source === 'string' ? source : '$cmd.aggregate'}`;
   if (writeStage) {
     await withChanges(ctx.state, (changes) => {
@@ -120,6 +106,88 @@ const aggregate: CommandHandler = async (ctx) => {
   };
 };
 
+// mongod's limit on views defined on views.
+const MAX_VIEW_DEPTH = 20;
+
+/** A view is its pipeline over what it reads: expanded down to the collection at the bottom. */
+function resolveSource(
+  ctx: CommandContext,
+  name: string,
+  stages: Document[],
+): { store: CollectionStore | undefined; stages: Document[] } {
+  let store = ctx.state.catalog.get(ctx.db, name);
+  let all = stages;
+  for (let depth = 0; store?.view; depth++) {
+    if (depth === MAX_VIEW_DEPTH) {
+      throw new MongoCommandError(
+        'ViewDepthLimitExceeded',
+        `View depth too deep or view cycle detected; maximum depth is ${MAX_VIEW_DEPTH}`,
+      );
+    }
+    all = [...store.view.pipeline, ...all];
+    store = ctx.state.catalog.get(ctx.db, store.view.viewOn);
+  }
+  return { store, stages: all };
+}
+
+/**
+ * Runs stages over a collection or a view (none: `aggregate: 1`); `$lookup` and friends read other
+ * collections and views the same way. Documents passing through unchanged keep their BSON types.
+ */
+export function aggregateOn(
+  ctx: CommandContext,
+  source: string | undefined,
+  stages: Document[],
+  variables?: Document,
+): { results: Record<string, unknown>[]; hintsByDoc: Map<object, TypeHints> } {
+  const resolved =
+    source === undefined ? { store: undefined, stages } : resolveSource(ctx, source, stages);
+  const input: StoredDoc[] = resolved.store ? [...resolved.store.records.values()] : [];
+  const hintsByDoc = new Map<object, TypeHints>();
+  for (const r of input) if (r.hints) hintsByDoc.set(r.doc, r.hints);
+  try {
+    const results = runPipeline<Record<string, unknown>>(
+      resolved.stages,
+      input.map((r) => r.doc),
+      {
+        ...MINGO_OPTIONS,
+        variables,
+        collectionResolver: (name: string) => aggregateOn(ctx, name, []).results,
+      },
+    );
+    return { results, hintsByDoc };
+  } catch (error) {
+    throw asCommandError(error);
+  }
+}
+
+/** A find, count or distinct on a view: its filter, sort, skip, limit and projection as stages. */
+export function findOnView(
+  ctx: CommandContext,
+  view: string,
+  spec: { filter: Document; sort?: Document; skip?: number; limit?: number; projection?: Document },
+  variables?: Document,
+): Document[] {
+  compileFilter(spec.filter, variables);
+  const stages: Document[] = [];
+  if (Object.keys(spec.filter).length > 0) stages.push({ $match: spec.filter });
+  if (spec.sort && Object.keys(spec.sort).length > 0) stages.push({ $sort: spec.sort });
+  if (spec.skip) stages.push({ $skip: spec.skip });
+  if (spec.limit) stages.push({ $limit: Math.abs(spec.limit) });
+  if (spec.projection && Object.keys(spec.projection).length > 0)
+    stages.push({ $project: spec.projection });
+  const { results, hintsByDoc } = aggregateOn(ctx, view, stages, variables);
+  return results.map((r) => idFirst(fromView(r, hintsByDoc.get(r))));
+}
+
+function rejectViewTarget(store: CollectionStore | undefined): void {
+  if (!store?.view) return;
+  throw new MongoCommandError(
+    'CommandNotSupportedOnView',
+    `Namespace ${store.ns} is a view, not a collection`,
+  );
+}
+
 function recordOf(doc: Record<string, unknown>, hintsByDoc: Map<object, TypeHints>): StoredDoc {
   const hints = hintsByDoc.get(doc);
   const { doc: view, hints: fresh } = toView({ ...doc });
@@ -137,6 +205,7 @@ function writeOut(
 ): void {
   const catalog = ctx.state.catalog;
   const existing = catalog.get(target.db, target.coll);
+  rejectViewTarget(existing);
   const staged = new CollectionStore(target.db, target.coll, existing?.options ?? {});
   for (const spec of existing?.indexSpecs().slice(1) ?? []) staged.addIndexUnchecked(spec);
   for (const doc of results) {
@@ -166,6 +235,7 @@ function writeMerge(
   const whenMatched: unknown = options.whenMatched ?? 'merge';
   const whenNotMatched: unknown = options.whenNotMatched ?? 'insert';
   const catalog = ctx.state.catalog;
+  rejectViewTarget(catalog.get(target.db, target.coll));
   const store = catalog.ensure(target.db, target.coll, changes);
   for (const result of results) {
     const record = recordOf(result, hintsByDoc);

@@ -34,7 +34,8 @@ function createOptions(body: Document): Document {
 const create: CommandHandler = async (ctx) => {
   const name = collectionName(ctx, 'create');
   const options = createOptions(ctx.body);
-  for (const unsupported of ['viewOn', 'timeseries', 'clusteredIndex']) {
+  if ('viewOn' in options || 'pipeline' in options) checkViewOptions(options);
+  for (const unsupported of ['timeseries', 'clusteredIndex']) {
     if (unsupported in options) {
       throw new MongoCommandError(
         'CommandNotSupported',
@@ -64,6 +65,53 @@ const create: CommandHandler = async (ctx) => {
   );
   return { ok: 1 };
 };
+
+/** A view is `viewOn` plus a read-only pipeline; the options that shape storage make no sense on it. */
+function checkViewOptions(options: Document): void {
+  if (typeof options.viewOn !== 'string' || options.viewOn.length === 0) {
+    throw new MongoCommandError(
+      'BadValue',
+      options.viewOn === undefined
+        ? "'pipeline' requires 'viewOn' to also be specified"
+        : "'viewOn' must be a non-empty string",
+    );
+  }
+  const pipeline: unknown = options.pipeline ?? [];
+  if (!Array.isArray(pipeline)) {
+    throw new MongoCommandError(
+      'TypeMismatch',
+      "BSON field 'create.pipeline' is the wrong type, expected type 'array'",
+    );
+  }
+  pipeline.forEach((stage: unknown, i) => {
+    if (!isPlainObject(stage) || Object.keys(stage).length !== 1) {
+      throw new MongoCommandError(
+        'FailedToParse',
+        'A pipeline stage specification object must contain exactly one field.',
+      );
+    }
+    const [name] = Object.keys(stage);
+    if (name === '$out' || name === '$merge' || name === '$changeStream') {
+      throw new MongoCommandError(
+        'OptionNotSupportedOnView',
+        `${name} cannot be used in a view definition (stage ${i})`,
+      );
+    }
+  });
+  rejectScripts(pipeline);
+  for (const option of [
+    'capped',
+    'validator',
+    'validationLevel',
+    'validationAction',
+    'size',
+    'max',
+  ]) {
+    if (option in options) {
+      throw new MongoCommandError('InvalidOptions', `option not supported on a view: ${option}`);
+    }
+  }
+}
 
 const drop: CommandHandler = async (ctx) => {
   const name = collectionName(ctx, 'drop');
@@ -121,15 +169,19 @@ const listCollections: CommandHandler = (ctx) => {
   const nameOnly = truthy(ctx.body.nameOnly);
   const collections = ctx.state.catalog.databases.get(ctx.db) ?? new Map();
   let entries: Document[] = [...collections.values()].map((store) =>
-    nameOnly
-      ? { name: store.name, type: 'collection' }
-      : {
-          name: store.name,
-          type: 'collection',
-          options: store.options,
-          info: { readOnly: false, uuid: uuidFor(`${store.db}.${store.name}`) },
-          idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
-        },
+    store.view
+      ? nameOnly
+        ? { name: store.name, type: 'view' }
+        : { name: store.name, type: 'view', options: store.options, info: { readOnly: true } }
+      : nameOnly
+        ? { name: store.name, type: 'collection' }
+        : {
+            name: store.name,
+            type: 'collection',
+            options: store.options,
+            info: { readOnly: false, uuid: uuidFor(`${store.db}.${store.name}`) },
+            idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
+          },
   );
   try {
     rejectScripts(filter);

@@ -53,6 +53,7 @@ export async function dispatch(
       );
     }
     rejectCollation(raw);
+    if (COLLECTION_ONLY.has(name)) rejectViewTarget(state, db, raw[name]);
     const body: Document = {};
     for (const [key, value] of Object.entries(raw)) {
       body[key] = TYPED_FIELDS.has(key) ? value : toViewValue(value);
@@ -84,6 +85,26 @@ function rejectCollation(body: Document): void {
       'collation other than { locale: "simple" } is not supported by embedded-mongo',
     );
   }
+}
+
+/** Commands on documents or indexes: a view has neither. */
+const COLLECTION_ONLY = new Set([
+  'listIndexes',
+  'insert',
+  'update',
+  'delete',
+  'findAndModify',
+  'findandmodify',
+  'createIndexes',
+  'dropIndexes',
+]);
+
+function rejectViewTarget(state: ServerState, db: string, target: unknown): void {
+  if (typeof target !== 'string' || !state.catalog.get(db, target)?.view) return;
+  throw new MongoCommandError(
+    'CommandNotSupportedOnView',
+    `Namespace ${db}.${target} is a view, not a collection`,
+  );
 }
 
 function standaloneTransactions(): MongoCommandError {

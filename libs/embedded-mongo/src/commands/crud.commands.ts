@@ -5,6 +5,7 @@ import { MongoCommandError, asCommandError } from '../engine/mongo-error';
 import { compileFilter, projectRecords, sortRecords } from '../engine/query-tools';
 import { applyModifier, buildUpsert, parseModifier } from '../engine/update-engine';
 import { MAX_BSON_BYTES } from '../wire/wire-protocol';
+import { findOnView } from './aggregate.command';
 import { type Tail } from './cursor-registry';
 import {
   type CommandContext,
@@ -138,6 +139,13 @@ const find: CommandHandler = (ctx) => {
   const name = collectionName(ctx, 'find');
   const spec = findSpec(ctx.body, 'filter');
   const store = ctx.state.catalog.get(ctx.db, name);
+  const batchSize = optionalNumber(ctx.body, 'batchSize');
+  const singleBatch = truthy(ctx.body.singleBatch) || (spec.limit !== undefined && spec.limit < 0);
+  const ns = `${ctx.db}.${name}`;
+  if (store?.view) {
+    const docs = findOnView(ctx, name, spec, spec.variables);
+    return { cursor: ctx.state.cursors.firstBatch(ns, docs, batchSize, singleBatch), ok: 1 };
+  }
   const tail = truthy(ctx.body.tailable) ? tailOf(ctx, store, spec) : undefined;
   const returnKey = truthy(ctx.body.returnKey);
   const stats: QueryStats | undefined = returnKey
@@ -150,10 +158,8 @@ const find: CommandHandler = (ctx) => {
   if (truthy(ctx.body.showRecordId)) {
     records.forEach((r, i) => (docs[i].$recordId = Long.fromNumber(r.rid ?? 0)));
   }
-  const batchSize = optionalNumber(ctx.body, 'batchSize');
-  const singleBatch = truthy(ctx.body.singleBatch) || (spec.limit !== undefined && spec.limit < 0);
   return {
-    cursor: ctx.state.cursors.firstBatch(`${ctx.db}.${name}`, docs, batchSize, singleBatch, tail),
+    cursor: ctx.state.cursors.firstBatch(ns, docs, batchSize, singleBatch, tail),
     ok: 1,
   };
 };
@@ -465,12 +471,13 @@ const findAndModify: CommandHandler = async (ctx) => {
 const count: CommandHandler = (ctx) => {
   const name = collectionName(ctx, 'count');
   const store = ctx.state.catalog.get(ctx.db, name);
-  const records = runFind(store, {
+  const spec: FindSpec = {
     filter: optionalDocument(ctx.body, 'query') ?? {},
     skip: optionalNumber(ctx.body, 'skip'),
     limit: optionalNumber(ctx.body, 'limit'),
-  });
-  return { n: records.length, ok: 1 };
+  };
+  const n = store?.view ? findOnView(ctx, name, spec).length : runFind(store, spec).length;
+  return { n, ok: 1 };
 };
 
 const distinct: CommandHandler = (ctx) => {
@@ -482,10 +489,12 @@ const distinct: CommandHandler = (ctx) => {
       "BSON field 'distinct.key' is missing or not a string",
     );
   const store = ctx.state.catalog.get(ctx.db, name);
-  const records = runFind(store, { filter: optionalDocument(ctx.body, 'query') ?? {} });
+  const filter = optionalDocument(ctx.body, 'query') ?? {};
+  const docs = store?.view
+    ? findOnView(ctx, name, { filter })
+    : runFind(store, { filter }).map((r) => fromView(r.doc, r.hints));
   const seen = new Map<string, unknown>();
-  for (const record of records) {
-    const typed = fromView(record.doc, record.hints);
+  for (const typed of docs) {
     for (const value of valuesAt(typed, key)) {
       const k = keyOf(toViewValue(value));
       if (!seen.has(k)) seen.set(k, value);

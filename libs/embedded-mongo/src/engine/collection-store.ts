@@ -18,6 +18,16 @@ export interface StoredDoc {
   rid?: number;
 }
 
+export interface ViewDefinition {
+  viewOn: string;
+  pipeline: Document[];
+}
+
+function viewDefinition(options: Document): ViewDefinition | undefined {
+  if (typeof options.viewOn !== 'string') return undefined;
+  return { viewOn: options.viewOn, pipeline: (options.pipeline as Document[] | undefined) ?? [] };
+}
+
 /** A capped collection's limits: bytes (rounded as mongod rounds them) and optionally documents. */
 export interface CappedLimits {
   size: number;
@@ -43,8 +53,10 @@ export class CollectionStore {
   /** Tailable cursors waiting for an insert into this (capped) collection. */
   readonly tailWaiters = new Set<() => void>();
   /** Set for capped collections only, with the bytes their documents take. */
-  readonly capped: CappedLimits | undefined;
+  capped: CappedLimits | undefined;
   cappedBytes = 0;
+  /** Set for views: the collection (or view) they read and the pipeline they apply. */
+  view: ViewDefinition | undefined;
 
   constructor(
     public db: string,
@@ -52,6 +64,14 @@ export class CollectionStore {
     public options: Document = {},
   ) {
     this.capped = cappedLimits(options);
+    this.view = viewDefinition(options);
+  }
+
+  /** Replaces the options (collMod), with what they imply. */
+  setOptions(options: Document): void {
+    this.options = options;
+    this.capped = cappedLimits(options);
+    this.view = viewDefinition(options);
   }
 
   get ns(): string {

@@ -30,6 +30,10 @@ export const ErrorCodes = {
   InvalidBSON: 22,
   DollarPrefixedFieldName: 52,
   NotAReplicaSet: 123,
+  CommandNotSupportedOnView: 166,
+  OptionNotSupportedOnView: 167,
+  ViewDepthLimitExceeded: 149,
+  InvalidViewDefinition: 182,
   Location40415: 40415,
   NoSuchTransaction: 251,
 } as const;
