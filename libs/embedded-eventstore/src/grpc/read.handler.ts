@@ -12,6 +12,7 @@ import {
 } from '../protocol/read-response.encoder';
 import { grpcError, invalidArgument, streamDeletedError } from './grpc-errors';
 import { BadRequest, streamNameOf, uint64Of } from './request-parsing';
+import { callDeadline, deadlineExceededError, hasExpired } from './deadline';
 
 // Filtered subscriptions checkpoint every (window × multiplier) scanned events; the window is 32
 // unless the client sets `max`, as on the reference server.
@@ -36,6 +37,11 @@ interface ReadPlan {
 }
 
 export function handleRead(store: EventStore, call: ReadCall): void {
+  const deadline = callDeadline(call);
+  if (hasExpired(deadline)) {
+    call.emit('error', deadlineExceededError());
+    return;
+  }
   let plan: ReadPlan;
   try {
     plan = parseReadRequest(call.request);
@@ -48,6 +54,7 @@ export function handleRead(store: EventStore, call: ReadCall): void {
     return;
   }
   const writer = new CallWriter(call);
+  writer.expireAt(deadline);
   const run = plan.subscription ? subscribe(store, plan, writer) : read(store, plan, writer);
   run.catch((error: unknown) => writer.fail(error));
 }
@@ -287,6 +294,7 @@ async function followAll(
 class CallWriter {
   cancelled = false;
   private finished = false;
+  private deadlineTimer: NodeJS.Timeout | undefined;
   private readonly cancelListeners: (() => void)[] = [];
 
   constructor(private readonly call: ReadCall) {
@@ -297,6 +305,16 @@ class CallWriter {
     call.on('cancelled', stop);
     call.on('close', stop);
     call.on('error', stop);
+  }
+
+  // A read or subscription still running at its deadline ends with DeadlineExceeded.
+  expireAt(deadline: number): void {
+    if (deadline === Infinity) return;
+    this.deadlineTimer = setTimeout(
+      () => this.fail(deadlineExceededError()),
+      deadline - Date.now(),
+    );
+    this.onCancel(() => clearTimeout(this.deadlineTimer));
   }
 
   onCancel(listener: () => void): void {
@@ -322,12 +340,16 @@ class CallWriter {
   end(): void {
     if (this.finished || this.cancelled) return;
     this.finished = true;
+    clearTimeout(this.deadlineTimer);
     this.call.end();
   }
 
   fail(error: unknown): void {
     if (this.finished || this.cancelled) return;
     this.finished = true;
+    // Whatever waits on the call (a parked write, a subscription between commits) stops now.
+    this.cancelled = true;
+    for (const listener of this.cancelListeners.splice(0)) listener();
     const serviceError =
       typeof error === 'object' && error !== null && 'code' in error
         ? error

@@ -13,6 +13,7 @@ import { Empty as ProtobufEmpty } from 'google-protobuf/google/protobuf/empty_pb
 import {
   AllStreamPosition,
   Empty,
+  Timeout as TimeoutDetails,
   MaximumAppendSizeExceeded as MaximumAppendSizeExceededDetails,
   StreamDeleted as StreamDeletedDetails,
   StreamIdentifier,
@@ -51,6 +52,14 @@ import {
   wrongExpectedVersionError,
 } from './grpc-errors';
 import { handleRead } from './read.handler';
+import {
+  assertBeforeDeadline,
+  batchDeadline,
+  beforeDeadline,
+  callDeadline,
+  DeadlineExceeded,
+  deadlineExceededError,
+} from './deadline';
 import type { BatchAppendRequestView } from '../protocol/batch-append-request.decoder';
 import {
   BadRequest,
@@ -64,6 +73,7 @@ import {
 
 // google.rpc.Code values used in BatchAppend error statuses.
 const CODE_INVALID_ARGUMENT = 3;
+const CODE_DEADLINE_EXCEEDED = 4;
 const CODE_FAILED_PRECONDITION = 9;
 const CODE_UNAVAILABLE = 14;
 // Each unfinished batch holds at most maxAppendSize bytes; this bounds how many one call may open.
@@ -92,6 +102,7 @@ export function streamsHandlers(store: EventStore): UntypedServiceImplementation
 
 // Maps failures that are not part of a normal response to the status the client expects.
 export function toServiceError(error: unknown): ServiceError {
+  if (error instanceof DeadlineExceeded) return deadlineExceededError();
   if (error instanceof BadRequest || error instanceof InvalidEventError)
     return invalidArgument(error.message);
   if (error instanceof MissingRequiredMetadata) return requiredMetadataError();
@@ -112,6 +123,7 @@ function handleAppend(
   callback: sendUnaryData<AppendResp>,
 ): void {
   let options: AppendReq.Options | undefined;
+  const deadline = callDeadline(call);
   const events: ProposedEvent[] = [];
   let size = 0;
   let done = false;
@@ -123,6 +135,8 @@ function handleAppend(
   call.on('data', (request: AppendReq) => {
     if (done) return;
     try {
+      // An expired deadline is answered before anything else, the size check included.
+      assertBeforeDeadline(deadline);
       if (!options) {
         if (!request.hasOptions())
           throw new BadRequest('the first append message must carry options');
@@ -153,7 +167,7 @@ function handleAppend(
           options,
           options.hasRevision() ? () => options!.getRevision() : undefined,
         );
-        const result = await store.append(streamName, expected, events);
+        const result = await beforeDeadline(store.append(streamName, expected, events), deadline);
         if (done) return;
         done = true;
         if (result.kind === 'stream_deleted') return callback(streamDeletedError(streamName));
@@ -197,6 +211,7 @@ function appendResponse(
 
 interface PendingBatch {
   correlationId: UUID;
+  deadline: number;
   options: BatchAppendReq.Options;
   events: ProposedEvent[];
   size: number;
@@ -256,11 +271,19 @@ function handleBatchAppend(
         );
         return;
       }
-      batch = { correlationId: request.getCorrelationId()!, options, events: [], size: 0 };
+      batch = {
+        correlationId: request.getCorrelationId()!,
+        deadline: Math.min(batchDeadline(options), callDeadline(call)),
+        options,
+        events: [],
+        size: 0,
+      };
       pending.set(key, batch);
     }
     if (batch.failure === undefined) {
       try {
+        // An expired deadline is answered before anything else, the size check included.
+        assertBeforeDeadline(batch.deadline);
         for (const message of request.getProposedMessagesList()) {
           const event = proposedEventOf(message);
           batch.size += proposedSize(event);
@@ -304,7 +327,10 @@ async function processBatch(store: EventStore, batch: PendingBatch): Promise<Bat
       options,
       options.hasStreamPosition() ? () => options.getStreamPosition() : undefined,
     );
-    const result = await store.append(streamName, expected, batch.events);
+    const result = await beforeDeadline(
+      store.append(streamName, expected, batch.events),
+      batch.deadline,
+    );
     if (result.kind !== 'success')
       return batchErrorResponse(batch.correlationId, options, result, expected);
     const response = batchResponse(batch.correlationId, options);
@@ -372,6 +398,10 @@ function batchErrorResponse(
     grpcStatus.setCode(CODE_FAILED_PRECONDITION);
     grpcStatus.setMessage('Stream is deleted.');
     details.pack(deleted.serializeBinary(), 'event_store.client.StreamDeleted');
+  } else if (failure instanceof DeadlineExceeded) {
+    grpcStatus.setCode(CODE_DEADLINE_EXCEEDED);
+    grpcStatus.setMessage(failure.message);
+    details.pack(new TimeoutDetails().serializeBinary(), 'event_store.client.Timeout');
   } else if (failure instanceof MaxAppendSizeExceeded) {
     const exceeded = new MaximumAppendSizeExceededDetails();
     exceeded.setMaxappendsize(failure.maxAppendSize);
