@@ -192,10 +192,13 @@ async function ingest(
   };
   const firstContact = await run(0, customers);
   // CPU per touchpoint of each process in the steady phase: says which one the extra work lands on.
+  const phaseStart = process.hrtime.bigint() / 1000n;
   const { steady, cpu } = await withCpu(servers, async () => ({
     events: count,
     steady: await run(customers, customers + count),
   }));
+  // The monotonic clock (µs) that --cpu-prof stamps samples with: cut a profile to the steady phase of each store.
+  console.log(`  steady phase of ${prefix}: monotonic µs ${phaseStart}..${process.hrtime.bigint() / 1000n}`);
   const steadyCpuUs = cpu.usPerEvent;
   return { firstContact, steady, steadyCpuUs };
 }
@@ -338,6 +341,8 @@ async function main(): Promise<void> {
     const reader = new StreamReader(client, { upcast, personalFields: PERSONAL_FIELDS });
     const projection = projectionNamed(customerProjections(DEFAULT_POLICY_RULES), 'profiles');
     let lastLog = 0;
+    // The monotonic clock (µs) that --cpu-prof profiles stamp their samples with, to cut a profile to the rebuild.
+    const rebuildStart = process.hrtime.bigint() / 1000n;
     const result = await rebuildProjection({
       db,
       projection,
@@ -349,6 +354,7 @@ async function main(): Promise<void> {
       },
     });
     trickling = false;
+    console.log(`rebuild: monotonic µs ${rebuildStart}..${process.hrtime.bigint() / 1000n}`);
     await trickle;
     console.log(
       `rebuild of profiles, from zero to caught up: ${result.build.events} events at ${result.build.eventsPerSecond} events/s; ` +
