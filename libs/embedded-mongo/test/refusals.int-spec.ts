@@ -1,14 +1,5 @@
-import { type Db, type MongoClient, MongoServerError } from 'mongodb';
-import { type AnyDoc, closeTestDatabase, openTestDatabase } from './test-database';
-
-const failure = async (work: Promise<unknown>): Promise<MongoServerError> => {
-  const error = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(MongoServerError);
-  return error as MongoServerError;
-};
+import { type Db, type MongoClient } from 'mongodb';
+import { type AnyDoc, closeTestDatabase, openTestDatabase, serverError } from './test-database';
 
 describe('embedded-mongo: what mongod 7.0 refuses', () => {
   let handle: { client: MongoClient; db: Db };
@@ -22,17 +13,17 @@ describe('embedded-mongo: what mongod 7.0 refuses', () => {
 
   it('an unknown field in a command body is 40415 naming the command and field', async () => {
     await db.collection('unknown_field').insertOne({ a: 1 });
-    const error = await failure(db.command({ find: 'unknown_field', filtr: { a: 1 } }));
+    const error = await serverError(db.command({ find: 'unknown_field', filtr: { a: 1 } }));
     expect(error.code).toBe(40415);
     expect(error.message).toBe("BSON field 'find.filtr' is an unknown field.");
-    const aggregate = await failure(
+    const aggregate = await serverError(
       db.command({ aggregate: 'unknown_field', pipeline: [], cursor: {}, allowDiskuse: true }),
     );
     expect(aggregate.message).toBe("BSON field 'aggregate.allowDiskuse' is an unknown field.");
   });
 
   it('an unknown field in an update or delete statement is 40415 with its path', async () => {
-    const update = await failure(
+    const update = await serverError(
       db.command({
         update: 'unknown_field',
         updates: [{ q: {}, u: { $set: { b: 1 } }, mult: true }],
@@ -40,7 +31,7 @@ describe('embedded-mongo: what mongod 7.0 refuses', () => {
     );
     expect(update.code).toBe(40415);
     expect(update.message).toBe("BSON field 'update.updates.mult' is an unknown field.");
-    const remove = await failure(
+    const remove = await serverError(
       db.command({ delete: 'unknown_field', deletes: [{ q: {}, limit: 0, sort: { a: 1 } }] }),
     );
     expect(remove.message).toBe("BSON field 'delete.deletes.sort' is an unknown field.");
@@ -49,7 +40,7 @@ describe('embedded-mongo: what mongod 7.0 refuses', () => {
   it('sort on an update statement is refused as before 8.0', async () => {
     const coll = db.collection<AnyDoc>('update_sort');
     await coll.insertMany([{ a: 1 }, { a: 2 }]);
-    const error = await failure(coll.updateOne({}, { $set: { b: 1 } }, { sort: { a: -1 } }));
+    const error = await serverError(coll.updateOne({}, { $set: { b: 1 } }, { sort: { a: -1 } }));
     expect(error.code).toBe(40415);
     expect(error.message).toBe("BSON field 'update.updates.sort' is an unknown field.");
     expect(await coll.countDocuments({ b: 1 })).toBe(0);
@@ -81,14 +72,14 @@ describe('embedded-mongo: what mongod 7.0 refuses', () => {
 
   it('$-prefixed keys inside _id are refused for storage', async () => {
     const coll = db.collection<AnyDoc>('dollar_id');
-    const error = await failure(coll.insertOne({ _id: { $a: 1 } }));
+    const error = await serverError(coll.insertOne({ _id: { $a: 1 } }));
     expect(error.code).toBe(52);
     expect(error.message).toBe(
       "_id fields may not contain '$'-prefixed fields: $a is not valid for storage.",
     );
-    const nested = await failure(coll.insertOne({ _id: { a: { $b: 1 } } }));
+    const nested = await serverError(coll.insertOne({ _id: { a: { $b: 1 } } }));
     expect(nested.code).toBe(52);
-    const upsert = await failure(
+    const upsert = await serverError(
       coll.replaceOne({ _id: { x: 1 } }, { _id: { $x: 1 }, v: 1 }, { upsert: true }),
     );
     expect(upsert.code).toBeGreaterThan(0);
@@ -98,7 +89,9 @@ describe('embedded-mongo: what mongod 7.0 refuses', () => {
   it('snapshot read concern is refused on a standalone as NotAReplicaSet', async () => {
     const coll = db.collection<AnyDoc>('snapshot_read');
     await coll.insertOne({ a: 1 });
-    const error = await failure(coll.find({}, { readConcern: { level: 'snapshot' } }).toArray());
+    const error = await serverError(
+      coll.find({}, { readConcern: { level: 'snapshot' } }).toArray(),
+    );
     expect(error.code).toBe(123);
     expect(error.message).toBe(
       'node needs to be a replica set member to use readConcern: snapshot',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Db, MongoClient } from 'mongodb';
+import { type Db, MongoClient, MongoServerError } from 'mongodb';
 
 export function mongoUrl(): string {
   const url = process.env.MONGODB_URL;
@@ -23,3 +23,13 @@ export async function closeTestDatabase(handle: { client: MongoClient; db: Db })
 /** Documents with any `_id` type: the suites use strings, numbers and compound ids on purpose. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDoc = { _id?: string | number | object; [field: string]: any };
+
+/** The server error a driver call fails with (the test fails if it succeeds or fails otherwise). */
+export async function serverError(work: Promise<unknown>): Promise<MongoServerError> {
+  const error = await work.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(MongoServerError);
+  return error as MongoServerError;
+}

@@ -20,6 +20,7 @@ import {
   optionalNumber,
   parseLet,
   requireArray,
+  truthy,
   withChanges,
 } from './command-context';
 
@@ -204,6 +205,7 @@ function writeOut(
   changes: ChangeSet,
 ): void {
   const catalog = ctx.state.catalog;
+  const bypass = truthy(ctx.body.bypassDocumentValidation);
   const existing = catalog.get(target.db, target.coll);
   rejectViewTarget(existing);
   const staged = new CollectionStore(target.db, target.coll, existing?.options ?? {});
@@ -211,7 +213,7 @@ function writeOut(
   for (const doc of results) {
     const record = recordOf(doc, hintsByDoc);
     const idKey = keyOf(record.doc._id);
-    staged.checkWrite(idKey, record, true);
+    staged.checkWrite(idKey, record, true, bypass);
     staged.put(idKey, record);
   }
   catalog.drop(target.db, target.coll, changes);
@@ -235,6 +237,7 @@ function writeMerge(
   const whenMatched: unknown = options.whenMatched ?? 'merge';
   const whenNotMatched: unknown = options.whenNotMatched ?? 'insert';
   const catalog = ctx.state.catalog;
+  const bypass = truthy(ctx.body.bypassDocumentValidation);
   rejectViewTarget(catalog.get(target.db, target.coll));
   const store = catalog.ensure(target.db, target.coll, changes);
   for (const result of results) {
@@ -262,7 +265,7 @@ function writeMerge(
         );
       }
       const idKey = keyOf(record.doc._id);
-      store.checkWrite(idKey, record, true);
+      store.checkWrite(idKey, record, true, bypass);
       catalog.put(store, idKey, record, changes);
       continue;
     }
@@ -303,7 +306,7 @@ function writeMerge(
       );
     }
     const idKey = keyOf(match.doc._id);
-    store.checkWrite(idKey, next, false);
+    store.checkWrite(idKey, next, false, bypass);
     catalog.put(store, idKey, next, changes);
   }
 }

@@ -1,7 +1,9 @@
 import { type Document, UUID } from 'bson';
 import { isPlainObject, keyOf } from '../bson/bson-values';
 import { type IndexSpec } from '../engine/collection-index';
+import { checkValidationOptions } from '../engine/document-validator';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
+import { isGenericField } from './command-fields';
 import { MINGO_OPTIONS, Query, rejectScripts } from '../engine/query-tools';
 import {
   type CommandHandler,
@@ -34,6 +36,7 @@ function createOptions(body: Document): Document {
 const create: CommandHandler = async (ctx) => {
   const name = collectionName(ctx, 'create');
   const options = createOptions(ctx.body);
+  checkValidationOptions(options);
   if ('viewOn' in options || 'pipeline' in options) checkViewOptions(options);
   for (const unsupported of ['timeseries', 'clusteredIndex']) {
     if (unsupported in options) {
@@ -112,6 +115,51 @@ function checkViewOptions(options: Document): void {
     }
   }
 }
+
+/** What collMod changes here; its other options (index, expireAfterSeconds, timeseries...) are refused. */
+const COLL_MOD_OPTIONS: Record<string, 'collection' | 'view' | 'capped'> = {
+  validator: 'collection',
+  validationLevel: 'collection',
+  validationAction: 'collection',
+  viewOn: 'view',
+  pipeline: 'view',
+  cappedSize: 'capped',
+  cappedMax: 'capped',
+};
+
+const collMod: CommandHandler = async (ctx) => {
+  const name = collectionName(ctx, 'collMod');
+  const store = ctx.state.catalog.get(ctx.db, name);
+  if (!store) {
+    throw new MongoCommandError('NamespaceNotFound', `ns does not exist: ${ctx.db}.${name}`);
+  }
+  const next: Document = { ...store.options };
+  for (const [field, value] of Object.entries(ctx.body)) {
+    if (field === 'collMod' || isGenericField(field)) continue;
+    const applies = COLL_MOD_OPTIONS[field];
+    if (!applies) {
+      throw new MongoCommandError(
+        'InvalidOptions',
+        `collMod option '${field}' is not supported by embedded-mongo`,
+      );
+    }
+    if (applies === 'view' ? !store.view : applies === 'capped' ? !store.capped : store.view) {
+      throw new MongoCommandError(
+        'InvalidOptions',
+        applies === 'collection'
+          ? `option not supported on a view: ${field}`
+          : `option only supported on a ${applies === 'view' ? 'view' : 'capped collection'}: ${field}`,
+      );
+    }
+    if (field === 'cappedSize') next.size = value;
+    else if (field === 'cappedMax') next.max = value;
+    else next[field] = value;
+  }
+  if (store.view) checkViewOptions(next);
+  checkValidationOptions(next);
+  await withChanges(ctx.state, (changes) => ctx.state.catalog.setOptions(store, next, changes));
+  return { ok: 1 };
+};
 
 const drop: CommandHandler = async (ctx) => {
   const name = collectionName(ctx, 'drop');
@@ -363,6 +411,7 @@ const dropIndexes: CommandHandler = async (ctx) => {
 
 export const collectionCommands: Record<string, CommandHandler> = {
   create,
+  collMod,
   drop,
   dropDatabase,
   renameCollection,

@@ -206,6 +206,13 @@ const STATEMENT_FIELDS: Record<string, { list: string; fields: Set<string> }> = 
   },
 };
 
+const GENERIC_FIELDS = new Set(GENERIC);
+
+/** Fields any command may carry (session, concerns, API version...), none of them options of its own. */
+export function isGenericField(field: string): boolean {
+  return GENERIC_FIELDS.has(field);
+}
+
 const ALLOWED = new Map(
   Object.entries(COMMAND_FIELDS).map(([name, fields]) => [name, new Set([...GENERIC, ...fields])]),
 );

@@ -55,6 +55,7 @@ const insert: CommandHandler = async (ctx) => {
   const name = collectionName(ctx, 'insert');
   const documents = requireArray(ctx.body, 'documents');
   const ordered = ctx.body.ordered !== false;
+  const bypass = truthy(ctx.body.bypassDocumentValidation);
   const sizes = ctx.sequenceSizes?.get('documents');
   const writeErrors: WriteError[] = [];
   let n = 0;
@@ -75,7 +76,7 @@ const insert: CommandHandler = async (ctx) => {
         const record = withIdFirst(doc, hints);
         checkId(record.doc);
         const idKey = keyOf(record.doc._id);
-        store.checkWrite(idKey, record, true);
+        store.checkWrite(idKey, record, true, bypass);
         ctx.state.catalog.put(store, idKey, record, changes);
         n++;
       } catch (error) {
@@ -295,6 +296,7 @@ const update: CommandHandler = async (ctx) => {
   const statements = requireArray(ctx.body, 'updates');
   const ordered = ctx.body.ordered !== false;
   const commandLet = parseLet(ctx.body.let);
+  const bypass = truthy(ctx.body.bypassDocumentValidation);
   const writeErrors: WriteError[] = [];
   const upserted: Document[] = [];
   let n = 0;
@@ -328,7 +330,7 @@ const update: CommandHandler = async (ctx) => {
           checkId(record.doc);
           const store = catalog.ensure(ctx.db, name, changes);
           const idKey = keyOf(record.doc._id);
-          store.checkWrite(idKey, record, true);
+          store.checkWrite(idKey, record, true, bypass);
           catalog.put(store, idKey, record, changes);
           upserted.push({ index: i, _id: fromView({ _id: record.doc._id }, record.hints)._id });
           n++;
@@ -344,7 +346,7 @@ const update: CommandHandler = async (ctx) => {
           n++;
           if (!outcome.modified) continue;
           const idKey = keyOf(match.doc._id);
-          store.checkWrite(idKey, outcome.record, false);
+          store.checkWrite(idKey, outcome.record, false, bypass);
           catalog.put(store, idKey, outcome.record, changes);
           nModified++;
         }
@@ -430,6 +432,7 @@ const findAndModify: CommandHandler = async (ctx) => {
   const arrayFilters =
     body.arrayFilters === undefined ? undefined : (toViewValue(body.arrayFilters) as Document[]);
   const variables = parseLet(body.let);
+  const bypass = truthy(body.bypassDocumentValidation);
   return withChanges(ctx.state, (changes) => {
     const catalog = ctx.state.catalog;
     const existing = catalog.get(ctx.db, name);
@@ -446,7 +449,7 @@ const findAndModify: CommandHandler = async (ctx) => {
       checkId(record.doc);
       const store = catalog.ensure(ctx.db, name, changes);
       const idKey = keyOf(record.doc._id);
-      store.checkWrite(idKey, record, true);
+      store.checkWrite(idKey, record, true, bypass);
       catalog.put(store, idKey, record, changes);
       return {
         lastErrorObject: { n: 1, updatedExisting: false, upserted: record.doc._id },
@@ -457,7 +460,7 @@ const findAndModify: CommandHandler = async (ctx) => {
     const outcome = applyModifier(match, modifier!, { arrayFilters, filter: query, variables });
     if (outcome.modified) {
       const idKey = keyOf(match.doc._id);
-      existing!.checkWrite(idKey, outcome.record, false);
+      existing!.checkWrite(idKey, outcome.record, false, bypass);
       catalog.put(existing!, idKey, outcome.record, changes);
     }
     return {

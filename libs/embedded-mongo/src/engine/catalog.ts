@@ -7,6 +7,7 @@ import { CollectionStore, type StoredDoc } from './collection-store';
 /** A physical change, journaled as the server applies it; replaying one twice is harmless. */
 export type ChangeOp =
   | { o: 'create'; d: string; c: string; options: Document }
+  | { o: 'options'; d: string; c: string; options: Document }
   | { o: 'put'; d: string; c: string; doc: Document }
   | { o: 'del'; d: string; c: string; id: unknown }
   | { o: 'drop'; d: string; c: string }
@@ -106,6 +107,12 @@ export class Catalog {
     changes?.ops.push({ o: 'rename', d: db, c: name, td, tc });
   }
 
+  /** collMod: new options (validator, view definition, capped limits) for an existing collection. */
+  setOptions(store: CollectionStore, options: Document, changes: ChangeSet | undefined): void {
+    store.setOptions(options);
+    changes?.ops.push({ o: 'options', d: store.db, c: store.name, options });
+  }
+
   createIndex(store: CollectionStore, spec: IndexSpec, changes: ChangeSet | undefined): void {
     store.addIndex(spec);
     changes?.ops.push({ o: 'index', d: store.db, c: store.name, spec });
@@ -150,6 +157,9 @@ export class Catalog {
       }
       case 'dropIndex':
         this.get(op.d, op.c)?.indexes.delete(op.name);
+        return;
+      case 'options':
+        this.get(op.d, op.c)?.setOptions(op.options);
         return;
     }
   }
@@ -199,7 +209,7 @@ function normalizeOp(op: Document): ChangeOp {
     const holder = toView({ id: op.id as unknown });
     return { ...(op as ChangeOp & { o: 'del' }), id: holder.doc.id };
   }
-  if (op.o === 'index' || op.o === 'create') {
+  if (op.o === 'index' || op.o === 'create' || op.o === 'options') {
     const copy = { ...op };
     toView(copy);
     return copy as ChangeOp;

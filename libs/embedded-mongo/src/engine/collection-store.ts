@@ -9,6 +9,7 @@ import {
 import { renderValue } from './render-value';
 import { type Matcher } from './query-tools';
 import { CollectionIndex, type IndexSpec } from './collection-index';
+import { type DocumentValidator, validatorOf } from './document-validator';
 import { MongoCommandError } from './mongo-error';
 
 export interface StoredDoc {
@@ -57,6 +58,8 @@ export class CollectionStore {
   cappedBytes = 0;
   /** Set for views: the collection (or view) they read and the pipeline they apply. */
   view: ViewDefinition | undefined;
+  /** Set when the collection has a validator. */
+  validator: DocumentValidator | undefined;
 
   constructor(
     public db: string,
@@ -65,6 +68,7 @@ export class CollectionStore {
   ) {
     this.capped = cappedLimits(options);
     this.view = viewDefinition(options);
+    this.validator = validatorOf(options);
   }
 
   /** Replaces the options (collMod), with what they imply. */
@@ -72,6 +76,7 @@ export class CollectionStore {
     this.options = options;
     this.capped = cappedLimits(options);
     this.view = viewDefinition(options);
+    this.validator = validatorOf(options);
   }
 
   get ns(): string {
@@ -93,8 +98,14 @@ export class CollectionStore {
     return this.records.get(idKey);
   }
 
-  /** Checks every unique constraint for `next` replacing the document at `idKey` (if any). */
-  checkWrite(idKey: string, next: StoredDoc, isInsert: boolean): void {
+  /**
+   * Checks the validator (unless bypassed) and every unique constraint for `next` replacing the
+   * document at `idKey` (if any).
+   */
+  checkWrite(idKey: string, next: StoredDoc, isInsert: boolean, bypassValidation = false): void {
+    if (this.validator && !bypassValidation) {
+      this.validator.check(next, isInsert ? undefined : this.records.get(idKey), warnValidation);
+    }
     if (isInsert && this.records.has(idKey)) {
       throw new MongoCommandError(
         'DuplicateKey',
@@ -327,6 +338,10 @@ function rangeBounds(condition: unknown):
   if (lower && upper && canonicalRank(lower.value) !== canonicalRank(upper.value)) return undefined;
   if (!lower && !upper) return undefined;
   return { lower, upper };
+}
+
+function warnValidation(message: string): void {
+  process.stderr.write(`embedded-mongo: ${message}\n`);
 }
 
 function sizeOf(record: StoredDoc): number {
