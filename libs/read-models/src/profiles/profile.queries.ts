@@ -48,7 +48,8 @@ export async function listProfiles(
     .toArray();
   const more = items.length > limit;
   if (more) items.pop();
-  return { items, next: more ? items[items.length - 1]._id : null };
+  // A page of none (limit 0, for a count elsewhere) has no last id to go on from.
+  return { items, next: more && items.length > 0 ? items[items.length - 1]._id : null };
 }
 
 /** Net spend and margin of the days in (at − windowDays, at]. */

@@ -76,6 +76,11 @@ describe(LifecycleHandler.name, () => {
     expect(west.period).toMatchObject({ customers: 1, churned: 0, retained: 1, churnRate: 0 });
   });
 
+  it('a sample of 0 counts the customers at risk and names none (limit=0)', async () => {
+    const { atRisk } = await sut.execute(new LifecycleQuery(TO, FROM, TO, 0));
+    expect(atRisk).toEqual({ customers: 1, sample: [] });
+  });
+
   it('answers the lifecycle rules it judged by', async () => {
     expect((await report()).rules).toEqual(stores.config.rules.lifecycle);
   });
