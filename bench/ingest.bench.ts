@@ -8,6 +8,10 @@
 // one with the defaults (event store TLS + admin user, MongoDB SCRAM-SHA-256), the headline rows against each in
 // alternating rounds. BENCH_TLS_ONLY=1 runs only that section and merges it into the existing results file;
 // BENCH_TLS_ROUNDS (default 5) and BENCH_SCALE set its length.
+// The `sealingCost` section compares the API as main.ts composes it with a second API process whose customer store
+// seals nothing and chains nothing (bench/support/baseline-api.main.ts), on the same stores in alternating rounds:
+// what encryption and chaining cost on the ingestion routes. BENCH_SEALING_ONLY=1 runs only that section and merges
+// it into the results file; BENCH_SEAL_ROUNDS (default 3) sets its rounds.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,6 +28,7 @@ import {
   type Mode,
   printComparisons,
   tlsCostHeader,
+  withOtherCpuShare,
 } from './support/secure-vs-insecure';
 import { startProcess, stop } from './support/processes';
 
@@ -32,6 +37,13 @@ const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const TLS_ONLY = process.env.BENCH_TLS_ONLY === '1';
 const TLS_ROUNDS = Number(process.env.BENCH_TLS_ROUNDS ?? 5);
 const RESULTS_FILE = join(ROOT, 'bench/results/ingest.json');
+/** BENCH_SEALING_ONLY=1 runs only the sealing comparison and merges it into the results file. */
+const SEALING_ONLY = process.env.BENCH_SEALING_ONLY === '1';
+const SEAL_ROUNDS = Number(process.env.BENCH_SEAL_ROUNDS ?? 3);
+/** Issue 8's target: encryption plus chaining under 20 % of ingestion throughput. */
+const SEAL_TARGET_PERCENT = 20;
+const SEAL_MODES = ['sealed', 'baseline'] as const;
+type SealMode = (typeof SEAL_MODES)[number];
 
 const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -63,8 +75,14 @@ function post(url: URL, path: string, body: string): Promise<{ status: number; b
   });
 }
 
-/** Touchpoints as emitters send them: mostly purchases and visits, one in ten with a free-text note. */
-function makeTouchpoints(count: number, customers: string[]): Array<Record<string, unknown>> {
+/**
+ * Touchpoints as emitters send them: mostly purchases and visits, one in `noteEvery` (ten) with a free-text note.
+ */
+function makeTouchpoints(
+  count: number,
+  customers: string[],
+  noteEvery = 10,
+): Array<Record<string, unknown>> {
   return Array.from({ length: count }, (_, i) => {
     const customerId = customers[Math.floor(Math.random() * customers.length)];
     const common = {
@@ -76,7 +94,7 @@ function makeTouchpoints(count: number, customers: string[]): Array<Record<strin
       direction: 'inbound',
       department: 'sales',
       region: 'north',
-      ...(i % 10 === 0 ? { note: 'Asked about delivery times for the new range' } : {}),
+      ...(i % noteEvery === 0 ? { note: 'Asked about delivery times for the new range' } : {}),
     };
     return i % 2 === 0
       ? {
@@ -220,8 +238,14 @@ async function warmUp(stack: Stack): Promise<void> {
   );
 }
 
-async function single(stack: Stack, clients: number, count: number): Promise<Row> {
-  const bodies = makeTouchpoints(count, customers(5000)).map((t) => JSON.stringify(t));
+async function single(
+  stack: Stack,
+  clients: number,
+  count: number,
+  pool = customers(5000),
+  noteEvery = 10,
+): Promise<Row> {
+  const bodies = makeTouchpoints(count, pool, noteEvery).map((t) => JSON.stringify(t));
   const measured = await drive(clients, bodies, async (body) => {
     const response = await post(stack.apiUrl, '/v1/touchpoints', body);
     if (response.status !== 201) throw new Error(`single: ${response.status} ${response.body}`);
@@ -229,10 +253,16 @@ async function single(stack: Stack, clients: number, count: number): Promise<Row
   return rowOf('POST /v1/touchpoints', clients, 1, count, measured);
 }
 
-async function batch(stack: Stack, clients: number, size: number, batches: number): Promise<Row> {
-  const pool = customers(20_000);
+async function batch(
+  stack: Stack,
+  clients: number,
+  size: number,
+  batches: number,
+  pool = customers(20_000),
+  noteEvery = 10,
+): Promise<Row> {
   const bodies = Array.from({ length: batches }, () =>
-    JSON.stringify({ touchpoints: makeTouchpoints(size, pool) }),
+    JSON.stringify({ touchpoints: makeTouchpoints(size, pool, noteEvery) }),
   );
   const measured = await drive(clients, bodies, async (body) => {
     const response = await post(stack.apiUrl, '/v1/touchpoints/batch', body);
@@ -409,11 +439,139 @@ async function tlsCost(work: string): Promise<Record<string, unknown>> {
   return { ...header, loadAverageAtEnd: loadavg(), comparisons };
 }
 
+/**
+ * What sealing personal fields and chaining cost on the ingestion routes themselves: one stack, and beside its API
+ * (as main.ts composes it) a second API process on the same stores whose decider store is built with the
+ * benchmark baseline (bench/support/baseline-api.main.ts: plaintext, unchained). Each API writes to customers of
+ * its own, all known before the timed rounds (one touchpoint with a note each: the key exists), as most of a CRM's
+ * touchpoints are; rounds alternate which API goes first; medians. costPercent = 1 - sealed/baseline.
+ */
+async function sealingCost(work: string): Promise<Record<string, unknown>> {
+  const children: ChildProcess[] = [];
+  const comparisons: Array<Record<string, unknown>> = [];
+  const header = {
+    date: new Date().toISOString(),
+    loadAverageAtStart: loadavg(),
+    rounds: SEAL_ROUNDS,
+    scale: SCALE,
+    how: 'One stack (event store, MongoDB, API as main.ts composes it, servers --insecure) and a second API process on the same stores built by bench/support/baseline-api.main.ts: the same modules with the customer store constructed with benchmarkBaseline { plaintext, unchained } (a constructor option only this bench entry passes). Each API has its own 2 000 customers, each sent one touchpoint with a note before the timed rounds (keys exist: the steady state). Rounds alternate which API goes first; medians over the rounds; costPercent = 1 - sealed/baseline. cpuUsPerTouchpoint: CPU of this load generator, the API under test and each server.',
+  };
+  try {
+    const stack = await startStack(work, 'insecure', children);
+    const baselineApi = await startProcess(
+      'bench/support/baseline-api.main.ts',
+      [],
+      {
+        EVENTSTORE_URL: stack.eventStoreUrl,
+        MONGODB_URL: stack.mongoUrl,
+        PORT: '0',
+        MONGODB_DB: 'bench',
+      },
+      /API listening on (\S+)/,
+    );
+    children.push(baselineApi.child);
+    const stacks: Record<SealMode, Stack> = {
+      sealed: stack,
+      baseline: {
+        ...stack,
+        apiUrl: new URL(baselineApi.match[1]),
+        pids: { ...stack.pids, api: baselineApi.child.pid! },
+      },
+    };
+    const pools: Record<SealMode, string[]> = {
+      sealed: customers(2000),
+      baseline: customers(2000),
+    };
+    for (const mode of SEAL_MODES) {
+      await warmUp(stacks[mode]);
+      // Every customer known, with a key: one batch of 100 first touchpoints (each with a note) at a time.
+      const firsts = pools[mode].map((id) => makeTouchpoints(1, [id], 1)[0]);
+      for (let at = 0; at < firsts.length; at += 100) {
+        const response = await post(
+          stacks[mode].apiUrl,
+          '/v1/touchpoints/batch',
+          JSON.stringify({ touchpoints: firsts.slice(at, at + 100) }),
+        );
+        if (response.status !== 200) throw new Error(`warm-up: ${response.status}`);
+      }
+    }
+    const compare = async (metric: string, run: (stack: Stack, pool: string[]) => Promise<Row>) => {
+      const figures: Record<SealMode, Array<{ rate: number; cpu: Record<string, number> }>> = {
+        sealed: [],
+        baseline: [],
+      };
+      for (let round = 0; round < SEAL_ROUNDS; round += 1) {
+        const order: SealMode[] = round % 2 === 0 ? ['sealed', 'baseline'] : ['baseline', 'sealed'];
+        for (const mode of order) {
+          const { es, mongo, api } = stacks[mode].pids;
+          const named = { client: process.pid, api, eventstore: es, mongo };
+          const { result: row, cpuMsByPid } = await withOtherCpuShare(Object.values(named), () =>
+            run(stacks[mode], pools[mode]),
+          );
+          const cpu = Object.fromEntries(
+            Object.keys(named).map((name, i) => [
+              name,
+              Math.round((cpuMsByPid[i] * 1000) / row.touchpoints),
+            ]),
+          );
+          figures[mode].push({ rate: row.touchpointsPerSec, cpu });
+          console.log(
+            `  ${metric} [${mode}] round ${round + 1}/${SEAL_ROUNDS}: ${Math.round(row.touchpointsPerSec)} touchpoints/s, CPU µs per touchpoint ${JSON.stringify(cpu)}`,
+          );
+        }
+      }
+      const medianOf = (values: number[]) =>
+        [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+      const sealed = medianOf(figures.sealed.map((f) => f.rate));
+      const baseline = medianOf(figures.baseline.map((f) => f.rate));
+      const costPercent = Math.round((1 - sealed / baseline) * 1000) / 10;
+      comparisons.push({
+        metric,
+        sealedPerSecond: Math.round(sealed),
+        baselinePerSecond: Math.round(baseline),
+        costPercent,
+        targetPercent: SEAL_TARGET_PERCENT,
+        withinTarget: costPercent < SEAL_TARGET_PERCENT,
+        rounds: figures,
+      });
+    };
+    await compare(
+      'POST /v1/touchpoints/batch, 32 clients x 100, one in ten with a note',
+      (s, pool) => batch(s, 32, 100, n(96), pool),
+    );
+    await compare(
+      'POST /v1/touchpoints/batch, 32 clients x 100, every one with a note',
+      (s, pool) => batch(s, 32, 100, n(96), pool, 1),
+    );
+    await compare('POST /v1/touchpoints, 32 clients, one in ten with a note', (s, pool) =>
+      single(s, 32, n(2000), pool),
+    );
+  } finally {
+    await stopAll(children);
+  }
+  console.log('\nsealing + chaining on the ingestion routes: sealed API vs baseline API, medians');
+  console.table(
+    comparisons.map((c) => ({
+      metric: c.metric,
+      sealed: c.sealedPerSecond,
+      baseline: c.baselinePerSecond,
+      'cost %': c.costPercent,
+      [`< ${SEAL_TARGET_PERCENT} %`]: c.withinTarget ? 'yes' : 'NO',
+    })),
+  );
+  return { ...header, loadAverageAtEnd: loadavg(), comparisons };
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'crm-bench-ingest-'));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   const children: ChildProcess[] = [];
   try {
+    if (SEALING_ONLY) {
+      mergeIntoResults(RESULTS_FILE, 'sealingCost', await sealingCost(work));
+      console.log('sealingCost merged into bench/results/ingest.json (other figures kept)');
+      return;
+    }
     if (TLS_ONLY) {
       mergeIntoResults(RESULTS_FILE, 'tlsCost', await tlsCost(work));
       console.log('tlsCost merged into bench/results/ingest.json (other figures kept)');
@@ -478,6 +636,9 @@ async function main(): Promise<void> {
     const tlsWork = join(work, 'tls');
     mkdirSync(tlsWork);
     const tlsCostResult = wanted('tls') || !only ? await tlsCost(tlsWork) : undefined;
+    const sealWork = join(work, 'sealing');
+    mkdirSync(sealWork);
+    const sealingCostResult = wanted('sealing') || !only ? await sealingCost(sealWork) : undefined;
     const result = {
       date: new Date().toISOString(),
       node: process.version,
@@ -494,6 +655,7 @@ async function main(): Promise<void> {
       ],
       rows,
       ...(tlsCostResult ? { tlsCost: tlsCostResult } : {}),
+      ...(sealingCostResult ? { sealingCost: sealingCostResult } : {}),
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
     console.log('written to bench/results/ingest.json');

@@ -12,7 +12,12 @@ import {
   type PolicyRules,
   upcast,
 } from '@app/domain';
-import { type CustomerKeyStore, DeciderStore, type EventStoreDBClient } from '@app/event-store';
+import {
+  type CustomerKeyStore,
+  DeciderStore,
+  type DeciderStoreOptions,
+  type EventStoreDBClient,
+} from '@app/event-store';
 
 export type CustomerStore = DeciderStore<CustomerCommand, CustomerEvent, CustomerState>;
 
@@ -21,6 +26,7 @@ export function createCustomerStore(
   client: EventStoreDBClient,
   keys: CustomerKeyStore,
   rules: PolicyRules,
+  options: DeciderStoreOptions = {},
 ): CustomerStore {
   return new DeciderStore<CustomerCommand, CustomerEvent, CustomerState>(
     client,
@@ -34,5 +40,6 @@ export function createCustomerStore(
       occurredAt: (event) => eventOccurredAt(event),
     },
     keys,
+    options,
   );
 }
