@@ -15,6 +15,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY apps ./apps
 COPY libs ./libs
+COPY dashboard ./dashboard
 RUN npm run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE}

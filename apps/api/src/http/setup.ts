@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { HttpMetrics } from '../metrics/http-metrics';
 import { ApiKeyRegistry } from './auth.guard';
 import { authenticateFirst, bodyParsing } from './body-parsing';
+import { serveDashboard } from './dashboard';
 import { ProblemFilter } from './problem.filter';
 import { correlationIdOf } from './request-context';
 import { createValidationPipe } from './validation';
@@ -26,6 +27,8 @@ export function configureHttp(app: NestExpressApplication): INestApplication {
   app.use(app.get(HttpMetrics).middleware);
   // Keys are checked before a body is read, so that nobody without one can make the server parse megabytes.
   app.use(authenticateFirst(app.get(ApiKeyRegistry)));
+  // The dashboard's files need no key (its data calls carry one) and no body parsing.
+  serveDashboard(app);
   for (const handler of bodyParsing()) app.use(handler);
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new ProblemFilter());
