@@ -1,13 +1,19 @@
 import { parseArgs } from 'node:util';
 import { start, type StartOptions } from './embedded-eventstore.server';
+import { type EventStoreOptions } from './store/event-store';
+
+// start() hands its options on to EventStore.open, the store's tuning included.
+type CliOptions = StartOptions & Pick<EventStoreOptions, 'chunkSize' | 'cacheSize'>;
 
 const USAGE =
   'usage: embedded-eventstore (--data DIR | --mem) [--port P (0 = any free port, default 2113)] ' +
-  '[--host H] [--max-append-size BYTES] [--repair] [--insecure]\n' +
+  '[--host H] [--max-append-size BYTES] [--chunk-size BYTES] [--cache-size BYTES] [--repair] [--insecure]\n' +
+  '  --chunk-size: log chunk files roll over at this size (default 256 MiB)\n' +
+  '  --cache-size: bound of the cache of events read back from the log (default 64 MiB)\n' +
   '  --insecure: no TLS and no users (benchmarks only)\n' +
   '  --repair: set a damaged log aside, keep every frame that still verifies, write a report';
 
-function parseOptions(argv: string[]): StartOptions {
+function parseOptions(argv: string[]): CliOptions {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -16,6 +22,8 @@ function parseOptions(argv: string[]): StartOptions {
       mem: { type: 'boolean' },
       host: { type: 'string' },
       'max-append-size': { type: 'string' },
+      'chunk-size': { type: 'string' },
+      'cache-size': { type: 'string' },
       repair: { type: 'boolean' },
       insecure: { type: 'boolean' },
     },
@@ -38,6 +46,14 @@ function parseOptions(argv: string[]): StartOptions {
       values['max-append-size'] === undefined
         ? undefined
         : integerOption('--max-append-size', values['max-append-size'], 1, 2 ** 31),
+    chunkSize:
+      values['chunk-size'] === undefined
+        ? undefined
+        : integerOption('--chunk-size', values['chunk-size'], 4096, 2 ** 40),
+    cacheSize:
+      values['cache-size'] === undefined
+        ? undefined
+        : integerOption('--cache-size', values['cache-size'], 0, 2 ** 40),
   };
 }
 
@@ -51,7 +67,7 @@ function integerOption(name: string, text: string, min: number, max: number): nu
 }
 
 async function main(): Promise<void> {
-  let options: StartOptions;
+  let options: CliOptions;
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (error) {

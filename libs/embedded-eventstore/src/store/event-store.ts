@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type ChunkInfo,
+  type ChunkReader,
   type EventLog,
   FileEventLog,
+  INDEX_SUFFIX,
   MemoryEventLog,
   type RecoveryReport,
   repairEventLog,
   type RepairReport,
 } from '../storage/event-log';
-import { type FileSystem } from '@app/embedded-storage';
+import { type FileSystem, nodeFileSystem } from '@app/embedded-storage';
 import { encodeFrame, type LoggedEvent, TOMBSTONE_FLAG } from '../storage/log-frame.codec';
-import {
-  layoutRecordedEvent,
-  TOMBSTONE_REVISION,
-  writeRecordedEvent,
-} from '../protocol/read-response.encoder';
+import { writeRecordedEvent } from '../protocol/read-response.encoder';
 import { EventTable } from './event-table';
+import { DEFAULT_CACHE_BYTES, FramePayloads, recordedLayoutOf } from './frame-cache';
+import { type ChunkIndexData, decodeChunkIndex, encodeChunkIndex } from './chunk-index';
 import type { EventFilter } from './event-filter';
 
 export interface ProposedEvent {
@@ -85,6 +86,10 @@ export interface EventStoreOptions {
   fs?: FileSystem;
   /** Recovery messages; one summary line per start. */
   log?: (line: string) => void;
+  /** Size at which the log rolls over into a new chunk file (default 256 MiB). */
+  chunkSize?: number;
+  /** Bound of the cache of events read back from the log (default 64 MiB); mem mode keeps all. */
+  cacheSize?: number;
 }
 
 export class EventStore {
@@ -111,10 +116,30 @@ export class EventStore {
   recovery: RecoveryReport | undefined;
   repair: RepairReport | undefined;
 
+  // File mode: payloads are read back from the log (mem mode keeps them in the table's slabs).
+  private readonly frames: FramePayloads | undefined;
+  // Index checkpoint writes of sealed chunks, one after another.
+  private indexing: Promise<void> = Promise.resolve();
+
   private constructor(
     private log: EventLog,
     readonly maxAppendSize: number,
-  ) {}
+    private readonly files?: {
+      fs: FileSystem;
+      dataDir: string;
+      cacheSize: number;
+      log?: (line: string) => void;
+    },
+  ) {
+    if (files) {
+      this.frames = new FramePayloads(
+        this.table,
+        (offset, length) => this.log.read!(offset, length),
+        files.cacheSize,
+      );
+      this.table.payloads = this.frames;
+    }
+  }
 
   static async open(options: EventStoreOptions): Promise<EventStore> {
     const maxAppendSize = options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE;
@@ -123,16 +148,33 @@ export class EventStore {
       options.log?.('recovery: in-memory store, nothing to recover');
       return new EventStore(new MemoryEventLog(), maxAppendSize);
     }
-    const logOptions = { fs: options.fs, log: options.log };
+    const fs = options.fs ?? nodeFileSystem;
+    const logOptions = { fs, log: options.log };
     const repair = options.repair ? await repairEventLog(options.dataDir, logOptions) : undefined;
-    const store = new EventStore(new MemoryEventLog(), maxAppendSize);
+    const store = new EventStore(new MemoryEventLog(), maxAppendSize, {
+      fs,
+      dataDir: options.dataDir,
+      cacheSize: options.cacheSize ?? DEFAULT_CACHE_BYTES,
+      log: options.log,
+    });
+    let fromIndex = false;
     const { log, recovery } = await FileEventLog.open(
       options.dataDir,
-      (events) => {
-        for (const event of events) store.insert(event);
+      (events, offset) => {
+        for (const event of events) store.insert(event, offset);
       },
-      logOptions,
+      {
+        ...logOptions,
+        chunkSize: options.chunkSize,
+        loadIndex: (chunk, read) => {
+          const loaded = store.loadChunkIndex(chunk, read);
+          fromIndex ||= loaded !== undefined;
+          return loaded;
+        },
+        onSealed: (chunk, read) => store.checkpointChunk(chunk, read),
+      },
     );
+    if (fromIndex) store.rememberRecentIds();
     store.committed = store.table.length;
     store.log = log;
     store.recovery = recovery;
@@ -142,6 +184,132 @@ export class EventStore {
 
   async close(): Promise<void> {
     await this.log.close();
+    await this.indexing;
+  }
+
+  /** Bytes the read cache holds now (file mode), and its bound. */
+  cacheUsage(): { bytes: number; capacity: number; misses: number } | undefined {
+    const frames = this.frames;
+    return (
+      frames && { bytes: frames.cachedBytes(), capacity: frames.capacity, misses: frames.misses }
+    );
+  }
+
+  // ---- index checkpoints -------------------------------------------------------------------
+
+  // Loads a sealed chunk's index checkpoint when it verifies and matches the chunk; otherwise
+  // says why and returns undefined (the log then scans the chunk and a new checkpoint is written).
+  private loadChunkIndex(chunk: ChunkInfo, read: ChunkReader): number | undefined {
+    const { fs, log } = this.files!;
+    const path = `${chunk.path}${INDEX_SUFFIX}`;
+    if (!fs.exists(path)) return undefined;
+    let data: ChunkIndexData;
+    try {
+      data = decodeChunkIndex(fs.readFile(path));
+      const problem = mismatch(data, chunk, read);
+      if (problem) throw new Error(problem);
+    } catch (error) {
+      log?.(
+        `index checkpoint ${path} is not usable (${(error as Error).message}); rebuilding it from the chunk`,
+      );
+      return undefined;
+    }
+    this.insertIndexed(data);
+    return data.count;
+  }
+
+  private insertIndexed(data: ChunkIndexData): void {
+    const table = this.table;
+    const n = data.count;
+    const first = table.reserve(n);
+    table.position.set(data.position, first);
+    table.revision.set(data.revision, first);
+    table.created.set(data.created, first);
+    table.frame.set(data.frame, first);
+    table.flags.set(data.flags, first);
+    data.ids.copy(table.ids, first * 16);
+    const streams = data.names.streams.map((name) => this.stream(name));
+    const types = data.names.types.map((type) => this.typeNo(type));
+    for (let j = 0; j < n; j++) {
+      const index = first + j;
+      const stream = streams[data.stream[j]];
+      table.stream[index] = stream.no;
+      table.type[index] = types[data.type[j]];
+      if ((data.flags[j] & TOMBSTONE_FLAG) !== 0) stream.tombstone = index;
+      else stream.revisions.push(index);
+    }
+    for (const [j, json] of data.names.metadata) this.indexMetadata(first + j, Buffer.from(json));
+    for (const [j, stream, revision] of data.names.links)
+      this.linkTargets.set(first + j, { stream, revision });
+  }
+
+  // Events loaded from checkpoints skipped the id memory: it is rebuilt from the last events.
+  private rememberRecentIds(): void {
+    this.recentIds.clear();
+    this.recentRing.length = 0;
+    this.recentNext = 0;
+    for (let i = Math.max(0, this.table.length - RECENT_IDS); i < this.table.length; i++) {
+      if ((this.table.flags[i] & TOMBSTONE_FLAG) === 0) this.rememberId(this.table.id(i), i);
+    }
+  }
+
+  // A sealed chunk's index columns, written next to it (temp file, fsync, rename, folder fsync),
+  // so the next start loads them instead of decoding the chunk.
+  private checkpointChunk(chunk: ChunkInfo, read: ChunkReader): void {
+    const { fs, dataDir, log } = this.files!;
+    const bytes = encodeChunkIndex(this.chunkIndexOf(chunk, read));
+    const path = `${chunk.path}${INDEX_SUFFIX}`;
+    this.indexing = this.indexing.then(async () => {
+      try {
+        const tmp = `${path}.tmp`;
+        fs.unlink(tmp);
+        const file = await fs.open(tmp);
+        await file.write(bytes, 0);
+        await file.datasync();
+        await file.close();
+        fs.rename(tmp, path);
+        fs.syncDir(dataDir);
+      } catch (error) {
+        // Only a slower next start is lost: the chunk is scanned then.
+        log?.(`could not write the index checkpoint ${path}: ${(error as Error).message}`);
+      }
+    });
+  }
+
+  private chunkIndexOf(chunk: ChunkInfo, read: ChunkReader): ChunkIndexData {
+    const table = this.table;
+    const lo = table.lowerBoundFrame(chunk.base);
+    const hi = table.lowerBoundFrame(chunk.base + chunk.size);
+    const localStreams = new Map<number, number>();
+    const localTypes = new Map<number, number>();
+    const names: ChunkIndexData['names'] = { streams: [], types: [], metadata: [], links: [] };
+    const stream = new Uint32Array(hi - lo);
+    const type = new Uint32Array(hi - lo);
+    for (let i = lo; i < hi; i++) {
+      stream[i - lo] = local(localStreams, names.streams, table.stream[i], this.streamNames);
+      type[i - lo] = local(localTypes, names.types, table.type[i], this.typeNames);
+      const metadata = this.metadataByIndex.get(i);
+      if (metadata) names.metadata.push([i - lo, JSON.stringify(metadata.raw)]);
+      const link = this.linkTargets.get(i);
+      if (link) names.links.push([i - lo, link.stream, link.revision]);
+    }
+    const lastFrame = hi > lo ? table.frame[hi - 1] - chunk.base : -1;
+    return {
+      chunkBase: chunk.base,
+      chunkSize: chunk.size,
+      lastFrame,
+      lastFrameCrc: lastFrame >= 0 ? read(lastFrame + 4, 4).readUInt32LE(0) : 0,
+      count: hi - lo,
+      names,
+      position: table.position.subarray(lo, hi),
+      revision: table.revision.subarray(lo, hi),
+      created: table.created.subarray(lo, hi),
+      frame: table.frame.subarray(lo, hi),
+      stream,
+      type,
+      flags: table.flags.subarray(lo, hi),
+      ids: table.ids.subarray(lo * 16, hi * 16),
+    };
   }
 
   // ---- names -------------------------------------------------------------------------------
@@ -390,7 +558,8 @@ export class EventStore {
     const frame = encodeFrame(events);
     const durable = this.log.append(frame);
     let lastIndex = -1;
-    for (const event of events) lastIndex = this.insert(event);
+    for (const event of events) lastIndex = this.insert(event, base);
+    this.frames?.remember(base, lastIndex - events.length + 1, events.map(recordedLayoutOf));
     try {
       await durable;
     } catch (error) {
@@ -401,14 +570,11 @@ export class EventStore {
     return lastIndex;
   }
 
-  private insert(event: LoggedEvent): number {
+  // Indexes an event of the frame at log offset `frame`.
+  private insert(event: LoggedEvent, frame: number): number {
     const stream = this.stream(event.streamName);
     const tombstone = (event.flags & TOMBSTONE_FLAG) !== 0;
-    const layout = layoutRecordedEvent({
-      ...event,
-      revision: tombstone ? TOMBSTONE_REVISION : event.revision,
-    });
-    const index = this.table.push({
+    const row = {
       position: event.position,
       revision: tombstone ? -1 : event.revision,
       created: event.createdMs,
@@ -416,9 +582,17 @@ export class EventStore {
       type: this.typeNo(event.type),
       flags: event.flags,
       id: Buffer.from(event.id.replace(/-/g, ''), 'hex'),
-      recordedSize: layout.size,
-      writeRecorded: (out, offset) => writeRecordedEvent(out, offset, layout),
-    });
+      frame,
+    };
+    let index: number;
+    if (this.frames) {
+      index = this.table.push(row);
+    } else {
+      const layout = recordedLayoutOf(event);
+      index = this.table.push(row, layout.size, (out, offset) =>
+        writeRecordedEvent(out, offset, layout),
+      );
+    }
     if (tombstone) {
       stream.tombstone = index;
       return index;
@@ -655,6 +829,35 @@ function isMetastream(streamName: string): boolean {
 
 function metastreamTarget(streamName: string): string | undefined {
   return isMetastream(streamName) ? streamName.slice(2) : undefined;
+}
+
+// Why an index checkpoint does not belong to its chunk as it is now, or undefined.
+function mismatch(data: ChunkIndexData, chunk: ChunkInfo, read: ChunkReader): string | undefined {
+  if (data.chunkBase !== chunk.base) return `it is of the chunk at ${data.chunkBase}`;
+  if (data.chunkSize !== chunk.size)
+    return `it covers ${data.chunkSize} bytes, the chunk has ${chunk.size}`;
+  if (data.count > 0) {
+    const first = data.frame[0];
+    const last = data.frame[data.count - 1];
+    if (first < chunk.base || last - chunk.base !== data.lastFrame)
+      return 'its frames are outside the chunk';
+  }
+  if (data.lastFrame >= 0) {
+    const header = read(data.lastFrame + 4, 4);
+    if (header.length < 4 || header.readUInt32LE(0) !== data.lastFrameCrc)
+      return "the chunk's last frame is not the one it indexed";
+  }
+  return undefined;
+}
+
+function local(map: Map<number, number>, names: string[], no: number, all: string[]): number {
+  let id = map.get(no);
+  if (id === undefined) {
+    id = names.length;
+    map.set(no, id);
+    names.push(all[no]);
+  }
+  return id;
 }
 
 function clampRevision(revision: bigint, limit: number): number {

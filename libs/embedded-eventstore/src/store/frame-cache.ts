@@ -1,0 +1,139 @@
+import { crc32 } from 'node:zlib';
+import { LRUCache } from 'lru-cache';
+import { FRAME_HEADER_SIZE } from '@app/embedded-storage';
+import { decodePayload, type LoggedEvent, TOMBSTONE_FLAG } from '../storage/log-frame.codec';
+import {
+  layoutRecordedEvent,
+  type RecordedEventLayout,
+  TOMBSTONE_REVISION,
+  writeRecordedEvent,
+} from '../protocol/read-response.encoder';
+import type { EventTable, Payloads } from './event-table';
+
+export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+// A miss right after the previous miss's window reads this much ahead (a read going through the
+// log in order); any other miss reads a small window around its own frame.
+const SEQUENTIAL_READ = 256 * 1024;
+const SINGLE_READ = 8 * 1024;
+// What a cached frame costs beyond its bytes (entry, offsets, cache bookkeeping), counted in the bound.
+const ENTRY_OVERHEAD = 160;
+
+/** The RecordedEvent layout of a logged event (a tombstone carries the largest revision). */
+export function recordedLayoutOf(event: LoggedEvent): RecordedEventLayout {
+  const tombstone = (event.flags & TOMBSTONE_FLAG) !== 0;
+  return layoutRecordedEvent({
+    ...event,
+    revision: tombstone ? TOMBSTONE_REVISION : event.revision,
+  });
+}
+
+interface CachedFrame {
+  /** Table index of the frame's first event. */
+  first: number;
+  /** End offset in `bytes` of each event's encoded RecordedEvent. */
+  ends: Uint32Array;
+  bytes: Buffer;
+}
+
+/**
+ * File mode: payloads stay in the log files. A read takes the event's frame from its chunk
+ * (verifying the frame's crc32 again), encodes the frame's events as RecordedEvents once and keeps
+ * them in an LRU cache bounded in bytes; new appends go into the cache as they are written, so
+ * live subscribers rarely read the disk.
+ */
+export class FramePayloads implements Payloads {
+  private readonly cache: LRUCache<number, CachedFrame>;
+  private lastKey = -1;
+  private last: CachedFrame | undefined;
+  private nextSequential = -1;
+  misses = 0;
+
+  constructor(
+    private readonly table: EventTable,
+    private readonly read: (offset: number, length: number) => Buffer,
+    readonly capacity: number = DEFAULT_CACHE_BYTES,
+  ) {
+    this.cache = new LRUCache<number, CachedFrame>({
+      maxSize: Math.max(1, capacity),
+      sizeCalculation: (frame) => frame.bytes.length + frame.ends.byteLength + ENTRY_OVERHEAD,
+    });
+  }
+
+  add(): void {
+    // Payloads are in the log; `remember` caches a frame's events when they are written.
+  }
+
+  bytes(): number {
+    return this.capacity;
+  }
+
+  /** Bytes the cache holds now. */
+  cachedBytes(): number {
+    return this.cache.calculatedSize;
+  }
+
+  recorded(i: number): Buffer {
+    const key = this.table.frame[i];
+    let frame = key === this.lastKey ? this.last : this.cache.get(key);
+    frame ??= this.load(i);
+    this.lastKey = key;
+    this.last = frame;
+    const k = i - frame.first;
+    return frame.bytes.subarray(k === 0 ? 0 : frame.ends[k - 1], frame.ends[k]);
+  }
+
+  /** Caches the events of a frame just appended (first event at table index `first`). */
+  remember(frameOffset: number, first: number, layouts: readonly RecordedEventLayout[]): void {
+    this.cache.set(frameOffset, encodeFrameEvents(first, layouts));
+  }
+
+  private load(i: number): CachedFrame {
+    const table = this.table;
+    const offset = table.frame[i];
+    let first = i;
+    while (first > 0 && table.frame[first - 1] === offset) first--;
+    this.misses += 1;
+    let window = this.read(offset, offset === this.nextSequential ? SEQUENTIAL_READ : SINGLE_READ);
+    let wanted: CachedFrame | undefined;
+    let index = first;
+    let at = 0;
+    while (at + FRAME_HEADER_SIZE <= window.length) {
+      const size = FRAME_HEADER_SIZE + window.readUInt32LE(at);
+      if (at + size > window.length) {
+        if (at > 0) break;
+        window = this.read(offset, size);
+        if (window.length < size) break;
+      }
+      const frameOffset = offset + at;
+      // Frames after the wanted one are cached only while they line up with the table.
+      if (at > 0 && (index >= table.length || table.frame[index] !== frameOffset)) break;
+      const payload = window.subarray(at + FRAME_HEADER_SIZE, at + size);
+      if (crc32(payload) !== window.readUInt32LE(at + 4)) {
+        if (at > 0) break;
+        throw new Error(`the frame at log offset ${frameOffset} fails its checksum`);
+      }
+      const events = decodePayload(payload);
+      if (events.length > 0) {
+        const frame = encodeFrameEvents(index, events.map(recordedLayoutOf));
+        this.cache.set(frameOffset, frame);
+        wanted ??= frame;
+        index += events.length;
+      }
+      at += size;
+    }
+    this.nextSequential = offset + at;
+    if (!wanted || wanted.first !== first)
+      throw new Error(`no event frame at log offset ${offset}`);
+    return wanted;
+  }
+}
+
+function encodeFrameEvents(first: number, layouts: readonly RecordedEventLayout[]): CachedFrame {
+  const ends = new Uint32Array(layouts.length);
+  let size = 0;
+  layouts.forEach((layout, k) => (ends[k] = size += layout.size));
+  const bytes = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  for (const layout of layouts) at = writeRecordedEvent(bytes, at, layout);
+  return { first, ends, bytes };
+}
