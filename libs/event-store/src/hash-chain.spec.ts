@@ -47,6 +47,15 @@ describe('hash chain', () => {
       ],
       [{ toJSON: () => ({ z: 1, a: 2 }) }, {}],
       [{ a: { é: 1, e: 2, Z: 3 } }, { schemaVersion: 1 }],
+      // Out of order at several levels, as a decider builds payloads (sorted copy for the native serializer).
+      [
+        { b: { d: 1, c: [{ y: 1, x: 2 }, 'z'] }, a: 'first', e: new Date(5) },
+        { z: 1, a: 2 },
+      ],
+      // Index-like keys deep inside an out-of-order payload: no sorted copy can stand for them.
+      [{ b: { 10: 'x', 9: 'y' }, a: 1 }, { actor: 'a' }],
+      [JSON.parse('{"b":2,"__proto__":{"y":1,"x":0},"a":3}') as unknown, { actor: 'a' }],
+      [{ b: [{ d: undefined, c: () => 1, a: null }], a: { toJSON: () => [2, 1] } }, {}],
       [null, { actor: 'a' }],
       ['text', { actor: 'a' }],
       [undefined, { actor: 'a' }],
