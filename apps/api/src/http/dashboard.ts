@@ -34,7 +34,10 @@ export function dashboardDir(from: string = __dirname): string {
 }
 
 /** Serves the built dashboard under /dashboard/, with its content types and the page's security headers. */
-export function serveDashboard(app: NestExpressApplication, dir: string = dashboardDir()): void {
+export function serveDashboard(
+  app: Pick<NestExpressApplication, 'use'>,
+  dir: string = dashboardDir(),
+): void {
   const files = express.static(dir, {
     index: 'index.html',
     fallthrough: false,
@@ -62,8 +65,9 @@ export function serveDashboard(app: NestExpressApplication, dir: string = dashbo
     }
     files(request, response, (error?: unknown) => {
       const status = (error as { status?: number } | undefined)?.status;
-      if (status === 404) {
-        sendProblem(response, problem(404, `No dashboard file ${request.path}`));
+      // No such file (404), or a path that climbs out of the folder (403): an answer, not a server error.
+      if (status === 404 || status === 403) {
+        sendProblem(response, problem(status, `No dashboard file ${request.path}`));
         return;
       }
       next(error);
