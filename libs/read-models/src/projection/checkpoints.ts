@@ -20,6 +20,11 @@ export interface ProjectionCheckpointDocument {
   updatedAt: Date;
   lastError: { message: string; at: Date } | null;
   lease: { owner: string; expiresAt: Date } | null;
+  /**
+   * Written by a holder that found its lease taken, once its last write to the read model has finished: from then on
+   * it writes nothing, so whoever took the lease need not wait for the old lease to run out.
+   */
+  handover?: { from: string; at: Date } | null;
   /** Present on a rebuild's checkpoint (`<name>__v<N>`): a copy being built, not a read model queries use. */
   rebuild?: { of: string; version: number; phase: string; startedAt: Date };
 }
@@ -141,6 +146,18 @@ export class ProjectionCheckpoints {
       { writeConcern: DURABLE },
     );
     return result.matchedCount === 1;
+  }
+
+  /**
+   * Says that this process, whose lease another took, has finished its last write and will write nothing more (see
+   * `handover`). Only while the lease is someone else's.
+   */
+  async acknowledgeLoss(name: string): Promise<void> {
+    await this.collection.updateOne(
+      { _id: name, 'lease.owner': { $nin: [this.owner, null] } },
+      { $set: { handover: { from: this.owner, at: this.clock() } } },
+      { writeConcern: DURABLE },
+    );
   }
 
   /** Gives the lease up (so another process takes over at once) and leaves the projection in `state`. */

@@ -329,6 +329,46 @@ describe(ProjectionRunner.name, () => {
     expect(writes).toEqual([1]);
   });
 
+  it('hands a lease another took over only once its write in hand is done, and writes nothing after', async () => {
+    const db = newDb();
+    const live = new ReplaySubject<ProjectedEvent>();
+    let applying = false;
+    await run({
+      db,
+      owner: 'holder',
+      leaseMs: 60_000,
+      renewEveryMs: 50,
+      projections: [
+        countingProjection('handed', {
+          delayMs: 1500,
+          onApply: () => {
+            applying = true;
+          },
+        }),
+      ],
+      source: logSource([], live).source,
+    });
+    live.next(events('s-a', 1)[0]);
+    await until(async () => applying);
+    await db
+      .collection(CHECKPOINTS_COLLECTION)
+      .updateOne(
+        { _id: 'handed' as never },
+        { $set: { lease: { owner: 'taker', expiresAt: new Date(Date.now() + 60_000) } } },
+      );
+    // The holder sees the lease gone at its next renewal, while its write is still in hand: no handover yet.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await checkpoint(db, 'handed'))?.handover ?? null).toBeNull();
+    await until(async () => (await checkpoint(db, 'handed'))?.handover != null);
+    expect((await checkpoint(db, 'handed'))?.handover).toMatchObject({ from: 'holder' });
+    // The write in hand was done before the handover; the checkpoint stayed with the taker.
+    expect(await counts(db, 'handed')).toHaveLength(1);
+    expect(await checkpoint(db, 'handed')).toMatchObject({ lease: { owner: 'taker' } });
+    live.next(events('s-b', 1)[0]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await counts(db, 'handed')).toHaveLength(1);
+  });
+
   it('waits for a position until every named projection has reached it', async () => {
     const db = newDb();
     const live = new Subject<ProjectedEvent>();

@@ -92,6 +92,8 @@ export class ProjectionRunner {
   private readonly backoff: { minMs: number; maxMs: number };
   private readonly logger: RunnerLogger;
   private readonly held = new Map<string, Held>();
+  /** Each projection's write in progress (apply and checkpoint of one batch). */
+  private readonly writing = new Map<string, Promise<void>>();
   private stopping = false;
   private started = false;
   private loop: Promise<void> = Promise.resolve();
@@ -192,8 +194,27 @@ export class ProjectionRunner {
   }
 
   private lose(name: string): void {
-    if (this.held.delete(name))
-      this.logger.warn(`lost the lease of ${name}: another process writes it now`);
+    if (!this.held.delete(name)) return;
+    this.logger.warn(`lost the lease of ${name}: another process writes it now`);
+    // Whoever took the lease (a rebuild switching over) may go on once our last write is done: say so, rather
+    // than have it wait for our lease to run out.
+    const lastWrite = this.writing.get(name) ?? Promise.resolve();
+    void lastWrite
+      .catch(() => undefined)
+      .then(() => this.checkpoints.acknowledgeLoss(name))
+      .catch((error: unknown) => {
+        this.logger.warn(`could not hand ${name} over: ${message(error)}`);
+      });
+  }
+
+  /** Keeps `write` as the projection's write in progress until it settles. */
+  private track(name: string, write: Promise<void>): Promise<void> {
+    this.writing.set(name, write);
+    const done = () => {
+      if (this.writing.get(name) === write) this.writing.delete(name);
+    };
+    write.then(done, done);
+    return write;
   }
 
   private async run(): Promise<void> {
@@ -275,7 +296,9 @@ export class ProjectionRunner {
     // Read models are independent (own collections, own checkpoint): they are written concurrently, so one's
     // folding overlaps another's writes and their durable writes share the store's journal flushes.
     const outcomes = await Promise.allSettled(
-      this.options.projections.map((projection) => this.handleOne(projection, batch, state)),
+      this.options.projections.map((projection) =>
+        this.track(projection.name, this.handleOne(projection, batch, state)),
+      ),
     );
     for (const outcome of outcomes) {
       if (outcome.status === 'rejected' && !(outcome.reason instanceof Stopping)) {

@@ -233,10 +233,17 @@ async function runRebuild(
     await setPhase('switching');
     const liveBefore = await takeLiveLease(db, projection.name, owner, leaseMs);
     holdingLive = true;
-    const holderUntil =
-      liveBefore?.lease && liveBefore.lease.owner !== owner ? +liveBefore.lease.expiresAt : 0;
-    const wait = holderUntil + (options.settleMs ?? 1000) - Date.now();
-    if (holderUntil > 0 && wait > 0) await sleep(wait);
+    const holder = liveBefore?.lease?.owner !== owner ? liveBefore?.lease : undefined;
+    if (holder) {
+      // The holder writes nothing once it has seen its lease taken and finished the batch in hand, and says so
+      // (handover); one that says nothing (stopped, stuck) is waited out.
+      await handedOver(
+        db,
+        projection.name,
+        holder.owner,
+        +holder.expiresAt + (options.settleMs ?? 1000),
+      );
+    }
     // The live checkpoint cannot move now: bring the copy to it (and to the head while at it).
     const liveDoc = await collection.findOne({ _id: projection.name });
     const liveAt = liveDoc ? positionOf(liveDoc) : undefined;
@@ -366,7 +373,11 @@ async function takeLiveLease(
   return checkpointsCollection(db).findOneAndUpdate(
     { _id: name },
     {
-      $set: { lease: { owner, expiresAt: new Date(now.getTime() + leaseMs) }, updatedAt: now },
+      $set: {
+        lease: { owner, expiresAt: new Date(now.getTime() + leaseMs) },
+        handover: null,
+        updatedAt: now,
+      },
       $setOnInsert: {
         state: 'stopped',
         eventsProjected: 0,
@@ -450,6 +461,18 @@ async function* batches(
   }
   if (batch.length > 0) yield batch;
 }
+
+/** Resolves once `holder` has acknowledged the loss of the live lease, or at `until` (its lease run out). */
+async function handedOver(db: Db, name: string, holder: string, until: number): Promise<void> {
+  const checkpoints = checkpointsCollection(db);
+  while (Date.now() < until) {
+    const doc = await checkpoints.findOne({ _id: name }, { projection: { handover: 1 } });
+    if (doc?.handover?.from === holder) return;
+    await sleep(Math.min(HANDOVER_POLL_MS, Math.max(0, until - Date.now())));
+  }
+}
+
+const HANDOVER_POLL_MS = 100;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
