@@ -324,6 +324,36 @@ describe('dashboard in a browser', () => {
     await page.close();
   });
 
+  it('customer view for an auditor pages through a history longer than one page', async () => {
+    const customerId = seed.customers[1];
+    const page = await openSignedIn(KEYS.auditor, `#customer/${customerId}`);
+    await page.waitForSelector('#history-table');
+    const first = await answer(`/v1/customers/${customerId}/history`, { limit: 200 }, KEYS.auditor);
+    expect(first.nextCursor).not.toBeNull();
+    expect(await page.locator('#history-table tbody tr').count()).toBe(200);
+    await page.click('#history-events button.more');
+    await page.waitForSelector('#history-table caption >> text=/^All /');
+    const rest = await answer(
+      `/v1/customers/${customerId}/history`,
+      { limit: 200, cursor: first.nextCursor },
+      KEYS.auditor,
+    );
+    const revisions = await page.locator('#history-table tbody tr td:nth-child(1)').allInnerTexts();
+    expect(revisions).toEqual(
+      [...first.items, ...rest.items].map((e: { revision: number }) => count(e.revision)),
+    );
+    await page.close();
+  });
+
+  it('says so when a view has nothing to show: a region without customers', async () => {
+    const page = await openSignedIn(KEYS.analyst, '#migration');
+    await page.fill('#migration-form input[name=region]', 'nowhere');
+    await page.click('#migration-form button[type=submit]');
+    await page.waitForSelector('#migration-result .state.empty');
+    expect(await text(page, '#migration-result .state.empty')).toMatch(/No customer held a tier/);
+    await page.close();
+  });
+
   it('fits a phone-width screen: nothing wider than the viewport but the scrolling tables', async () => {
     const page = await openSignedIn(KEYS.analyst, '#migration');
     await page.setViewportSize({ width: 390, height: 844 });

@@ -29,7 +29,8 @@ export interface SeededPopulation {
 /**
  * Forty customers through the HTTP API only: registered 400 days ago in four regions, buying at different rhythms
  * and amounts (so tiers, stages and quadrants spread), some gone quiet long ago (at risk, churned after the review),
- * complaints in three categories with three agents, feedback scores, outbound marketing contacts.
+ * complaints in three categories with three agents, feedback scores, outbound marketing contacts, and one customer
+ * with more than a page of history.
  */
 export async function seedPopulation(api: TestApi, prefix: string): Promise<SeededPopulation> {
   const now = Date.now();
@@ -122,6 +123,15 @@ export async function seedPopulation(api: TestApi, prefix: string): Promise<Seed
         }),
       );
     }
+  }
+  // One customer with more events than a page of history (200), so the history view pages.
+  for (let n = 0; n < 205; n++) {
+    touchpoints.push(
+      touchpoint(customers[1], 'inquiry', daysAgo(300 - n, 2), {
+        channel: 'chat',
+        department: 'support',
+      }),
+    );
   }
   touchpoints.sort((a, b) => Date.parse(String(a.occurredAt)) - Date.parse(String(b.occurredAt)));
   const batch = await request(api.http)

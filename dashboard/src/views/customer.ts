@@ -1,9 +1,10 @@
 import { ANALYST, AUDITOR, get } from '../api';
 import { empty, field, h, load, replace, section, table } from '../dom';
 import { formatCount, formatMoment, formatNumber, label } from '../format';
-import type { AsOf, HistoryPage, Profile, TimelineInterval } from '../types';
+import type { AsOf, HistoryEvent, HistoryPage, Profile, TimelineInterval } from '../types';
 
 const HOUR = 3_600_000;
+const HISTORY_PAGE = 200;
 
 /** One customer: profile, tier and stage timeline; for auditors the history and the as-of slider. */
 export function customerView(root: HTMLElement, customerId: string | undefined): void {
@@ -114,34 +115,52 @@ function profileCard(p: Profile): HTMLElement {
 
 async function loadHistory(slot: HTMLElement, customerId: string, profile: Profile): Promise<void> {
   const path = `/v1/customers/${encodeURIComponent(customerId)}`;
+  const page = (cursor?: string) =>
+    get<HistoryPage>(`${path}/history`, { limit: HISTORY_PAGE, cursor }, AUDITOR);
   const slider = h('div', { id: 'as-of' });
+  const events = h('div', { id: 'history-events' });
+  /** The events read so far and, while there are more, a button for the next page. */
+  const renderEvents = (items: HistoryEvent[], next: string | null): Array<HTMLElement | null> => {
+    const more = next ? h('button', { type: 'button', class: 'more' }, 'More events') : null;
+    more?.addEventListener('click', () => {
+      void load(
+        events,
+        'more events',
+        () => page(next ?? undefined),
+        (answer) => renderEvents([...items, ...answer.items], answer.nextCursor),
+      );
+    });
+    return [
+      table(
+        next
+          ? `The first ${formatCount(items.length)} events`
+          : `All ${formatCount(items.length)} events`,
+        ['revision', 'event', 'occurred', 'recorded', 'actor', 'source'],
+        items.map((e) => [
+          formatCount(e.revision),
+          e.kind ?? e.type,
+          formatMoment(e.occurredAt),
+          formatMoment(e.recordedAt),
+          e.actor,
+          e.source ?? '–',
+        ]),
+        { id: 'history-table' },
+      ),
+      more,
+    ];
+  };
   await load(
     slot,
     'the history',
-    () => get<HistoryPage>(`${path}/history`, { limit: 200 }, AUDITOR),
-    (page) => {
-      if (page.items.length === 0) return empty('No event recorded.');
-      const first = Math.min(...page.items.map((e) => Date.parse(e.occurredAt)));
-      const last = Math.max(Date.now(), Date.parse(profile.lastSeenAt ?? '') || 0);
-      renderSlider(slider, path, first, last);
-      return [
-        slider,
-        table(
-          page.nextCursor
-            ? `The first ${formatCount(page.items.length)} events`
-            : `All ${formatCount(page.items.length)} events`,
-          ['revision', 'event', 'occurred', 'recorded', 'actor', 'source'],
-          page.items.map((e) => [
-            formatCount(e.revision),
-            e.kind ?? e.type,
-            formatMoment(e.occurredAt),
-            formatMoment(e.recordedAt),
-            e.actor,
-            e.source ?? '–',
-          ]),
-          { id: 'history-table' },
-        ),
-      ];
+    () => page(),
+    (first) => {
+      if (first.items.length === 0) return empty('No event recorded.');
+      // The stream starts with the registration or the first touchpoint: the slider runs from then to now.
+      const start = Math.min(...first.items.map((e) => Date.parse(e.occurredAt)));
+      const end = Math.max(Date.now(), Date.parse(profile.lastSeenAt ?? '') || 0);
+      renderSlider(slider, path, start, end);
+      replace(events, ...renderEvents(first.items, first.nextCursor));
+      return [slider, events];
     },
   );
 }
