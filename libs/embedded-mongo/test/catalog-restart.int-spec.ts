@@ -7,7 +7,7 @@ import { serverError } from './test-database';
 
 const quiet = (): void => undefined;
 
-/** Collection state beyond documents (validators, views, capped limits) outlives a restart. */
+/** Collection state beyond documents (validators, views, collations, capped limits) outlives a restart. */
 describe('embedded-mongo: collection options survive a restart', () => {
   let dataDir: string;
 
@@ -50,12 +50,15 @@ describe('embedded-mongo: collection options survive a restart', () => {
     });
     expect((await serverError(db.collection('checked').insertOne({ qty: -1 }))).code).toBe(121);
     expect((await db.collection('positive').find().toArray()).map((d) => d.qty)).toEqual([5]);
+    const named = db.collection('named');
+    expect(await named.countDocuments({ n: 'ann' })).toBe(1);
+    expect((await serverError(named.insertOne({ n: 'ANN' }))).code).toBe(11000);
     const log = db.collection<{ _id: number }>('log');
     await log.insertOne({ _id: 100 + Math.floor(Math.random() * 1000) });
     expect(await log.countDocuments()).toBe(2);
   };
 
-  it('validators set by collMod, views and capped limits are back after journal replay and after a snapshot', async () => {
+  it('validators set by collMod, views, collations and capped limits are back after journal replay and after a snapshot', async () => {
     await withServer(false, async (client) => {
       const db = client.db('state');
       await db.createCollection('checked', { validator: { qty: { $gte: 0 } } });
@@ -65,6 +68,9 @@ describe('embedded-mongo: collection options survive a restart', () => {
         viewOn: 'checked',
         pipeline: [{ $match: { qty: { $gt: 0 } } }],
       });
+      await db.createCollection('named', { collation: { locale: 'en', strength: 2 } });
+      await db.collection('named').createIndex({ n: 1 }, { unique: true });
+      await db.collection('named').insertOne({ n: 'Ann' });
       await db.createCollection('log', { capped: true, size: 4096, max: 2 });
       await db.collection<{ _id: number }>('log').insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }]);
     });

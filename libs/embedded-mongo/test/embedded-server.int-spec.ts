@@ -92,25 +92,6 @@ describe('embedded-mongo server lifecycle', () => {
     }
   });
 
-  it('refuses collations instead of silently comparing bytewise', async () => {
-    const server = await start({ port: 0, mem: true });
-    const client = await new MongoClient(server.connectionString).connect();
-    try {
-      const c = client.db('coll').collection('c');
-      await c.insertOne({ s: 'a' });
-      const error = await c
-        .find({ s: 'A' }, { collation: { locale: 'en', strength: 2 } })
-        .toArray()
-        .catch((e: unknown) => e);
-      expect((error as MongoServerError).code).toBe(2);
-      expect((error as MongoServerError).message).toMatch(/collation/);
-      expect(await c.countDocuments({ s: 'a' }, { collation: { locale: 'simple' } })).toBe(1);
-    } finally {
-      await client.close();
-      await server.stop();
-    }
-  });
-
   it('assigns an ObjectId _id to documents inserted without one by a raw command', async () => {
     const server = await start({ port: 0, mem: true });
     const client = await new MongoClient(server.connectionString).connect();

@@ -283,8 +283,15 @@ function cmp<T>(a: T, b: T): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Total order over view values following MongoDB's comparison rules. */
-export function compareValues(a: unknown, b: unknown): number {
+/**
+ * Total order over view values following MongoDB's comparison rules; `strings` orders strings
+ * (binary by default, a collation's comparison otherwise), inside arrays and documents too.
+ */
+export function compareValues(
+  a: unknown,
+  b: unknown,
+  strings: (x: string, y: string) => number = cmp,
+): number {
   const ra = canonicalRank(a);
   const rb = canonicalRank(b);
   if (ra !== rb) return ra - rb;
@@ -296,12 +303,12 @@ export function compareValues(a: unknown, b: unknown): number {
     case 3:
       return compareNumeric(a as number, b as number);
     case 4:
-      return cmp(String(a), String(b));
+      return strings(String(a), String(b));
     case 6: {
       const xs = a as unknown[];
       const ys = b as unknown[];
       for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
-        const c = compareValues(xs[i], ys[i]);
+        const c = compareValues(xs[i], ys[i], strings);
         if (c !== 0) return c;
       }
       return xs.length - ys.length;
@@ -314,7 +321,7 @@ export function compareValues(a: unknown, b: unknown): number {
         if (r !== 0) return r;
         const k = cmp(xa[i][0], xb[i][0]);
         if (k !== 0) return k;
-        const v = compareValues(xa[i][1], xb[i][1]);
+        const v = compareValues(xa[i][1], xb[i][1], strings);
         if (v !== 0) return v;
       }
       return xa.length - xb.length;

@@ -9,6 +9,7 @@ import {
 } from '../bson/bson-values';
 import { type ChangeSet } from '../engine/catalog';
 import { CollectionStore, type StoredDoc } from '../engine/collection-store';
+import { type Collation, parseCollation } from '../engine/collation';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
 import { runPipeline } from '../engine/mingo-aggregator';
 import { renderValue } from '../engine/render-value';
@@ -86,6 +87,7 @@ const aggregate: CommandHandler = async (ctx) => {
     typeof source === 'string' ? source : undefined,
     stages,
     parseLet(ctx.body.let),
+    parseCollation(ctx.body.collation),
   );
   const ns = `${ctx.db}.${typeof source === 'string' ? source : '$cmd.aggregate'}`;
   if (writeStage) {
@@ -140,10 +142,13 @@ export function aggregateOn(
   source: string | undefined,
   stages: Document[],
   variables?: Document,
+  explicitCollation?: Collation | null,
 ): { results: Record<string, unknown>[]; hintsByDoc: Map<object, TypeHints> } {
   const resolved =
     source === undefined ? { store: undefined, stages } : resolveSource(ctx, source, stages);
   const input: StoredDoc[] = resolved.store ? [...resolved.store.records.values()] : [];
+  const collation =
+    explicitCollation === undefined ? resolved.store?.collation : (explicitCollation ?? undefined);
   const hintsByDoc = new Map<object, TypeHints>();
   for (const r of input) if (r.hints) hintsByDoc.set(r.doc, r.hints);
   try {
@@ -153,6 +158,7 @@ export function aggregateOn(
       {
         ...MINGO_OPTIONS,
         variables,
+        collation,
         collectionResolver: (name: string) => aggregateOn(ctx, name, []).results,
       },
     );

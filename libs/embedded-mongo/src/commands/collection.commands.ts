@@ -1,6 +1,7 @@
 import { type Document, UUID } from 'bson';
 import { isPlainObject, keyOf } from '../bson/bson-values';
 import { type IndexSpec } from '../engine/collection-index';
+import { parseCollation } from '../engine/collation';
 import { checkValidationOptions } from '../engine/document-validator';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
 import { isGenericField } from './command-fields';
@@ -37,6 +38,12 @@ const create: CommandHandler = async (ctx) => {
   const name = collectionName(ctx, 'create');
   const options = createOptions(ctx.body);
   checkValidationOptions(options);
+  if (options.collation !== undefined) {
+    // Recorded with every field filled in, as mongod shows it; "simple" is no collation at all.
+    const collation = parseCollation(options.collation);
+    if (collation) options.collation = collation.spec;
+    else delete options.collation;
+  }
   if ('viewOn' in options || 'pipeline' in options) checkViewOptions(options);
   for (const unsupported of ['timeseries', 'clusteredIndex']) {
     if (unsupported in options) {
@@ -279,7 +286,7 @@ function defaultIndexName(key: Document): string {
     .join('_');
 }
 
-function parseIndexSpec(raw: unknown): IndexSpec {
+function parseIndexSpec(raw: unknown, defaultCollation: Document | undefined): IndexSpec {
   if (!isPlainObject(raw) || !isPlainObject(raw.key) || Object.keys(raw.key).length === 0) {
     throw new MongoCommandError(
       'FailedToParse',
@@ -309,13 +316,20 @@ function parseIndexSpec(raw: unknown): IndexSpec {
     spec.partialFilterExpression = raw.partialFilterExpression;
   }
   if (typeof raw.expireAfterSeconds === 'number') spec.expireAfterSeconds = raw.expireAfterSeconds;
+  const collation = parseCollation(raw.collation);
+  if (collation) spec.collation = collation.spec;
+  // An index naming no collation takes the collection's default; "simple" opts out of it.
+  else if (collation === undefined && defaultCollation) spec.collation = defaultCollation;
   return spec;
 }
 
 const createIndexes: CommandHandler = async (ctx) => {
   const name = collectionName(ctx, 'createIndexes');
-  const specs = requireArray(ctx.body, 'indexes').map(parseIndexSpec);
   const catalog = ctx.state.catalog;
+  const defaultCollation = catalog.get(ctx.db, name)?.collation?.spec;
+  const specs = requireArray(ctx.body, 'indexes').map((raw) =>
+    parseIndexSpec(raw, defaultCollation),
+  );
   const createdCollectionAutomatically = !catalog.get(ctx.db, name);
   return withChanges(ctx.state, (changes) => {
     const store = catalog.ensure(ctx.db, name, changes);

@@ -1,6 +1,7 @@
 import { type Document, Long } from 'bson';
 import { isPlainObject } from '../bson/bson-values';
 import { type Catalog, ChangeSet } from '../engine/catalog';
+import { wrongType } from '../engine/field-checks';
 import { evaluateConstants } from '../engine/mingo-aggregator';
 import { MongoCommandError } from '../engine/mongo-error';
 import { type Persistence } from '../storage/persistence';
@@ -102,10 +103,7 @@ const USER_VARIABLE = /^[a-z\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*$/;
 export function parseLet(value: unknown, field = 'let'): Document | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) {
-    throw new MongoCommandError(
-      'TypeMismatch',
-      `BSON field '${field}' is the wrong type '${Array.isArray(value) ? 'array' : typeof value}', expected type 'object'`,
-    );
+    throw wrongType(field, value, 'object');
   }
   for (const name of Object.keys(value)) {
     if (!USER_VARIABLE.test(name)) {

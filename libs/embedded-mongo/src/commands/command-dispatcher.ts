@@ -52,7 +52,6 @@ export async function dispatch(
         'node needs to be a replica set member to use readConcern: snapshot',
       );
     }
-    rejectCollation(raw);
     if (COLLECTION_ONLY.has(name)) rejectViewTarget(state, db, raw[name]);
     const body: Document = {};
     for (const [key, value] of Object.entries(raw)) {
@@ -62,28 +61,6 @@ export async function dispatch(
   } catch (error) {
     const e = asCommandError(error);
     return e.toReply();
-  }
-}
-
-/**
- * Collations change what matches and how strings sort; silently comparing bytewise instead would
- * return wrong results, so anything but the default ("simple") is refused.
- */
-function rejectCollation(body: Document): void {
-  const specs: unknown[] = [body.collation];
-  for (const field of ['updates', 'deletes', 'indexes']) {
-    const list: unknown = body[field];
-    if (Array.isArray(list)) {
-      for (const item of list) specs.push((item as Document | undefined)?.collation);
-    }
-  }
-  for (const spec of specs) {
-    if (spec === undefined || spec === null) continue;
-    if ((spec as Document).locale === 'simple') continue;
-    throw new MongoCommandError(
-      'BadValue',
-      'collation other than { locale: "simple" } is not supported by embedded-mongo',
-    );
   }
 }
 

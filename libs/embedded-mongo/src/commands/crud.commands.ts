@@ -2,6 +2,7 @@ import { type Document, Long, ObjectId } from 'bson';
 import { isPlainObject, keyOf, toView, toViewValue, fromView } from '../bson/bson-values';
 import { type CollectionStore, type QueryStats, type StoredDoc } from '../engine/collection-store';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
+import { type Collation, parseCollation } from '../engine/collation';
 import { compileFilter, projectRecords, sortRecords } from '../engine/query-tools';
 import { applyModifier, buildUpsert, parseModifier } from '../engine/update-engine';
 import { MAX_BSON_BYTES } from '../wire/wire-protocol';
@@ -104,6 +105,8 @@ interface FindSpec {
   limit?: number;
   /** The command's `let` constants. */
   variables?: Document;
+  /** The collation asked for (null: simple), else the collection's default applies. */
+  collation?: Collation | null;
 }
 
 export function runFind(
@@ -111,12 +114,13 @@ export function runFind(
   spec: FindSpec,
   stats?: QueryStats,
 ): StoredDoc[] {
-  const query = compileFilter(spec.filter, spec.variables);
+  const collation = spec.collation === undefined ? store?.collation : (spec.collation ?? undefined);
+  const query = compileFilter(spec.filter, spec.variables, collation);
   if (!store) return [];
   // Without sort or skip the first `limit` matches are the answer: stop scanning there.
   const early = !spec.sort && !spec.skip && spec.limit ? Math.abs(spec.limit) : 0;
-  let records = store.find(spec.filter, query, stats, early);
-  records = sortRecords(records, spec.sort);
+  let records = store.find(spec.filter, query, stats, early, collation);
+  records = sortRecords(records, spec.sort, collation);
   const skip = spec.skip ?? 0;
   if (skip < 0) throw new MongoCommandError('BadValue', 'skip value must be non-negative');
   const limit = spec.limit ?? 0;
@@ -133,6 +137,7 @@ function findSpec(body: Document, filterField: string): FindSpec {
     skip: optionalNumber(body, 'skip'),
     limit: optionalNumber(body, 'limit'),
     variables: parseLet(body.let),
+    collation: parseCollation(body.collation),
   };
 }
 
@@ -261,6 +266,7 @@ interface UpdateStatement {
   upsert: boolean;
   arrayFilters?: Document[];
   variables?: Document;
+  collation?: Collation | null;
 }
 
 function parseUpdateStatement(raw: unknown, commandLet: Document | undefined): UpdateStatement {
@@ -288,6 +294,7 @@ function parseUpdateStatement(raw: unknown, commandLet: Document | undefined): U
     upsert: truthy(raw.upsert),
     arrayFilters,
     variables,
+    collation: parseCollation(toViewValue(raw.collation)),
   };
 }
 
@@ -318,6 +325,7 @@ const update: CommandHandler = async (ctx) => {
           filter: statement.q,
           limit: statement.multi ? 0 : 1,
           variables: statement.variables,
+          collation: statement.collation,
         });
         if (matches.length === 0) {
           if (!statement.upsert) continue;
@@ -389,14 +397,19 @@ const deleteCommand: CommandHandler = async (ctx) => {
         `The limit field in delete objects must be 0 or 1. Got ${String(limit)}`,
       );
     }
-    return { q, limit };
+    return { q, limit, collation: parseCollation(toViewValue(raw.collation)) };
   });
   await withChanges(ctx.state, (changes) => {
     for (let i = 0; i < parsed.length; i++) {
       try {
-        const { q, limit } = parsed[i];
+        const { q, limit, collation } = parsed[i];
         const store = ctx.state.catalog.get(ctx.db, name);
-        const matches = runFind(store, { filter: q, limit: limit === 1 ? 1 : 0, variables });
+        const matches = runFind(store, {
+          filter: q,
+          limit: limit === 1 ? 1 : 0,
+          variables,
+          collation,
+        });
         for (const match of matches) {
           ctx.state.catalog.delete(store!, keyOf(match.doc._id), changes);
           n++;
@@ -433,10 +446,11 @@ const findAndModify: CommandHandler = async (ctx) => {
     body.arrayFilters === undefined ? undefined : (toViewValue(body.arrayFilters) as Document[]);
   const variables = parseLet(body.let);
   const bypass = truthy(body.bypassDocumentValidation);
+  const collation = parseCollation(body.collation);
   return withChanges(ctx.state, (changes) => {
     const catalog = ctx.state.catalog;
     const existing = catalog.get(ctx.db, name);
-    const [match] = runFind(existing, { filter: query, sort, limit: 1, variables });
+    const [match] = runFind(existing, { filter: query, sort, limit: 1, variables, collation });
     const project = (record: StoredDoc | undefined): Document | null =>
       record ? projectRecords([record], fields)[0] : null;
     if (remove) {
@@ -478,6 +492,7 @@ const count: CommandHandler = (ctx) => {
     filter: optionalDocument(ctx.body, 'query') ?? {},
     skip: optionalNumber(ctx.body, 'skip'),
     limit: optionalNumber(ctx.body, 'limit'),
+    collation: parseCollation(ctx.body.collation),
   };
   const n = store?.view ? findOnView(ctx, name, spec).length : runFind(store, spec).length;
   return { n, ok: 1 };
@@ -493,13 +508,19 @@ const distinct: CommandHandler = (ctx) => {
     );
   const store = ctx.state.catalog.get(ctx.db, name);
   const filter = optionalDocument(ctx.body, 'query') ?? {};
+  const explicit = parseCollation(ctx.body.collation);
+  const collation = explicit === undefined ? store?.collation : (explicit ?? undefined);
   const docs = store?.view
     ? findOnView(ctx, name, { filter })
-    : runFind(store, { filter }).map((r) => fromView(r.doc, r.hints));
+    : runFind(store, { filter, collation: collation ?? null }).map((r) => fromView(r.doc, r.hints));
   const seen = new Map<string, unknown>();
   for (const typed of docs) {
     for (const value of valuesAt(typed, key)) {
-      const k = keyOf(toViewValue(value));
+      // Strings a collation calls equal are one distinct value, as in mongod.
+      const k =
+        collation && typeof value === 'string'
+          ? `s${collation.key(value)}`
+          : keyOf(toViewValue(value));
       if (!seen.has(k)) seen.set(k, value);
     }
   }

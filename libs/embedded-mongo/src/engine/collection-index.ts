@@ -1,6 +1,13 @@
 import { Query } from 'mingo';
 import { type Document } from 'bson';
-import { collectPathValues, compareValues, keyOf, canonicalRank } from '../bson/bson-values';
+import {
+  canonicalRank,
+  collectPathValues,
+  compareValues,
+  isPlainObject,
+  keyOf,
+} from '../bson/bson-values';
+import { type Collation, parseCollation } from './collation';
 import { MongoCommandError } from './mongo-error';
 import { renderValue } from './render-value';
 
@@ -11,6 +18,8 @@ export interface IndexSpec {
   sparse?: boolean;
   partialFilterExpression?: Document;
   expireAfterSeconds?: number;
+  /** A collation's full spec; string keys then compare by it (unique checks and lookups). */
+  collation?: Document;
 }
 
 interface Entry {
@@ -34,12 +43,14 @@ export class CollectionIndex {
   private sortedDirty = false;
   private readonly staleIds = new Set<string>();
   private readonly partial: Query | undefined;
+  readonly collation: Collation | undefined;
 
   constructor(
     readonly spec: IndexSpec,
     private readonly ns: string,
   ) {
     this.fields = Object.keys(spec.key);
+    this.collation = spec.collation ? (parseCollation(spec.collation) ?? undefined) : undefined;
     this.partial = spec.partialFilterExpression
       ? new Query(spec.partialFilterExpression, {})
       : undefined;
@@ -47,6 +58,12 @@ export class CollectionIndex {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** The hash key of a value: strings folded by the collation, so equal strings share it. */
+  private hashKey(value: unknown): string {
+    const collation = this.collation;
+    return keyOf(collation ? foldStrings(value, collation) : value);
   }
 
   private fieldValues(doc: Record<string, unknown>, field: string): unknown[] {
@@ -66,7 +83,10 @@ export class CollectionIndex {
     if (this.fields.length === 1) {
       const values = this.fieldValues(doc, this.fields[0]);
       if (this.spec.sparse && values.every((v) => v === undefined)) return { full: [], first: [] };
-      const full = values.length === 1 ? [keyOf(values[0])] : [...new Set(values.map(keyOf))];
+      const full =
+        values.length === 1
+          ? [this.hashKey(values[0])]
+          : [...new Set(values.map((v) => this.hashKey(v)))];
       return { full, first: values };
     }
     const perField = this.fields.map((field) => this.fieldValues(doc, field));
@@ -84,7 +104,9 @@ export class CollectionIndex {
   }
 
   comboKey(values: unknown[]): string {
-    return values.length === 1 ? keyOf(values[0]) : JSON.stringify(values.map(keyOf));
+    return values.length === 1
+      ? this.hashKey(values[0])
+      : JSON.stringify(values.map((v) => this.hashKey(v)));
   }
 
   /** Throws MongoDB's duplicate key error if another document already holds one of the keys. */
@@ -115,7 +137,7 @@ export class CollectionIndex {
   add(doc: Record<string, unknown>, id: string): void {
     const { full, first } = this.keysOf(doc);
     for (const key of full) addTo(this.byKey, key, id);
-    if (this.fields.length > 1) for (const v of first) addTo(this.byFirst, keyOf(v), id);
+    if (this.fields.length > 1) for (const v of first) addTo(this.byFirst, this.hashKey(v), id);
     if (this.sorted && first.length > 0) {
       for (const v of new Set(first)) this.sorted.push({ value: v, id });
       this.sortedDirty = true;
@@ -125,7 +147,8 @@ export class CollectionIndex {
   remove(doc: Record<string, unknown>, id: string): void {
     const { full, first } = this.keysOf(doc);
     for (const key of full) removeFrom(this.byKey, key, id);
-    if (this.fields.length > 1) for (const v of first) removeFrom(this.byFirst, keyOf(v), id);
+    if (this.fields.length > 1)
+      for (const v of first) removeFrom(this.byFirst, this.hashKey(v), id);
     if (this.sorted && first.length > 0) {
       this.staleIds.add(id);
       this.sortedDirty = true;
@@ -143,9 +166,9 @@ export class CollectionIndex {
    */
   lookupFirstEqual(values: unknown[]): ReadonlySet<string> {
     const map = this.fields.length > 1 ? this.byFirst : this.byKey;
-    if (values.length === 1) return map.get(keyOf(values[0])) ?? EMPTY;
+    if (values.length === 1) return map.get(this.hashKey(values[0])) ?? EMPTY;
     const out = new Set<string>();
-    for (const v of values) for (const id of map.get(keyOf(v)) ?? []) out.add(id);
+    for (const v of values) for (const id of map.get(this.hashKey(v)) ?? []) out.add(id);
     return out;
   }
 
@@ -206,7 +229,7 @@ export class CollectionIndex {
       // A removed id may have been re-added with new values; keep only entries still indexed.
       const map = this.fields.length > 1 ? this.byFirst : this.byKey;
       this.sorted = this.sorted.filter(
-        (e) => !this.staleIds.has(e.id) || (map.get(keyOf(e.value))?.has(e.id) ?? false),
+        (e) => !this.staleIds.has(e.id) || (map.get(this.hashKey(e.value))?.has(e.id) ?? false),
       );
       this.staleIds.clear();
     }
@@ -225,11 +248,23 @@ export class CollectionIndex {
     if (this.spec.expireAfterSeconds !== undefined) {
       out.expireAfterSeconds = this.spec.expireAfterSeconds;
     }
+    if (this.spec.collation) out.collation = this.spec.collation;
     return out;
   }
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+
+function foldStrings(value: unknown, collation: Collation): unknown {
+  if (typeof value === 'string') return collation.key(value);
+  if (Array.isArray(value)) return value.map((v) => foldStrings(v, collation));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = foldStrings(v, collation);
+    return out;
+  }
+  return value;
+}
 
 function minOfRank(rank: number): unknown {
   switch (rank) {

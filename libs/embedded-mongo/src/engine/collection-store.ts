@@ -9,6 +9,7 @@ import {
 import { renderValue } from './render-value';
 import { type Matcher } from './query-tools';
 import { CollectionIndex, type IndexSpec } from './collection-index';
+import { type Collation, parseCollation } from './collation';
 import { type DocumentValidator, validatorOf } from './document-validator';
 import { MongoCommandError } from './mongo-error';
 
@@ -60,6 +61,8 @@ export class CollectionStore {
   view: ViewDefinition | undefined;
   /** Set when the collection has a validator. */
   validator: DocumentValidator | undefined;
+  /** The collection's default collation, for queries and indexes that name none. */
+  collation: Collation | undefined;
 
   constructor(
     public db: string,
@@ -69,6 +72,7 @@ export class CollectionStore {
     this.capped = cappedLimits(options);
     this.view = viewDefinition(options);
     this.validator = validatorOf(options);
+    this.collation = parseCollation(options.collation) ?? undefined;
   }
 
   /** Replaces the options (collMod), with what they imply. */
@@ -77,6 +81,7 @@ export class CollectionStore {
     this.capped = cappedLimits(options);
     this.view = viewDefinition(options);
     this.validator = validatorOf(options);
+    this.collation = parseCollation(options.collation) ?? undefined;
   }
 
   get ns(): string {
@@ -190,8 +195,14 @@ export class CollectionStore {
    * Documents matching the filter. Uses the `_id` map or a secondary index when the filter pins a
    * top-level field by equality, `$in` or a range; otherwise scans.
    */
-  find(filter: Document, matches: Matcher, stats?: QueryStats, limit = 0): StoredDoc[] {
-    const candidates = this.plan(filter, stats);
+  find(
+    filter: Document,
+    matches: Matcher,
+    stats?: QueryStats,
+    limit = 0,
+    collation?: Collation,
+  ): StoredDoc[] {
+    const candidates = this.plan(filter, stats, collation);
     const out: StoredDoc[] = [];
     let examined = 0;
     const test = (record: StoredDoc | undefined): boolean => {
@@ -211,10 +222,18 @@ export class CollectionStore {
     return out;
   }
 
-  private plan(filter: Document, stats?: QueryStats): Iterable<string> | undefined {
+  /**
+   * A collation changes which strings are equal, so an index only serves string conditions of a
+   * query with the same collation (the `_id` map and indexes without one compare binary).
+   */
+  private plan(
+    filter: Document,
+    stats?: QueryStats,
+    collation?: Collation,
+  ): Iterable<string> | undefined {
     const conditions = topLevelConditions(filter);
     const idCondition = conditions.get('_id');
-    if (idCondition) {
+    if (idCondition && !(collation && containsString(idCondition))) {
       const eq =
         isPlainObject(idCondition) && !isOperatorObject(idCondition)
           ? [idCondition]
@@ -233,6 +252,9 @@ export class CollectionStore {
       if (index.spec.partialFilterExpression || index.spec.sparse) continue;
       const first = conditions.get(index.fields[0]);
       if (first === undefined) continue;
+      if (index.collation?.id !== collation?.id) {
+        if (index.fields.some((f) => containsString(conditions.get(f)))) continue;
+      }
       const allEq = index.fields.map((f) => {
         const c = conditions.get(f);
         const values = c === undefined ? undefined : equalityValues(c);
@@ -248,7 +270,7 @@ export class CollectionStore {
         if (eq) {
           ids = index.lookupFirstEqual(eq);
           score = 2;
-        } else {
+        } else if (!index.collation) {
           const range = rangeBounds(first);
           if (range) {
             ids = index.lookupRange(range.lower, range.upper, this.records);
@@ -290,6 +312,12 @@ function topLevelConditions(filter: Document): Map<string, unknown> {
   };
   visit(filter);
   return out;
+}
+
+function containsString(value: unknown): boolean {
+  if (typeof value === 'string' || value instanceof RegExp) return true;
+  if (Array.isArray(value)) return value.some(containsString);
+  return isPlainObject(value) && Object.values(value).some(containsString);
 }
 
 function isIndexableScalar(value: unknown): boolean {

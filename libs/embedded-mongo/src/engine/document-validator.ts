@@ -8,6 +8,7 @@ import {
   keyOf,
 } from '../bson/bson-values';
 import { type StoredDoc } from './collection-store';
+import { enumValue } from './field-checks';
 import { MongoCommandError } from './mongo-error';
 import { numberTypeOf } from './numeric-query-operators';
 import { type Matcher, compileFilter } from './query-tools';
@@ -96,8 +97,8 @@ export function validatorOf(options: Document): DocumentValidator | undefined {
   if (Object.keys(validator).length === 0) return undefined;
   return new DocumentValidator(
     validator,
-    enumOption(options, 'validationLevel', LEVELS, 'strict') as ValidationLevel,
-    enumOption(options, 'validationAction', ACTIONS, 'error') as ValidationAction,
+    enumValue(options, 'validationLevel', LEVELS, 'strict') as ValidationLevel,
+    enumValue(options, 'validationAction', ACTIONS, 'error') as ValidationAction,
   );
 }
 
@@ -110,32 +111,9 @@ export function checkValidationOptions(options: Document): void {
     options.validationLevel ??= 'strict';
     options.validationAction ??= 'error';
   }
-  enumOption(options, 'validationLevel', LEVELS, 'strict');
-  enumOption(options, 'validationAction', ACTIONS, 'error');
+  enumValue(options, 'validationLevel', LEVELS, 'strict');
+  enumValue(options, 'validationAction', ACTIONS, 'error');
   validatorOf(options);
-}
-
-function enumOption(
-  options: Document,
-  field: string,
-  allowed: readonly string[],
-  fallback: string,
-): string {
-  const value: unknown = options[field];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'string') {
-    throw new MongoCommandError(
-      'TypeMismatch',
-      `BSON field '${field}' is the wrong type '${typeof value}', expected type 'string'`,
-    );
-  }
-  if (!allowed.includes(value)) {
-    throw new MongoCommandError(
-      'BadValue',
-      `Enumeration value '${value}' for field '${field}' is not a valid value.`,
-    );
-  }
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------

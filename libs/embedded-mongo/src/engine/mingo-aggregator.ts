@@ -1,6 +1,7 @@
 import { Context } from 'mingo';
 import { type Document } from 'bson';
 import { MongoCommandError, asCommandError } from './mongo-error';
+import { Collation } from './collation';
 import { MINGO_OPERATORS, sortDocuments } from './query-tools';
 
 // mingo's public subpath exports, which the project's node10 type resolution cannot see; typed
@@ -19,9 +20,14 @@ const { Lazy } = require('mingo/lazy') as { Lazy: (items: unknown[]) => LazyIter
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** `$sort` with MongoDB's ordering across types (mingo orders mixed types its own way). */
-function mongoSort(collection: LazyIterator, sortKeys: Document): LazyIterator {
+function mongoSort(
+  collection: LazyIterator,
+  sortKeys: Document,
+  options?: { collation?: unknown },
+): LazyIterator {
+  const collation = options?.collation instanceof Collation ? options.collation : undefined;
   return collection.transform((items) =>
-    Lazy(sortDocuments(items, sortKeys, (item) => item as Record<string, unknown>)),
+    Lazy(sortDocuments(items, sortKeys, (item) => item as Record<string, unknown>, collation)),
   );
 }
 

@@ -36,6 +36,8 @@ export const ErrorCodes = {
   ViewDepthLimitExceeded: 149,
   InvalidViewDefinition: 182,
   Location40415: 40415,
+  Location40414: 40414,
+  Location51024: 51024,
   NoSuchTransaction: 251,
 } as const;
 

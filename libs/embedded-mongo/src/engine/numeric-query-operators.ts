@@ -1,4 +1,5 @@
-import { type TypeHints, hintsOf, isPlainObject } from '../bson/bson-values';
+import { type TypeHints, compareValues, hintsOf, isPlainObject } from '../bson/bson-values';
+import { Collation } from './collation';
 import { compareNumeric, isNumeric } from '../bson/exact-number';
 
 type Predicate = (doc: unknown) => boolean;
@@ -27,6 +28,31 @@ function candidates(doc: unknown, selector: string): unknown[] {
   return out;
 }
 
+/** The query's collation, when it has one (mingo hands operators the query options). */
+function collationOf(options: unknown): Collation | undefined {
+  const collation = (options as { collation?: unknown } | undefined)?.collation;
+  return collation instanceof Collation ? collation : undefined;
+}
+
+function hasString(value: unknown): boolean {
+  if (typeof value === 'string') return true;
+  if (Array.isArray(value)) return value.some(hasString);
+  return isPlainObject(value) && Object.values(value).some(hasString);
+}
+
+/** Equality under a collation: strings (also inside arrays and documents) compare by it. */
+function equalsCollated(
+  doc: unknown,
+  selector: string,
+  wanted: readonly unknown[],
+  collation: Collation,
+): boolean {
+  const strings = (a: string, b: string): number => collation.compare(a, b);
+  return candidates(doc, selector).some((v) =>
+    wanted.some((w) => compareValues(v, w, strings) === 0),
+  );
+}
+
 function equalsNumber(doc: unknown, selector: string, wanted: readonly unknown[]): boolean {
   return candidates(doc, selector).some(
     (v) => isNumeric(v) && wanted.some((w) => compareNumeric(v, w as number) === 0),
@@ -46,6 +72,15 @@ function rangeOperator(
   const isNaNValue = (v: unknown): boolean =>
     typeof v === 'number' ? Number.isNaN(v) : /nan/i.test(String(v));
   return (selector, value, options) => {
+    const collation = typeof value === 'string' ? collationOf(options) : undefined;
+    if (collation) {
+      const operand = value as string;
+      return (doc) => {
+        const lhs = resolve(doc as object, selector, RESOLVE);
+        const values = Array.isArray(lhs) ? (lhs as unknown[]) : [lhs];
+        return values.some((v) => typeof v === 'string' && accepts(collation.compare(v, operand)));
+      };
+    }
     if (!isNumeric(value)) return MINGO_QUERY[name](selector, value, options);
     const nanOperand = isNaNValue(value);
     return (doc) => {
@@ -67,13 +102,23 @@ function splitNumbers(values: unknown[]): { numbers: unknown[]; others: unknown[
   return { numbers, others };
 }
 
-const $eq: QueryOperator = (selector, value, options) =>
-  isNumeric(value)
+const $eq: QueryOperator = (selector, value, options) => {
+  const collation = hasString(value) ? collationOf(options) : undefined;
+  if (collation) return (doc) => equalsCollated(doc, selector, [value], collation);
+  return isNumeric(value)
     ? (doc) => equalsNumber(doc, selector, [value])
     : MINGO_QUERY.$eq(selector, value, options);
+};
 
 const $in: QueryOperator = (selector, value, options) => {
   if (!Array.isArray(value)) return MINGO_QUERY.$in(selector, value, options);
+  const collation = value.some(hasString) ? collationOf(options) : undefined;
+  if (collation) {
+    const regexes = value.filter((v) => v instanceof RegExp);
+    const values = value.filter((v) => !(v instanceof RegExp));
+    const patterns = regexes.length > 0 ? MINGO_QUERY.$in(selector, regexes, options) : undefined;
+    return (doc) => equalsCollated(doc, selector, values, collation) || (patterns?.(doc) ?? false);
+  }
   const { numbers, others } = splitNumbers(value);
   if (numbers.length === 0) return MINGO_QUERY.$in(selector, value, options);
   const rest = others.length > 0 ? MINGO_QUERY.$in(selector, others, options) : undefined;

@@ -9,6 +9,7 @@ import {
   isPlainObject,
   keyOf,
 } from '../bson/bson-values';
+import { type Collation } from './collation';
 import { type StoredDoc } from './collection-store';
 import { MongoCommandError, asCommandError } from './mongo-error';
 import { NUMERIC_QUERY_OPERATORS } from './numeric-query-operators';
@@ -220,24 +221,41 @@ function operatorTerm(path: string, spec: Document): ((doc: Document) => boolean
   return (doc) => tests.every((test) => someValue(doc, path, test));
 }
 
-/** `variables` are the command's `let` constants, seen as `$$name` inside `$expr`. */
-export function compileFilter(filter: Document | undefined, variables?: Document): Matcher {
+/**
+ * `variables` are the command's `let` constants, seen as `$$name` inside `$expr`; a `collation`
+ * makes string comparisons (equality, `$in`, ranges) follow it.
+ */
+export function compileFilter(
+  filter: Document | undefined,
+  variables?: Document,
+  collation?: Collation | null,
+): Matcher {
   const f = filter ?? {};
   if (!isPlainObject(f)) throw new MongoCommandError('TypeMismatch', 'filter must be an object');
   if (Object.keys(f).length === 0) return () => true;
   rejectScripts(f);
-  const simple = equalityMatcher(f);
+  const simple = collation ? undefined : equalityMatcher(f);
   if (simple) return simple;
   validateFilter(f, true);
   try {
-    const query = new Query(f, variables ? { ...MINGO_OPTIONS, variables } : MINGO_OPTIONS);
+    const query = new Query(
+      f,
+      variables || collation ? { ...MINGO_OPTIONS, variables, collation } : MINGO_OPTIONS,
+    );
     return (doc) => query.test(doc);
   } catch (error) {
     throw asCommandError(error);
   }
 }
 
-function sortKey(doc: Record<string, unknown>, path: string, descending: boolean): unknown {
+type StringOrder = (a: string, b: string) => number;
+
+function sortKey(
+  doc: Record<string, unknown>,
+  path: string,
+  descending: boolean,
+  strings: StringOrder | undefined,
+): unknown {
   let best: unknown;
   let found = false;
   for (const value of collectPathValues(doc, path)) {
@@ -248,19 +266,22 @@ function sortKey(doc: Record<string, unknown>, path: string, descending: boolean
         found = true;
         continue;
       }
-      const cmp = compareValues(c, best);
+      const cmp = compareValues(c, best, strings);
       if (descending ? cmp > 0 : cmp < 0) best = c;
     }
   }
   return best;
 }
 
-/** Sorts as MongoDB does: arrays sort by their smallest (ascending) or largest (descending) element. */
-/** Sorts as MongoDB does: canonical type order; arrays by their smallest or largest element. */
+/**
+ * Sorts as MongoDB does: canonical type order; arrays by their smallest (ascending) or largest
+ * (descending) element; strings by the collation when there is one.
+ */
 export function sortDocuments<T>(
   items: T[],
   sort: Document | undefined,
   docOf: (item: T) => Record<string, unknown>,
+  collation?: Collation | null,
 ): T[] {
   if (!sort || Object.keys(sort).length === 0) return items;
   const fields = Object.entries(sort).map(([path, dir]) => {
@@ -272,13 +293,14 @@ export function sortDocuments<T>(
     }
     return { path, desc: dir === -1 };
   });
+  const strings = collation ? (a: string, b: string) => collation.compare(a, b) : undefined;
   const keyed = items.map((item) => {
     const doc = docOf(item);
-    return { item, keys: fields.map((f) => sortKey(doc, f.path, f.desc)) };
+    return { item, keys: fields.map((f) => sortKey(doc, f.path, f.desc, strings)) };
   });
   keyed.sort((a, b) => {
     for (let i = 0; i < fields.length; i++) {
-      const c = compareValues(a.keys[i], b.keys[i]);
+      const c = compareValues(a.keys[i], b.keys[i], strings);
       if (c !== 0) return fields[i].desc ? -c : c;
     }
     return 0;
@@ -286,8 +308,12 @@ export function sortDocuments<T>(
   return keyed.map((k) => k.item);
 }
 
-export function sortRecords(records: StoredDoc[], sort: Document | undefined): StoredDoc[] {
-  return sortDocuments(records, sort, (r) => r.doc);
+export function sortRecords(
+  records: StoredDoc[],
+  sort: Document | undefined,
+  collation?: Collation | null,
+): StoredDoc[] {
+  return sortDocuments(records, sort, (r) => r.doc, collation);
 }
 
 /** Projects view documents with mingo, then restores BSON types of the fields that remain. */
