@@ -124,6 +124,18 @@ describe('embedded-mongo: views', () => {
     expect(views.map((v) => v.name).sort()).toEqual(['big_paid', 'paid']);
   });
 
+  it('collMod replaces a view definition; validator options are refused on a view', async () => {
+    await db.createCollection('recent', { viewOn: 'orders', pipeline: [{ $match: { _id: 1 } }] });
+    await db.command({ collMod: 'recent', viewOn: 'orders', pipeline: [{ $match: { _id: 2 } }] });
+    expect((await db.collection<AnyDoc>('recent').find().toArray()).map((d) => d._id)).toEqual([2]);
+    const refused = await db
+      .command({ collMod: 'recent', validator: { a: 1 } })
+      .catch((e: unknown) => e);
+    expect((refused as MongoServerError).code).toBe(72);
+    const notView = await db.command({ collMod: 'orders', pipeline: [] }).catch((e: unknown) => e);
+    expect((notView as MongoServerError).code).toBe(72);
+  });
+
   it('dropping a view removes it and leaves the collection', async () => {
     await db.createCollection('to_drop', { viewOn: 'orders', pipeline: [] });
     expect(await db.collection('to_drop').drop()).toBe(true);
