@@ -2,6 +2,7 @@ import { ANALYST, get } from '../api';
 import { chart } from '../charts';
 import { customerLink, empty, field, h, load, periodInputs, replace, section, table } from '../dom';
 import { formatCount, formatNumber, formatShare, label } from '../format';
+import { everyWeek } from '../weeks';
 import type { ComplaintRow, InteractionRow, SatisfactionGroup, SatisfactionReport } from '../types';
 
 const COMPLAINT_GROUPS = ['category', 'region', 'agent'] as const;
@@ -72,7 +73,7 @@ const series = (row: InteractionRow) => `${row.group.channel ?? '–'} ${row.gro
 
 function renderTouchpoints(weekly: InteractionRow[], totals: InteractionRow[]): Array<HTMLElement> {
   if (totals.length === 0) return [empty('No touchpoint in this period.')];
-  const weeks = [...new Set(weekly.map((r) => r.group.week ?? '–'))].sort();
+  const weeks = everyWeek(weekly.map((r) => r.group.week).filter((w): w is string => !!w));
   const names = [...new Set(weekly.map(series))].sort();
   const count = new Map(weekly.map((r) => [`${series(r)}|${r.group.week ?? '–'}`, r.touchpoints]));
   const bars = chart(
