@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb'
 import { EventStore } from './store/event-store';
 import { decodeBatchAppendRequest } from './protocol/batch-append-request.decoder';
 import { serverFeaturesHandlers } from './grpc/server-features.service';
+import { writeStartupSystemEvents } from './system/system-events';
 import { streamsHandlers } from './grpc/streams.service';
 import { widenReceiveWindowsAfterBind, widenReceiveWindowsBeforeBind } from './grpc/flow-control';
 import {
@@ -83,6 +85,12 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
   const log =
     options.log ?? ((line: string) => process.stderr.write(`embedded-eventstore: ${line}\n`));
   const store = await EventStore.open({ ...options, log });
+  try {
+    await writeStartupSystemEvents(store, randomUUID());
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   let secrets: ServerSecrets | undefined;
   let tempSecrets: string | undefined;
   try {

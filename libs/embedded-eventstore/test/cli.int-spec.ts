@@ -124,7 +124,11 @@ describe('embedded-eventstore CLI', () => {
     await first.stop('SIGTERM');
     const log = join(dir, 'events.log');
     const bytes = readFileSync(log);
-    bytes[Math.floor(bytes.length / 2)] ^= 0x20;
+    // Damage the frame of the third append (the log also holds the node's own system events).
+    let at = -1;
+    for (let n = 0; n < 3; n++) at = bytes.indexOf('cli-damaged', at + 1);
+    expect(at).toBeGreaterThan(0);
+    bytes[at] ^= 0x20;
     writeFileSync(log, bytes);
     const refused = await runToExit(['--data', dir, '--port', '0']);
     expect(refused.code).toBe(1);
