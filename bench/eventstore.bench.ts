@@ -48,12 +48,17 @@ import {
   tlsCostHeader,
 } from './support/secure-vs-insecure';
 import { cpuMsOf, machineBusyMs, rssOf } from './support/cpu';
+import { storageSection } from './support/eventstore-storage';
 
 const ROOT = join(__dirname, '..');
 const PAYLOAD = 'x'.repeat(440);
 const PHASE_MS = Number(process.env.BENCH_PHASE_MS ?? 4000);
 const TLS_ONLY = process.env.BENCH_TLS_ONLY === '1';
 const TLS_ROUNDS = Number(process.env.BENCH_TLS_ROUNDS ?? 5);
+// The storage section (payloads in the log): BENCH_STORAGE_ONLY=1 runs only it and merges it into the results file;
+// BENCH_BASE_ROOT names a checkout of the server before payloads left memory (reads compared side by side);
+// BENCH_LARGE_EVENTS sets the size of the store whose start and memory are measured (0 skips it).
+const STORAGE_ONLY = process.env.BENCH_STORAGE_ONLY === '1';
 const RESULTS_FILE = join(ROOT, 'bench', 'results', 'eventstore.json');
 
 function event(i: number) {
@@ -457,6 +462,18 @@ async function tlsCost(workDir: string): Promise<Record<string, unknown>> {
   return { ...header, loadAverageAtEnd: loadavg(), comparisons };
 }
 
+function runStorageSection(workDir: string): Promise<Record<string, unknown>> {
+  return storageSection({
+    root: ROOT,
+    baseRoot: process.env.BENCH_BASE_ROOT,
+    workDir,
+    eventData: (i) => Buffer.from(JSON.stringify(event(i).data)),
+    largeEvents: Number(process.env.BENCH_LARGE_EVENTS ?? 10_000_000),
+    compareEvents: 300_000,
+    rounds: Number(process.env.BENCH_STORAGE_ROUNDS ?? 3),
+  });
+}
+
 // A short fixed-length append phase (warm-up).
 async function appendPhaseFor(
   client: EventStoreDBClient,
@@ -480,12 +497,17 @@ async function appendPhaseFor(
 
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'es-bench-'));
-  if (TLS_ONLY) {
+  const only = TLS_ONLY
+    ? { key: 'tlsCost', run: tlsCost }
+    : STORAGE_ONLY
+      ? { key: 'storage', run: runStorageSection }
+      : undefined;
+  if (only) {
     try {
-      const section = await tlsCost(workDir);
+      const section = await only.run(workDir);
       mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-      mergeIntoResults(RESULTS_FILE, 'tlsCost', section);
-      console.log('tlsCost merged into bench/results/eventstore.json (other figures kept)');
+      mergeIntoResults(RESULTS_FILE, only.key, section);
+      console.log(`${only.key} merged into bench/results/eventstore.json (other figures kept)`);
     } finally {
       rmSync(workDir, { recursive: true, force: true });
     }
@@ -634,6 +656,7 @@ async function main(): Promise<void> {
 
     results.tlsCost = await tlsCost(workDir);
     results.memory = await memoryPerMillion(Number(process.env.BENCH_MEMORY_EVENTS ?? 500_000));
+    results.storage = await runStorageSection(workDir);
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }

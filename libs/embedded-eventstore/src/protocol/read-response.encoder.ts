@@ -53,7 +53,7 @@ const CREATED_KEY = Buffer.from('created');
 // The variable-length parts of a RecordedEvent, measured once so the event can be written straight
 // into its final place (a slab of the event table) in a single pass.
 export interface RecordedEventLayout {
-  fields: RecordedEventFields;
+  fields: RecordedEventBytes;
   id: Buffer;
   stream: Buffer;
   type: Buffer;
@@ -64,11 +64,36 @@ export interface RecordedEventLayout {
   size: number;
 }
 
+/** A RecordedEvent's parts already as bytes (the id as its 36-character text). */
+export interface RecordedEventBytes {
+  id: Buffer;
+  stream: Buffer;
+  type: Buffer;
+  contentType: Buffer;
+  revision: number | bigint;
+  position: number;
+  createdMs: number;
+  data: Buffer;
+  metadata: Buffer;
+}
+
 export function layoutRecordedEvent(fields: RecordedEventFields): RecordedEventLayout {
-  const id = Buffer.from(fields.id, 'latin1');
-  const stream = Buffer.from(fields.streamName, 'utf8');
-  const type = Buffer.from(fields.type, 'utf8');
-  const contentType = Buffer.from(fields.contentType, 'utf8');
+  return layoutRecordedEventBytes({
+    id: Buffer.from(fields.id, 'latin1'),
+    stream: Buffer.from(fields.streamName, 'utf8'),
+    type: Buffer.from(fields.type, 'utf8'),
+    contentType: Buffer.from(fields.contentType, 'utf8'),
+    revision: fields.revision,
+    position: fields.position,
+    createdMs: fields.createdMs,
+    data: fields.data,
+    metadata: fields.metadata,
+  });
+}
+
+/** The layout of a RecordedEvent whose parts are bytes already (events read back from the log). */
+export function layoutRecordedEventBytes(fields: RecordedEventBytes): RecordedEventLayout {
+  const { id, stream, type, contentType } = fields;
   // Milliseconds to 100 ns ticks: append four zeros to the integer, no BigInt needed.
   const created = Buffer.from(`${Math.round(fields.createdMs)}${TICKS_PER_MS_ZEROS}`, 'latin1');
   const uuidSize = 1 + lengthPrefixedSize(id.length);

@@ -65,6 +65,10 @@ export interface RecoveryReport {
   eventsFromIndex?: number;
 }
 
+// Chunks are scanned through a window of this size (not the default 64 MiB: a start's transient
+// buffers stay small next to the index it builds).
+const SCAN_WINDOW = 4 * 1024 * 1024;
+
 /** Reads bytes of one chunk file at an offset within it. */
 export type ChunkReader = (position: number, length: number) => Buffer;
 
@@ -86,6 +90,8 @@ export interface LogOpenOptions {
    * loaded, or undefined when the checkpoint is missing or does not verify (the chunk is scanned).
    */
   loadIndex?: (chunk: ChunkInfo, read: ChunkReader) => number | undefined;
+  /** Called once at start with the sealed chunks, before any is loaded or scanned. */
+  beforeLoad?: (sealed: readonly ChunkInfo[]) => Promise<void>;
   /** A chunk was sealed (at roll-over, or found sealed without a usable index at start). */
   onSealed?: (chunk: ChunkInfo, read: ChunkReader) => void;
 }
@@ -203,6 +209,7 @@ export class FileEventLog implements EventLog {
         chunksFromIndex: 0,
         eventsFromIndex: 0,
       };
+      await options.beforeLoad?.(chunks.slice(0, -1).map((chunk) => chunk.info));
       const sealedWithoutIndex: OpenChunk[] = [];
       for (const [k, chunk] of chunks.entries()) {
         const { info } = chunk;
@@ -370,7 +377,7 @@ function scanChunk(
   onFrame: (events: LoggedEvent[], offset: number) => void,
 ): ScanResult {
   return scanFrames(
-    windowedSource((position, length) => file.read(position, length)),
+    windowedSource((position, length) => file.read(position, length), SCAN_WINDOW),
     file.size(),
     SCAN_OPTIONS,
     (frame) => {

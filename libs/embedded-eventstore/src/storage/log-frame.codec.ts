@@ -107,12 +107,42 @@ export function encodePaddingFrame(size: number): Buffer {
   return frame;
 }
 
+/** An event of a frame as views into the frame's bytes (nothing decoded to strings). */
+export interface EventBytes {
+  flags: number;
+  stream: Buffer;
+  revision: number;
+  position: number;
+  createdMs: number;
+  /** The 16 bytes of the UUID. */
+  id: Buffer;
+  type: Buffer;
+  contentType: Buffer;
+  data: Buffer;
+  metadata: Buffer;
+}
+
 export function decodePayload(payload: Buffer): LoggedEvent[] {
+  return decodePayloadBytes(payload).map((event) => ({
+    flags: event.flags,
+    streamName: event.stream.toString('utf8'),
+    revision: event.revision,
+    position: event.position,
+    createdMs: event.createdMs,
+    id: formatUuid(event.id),
+    type: event.type.toString('utf8'),
+    contentType: event.contentType.toString('utf8'),
+    data: event.data,
+    metadata: event.metadata,
+  }));
+}
+
+export function decodePayloadBytes(payload: Buffer): EventBytes[] {
   if (payload.readUInt8(0) === PADDING_VERSION) return [];
   if (payload.readUInt8(0) !== FORMAT_VERSION) throw new Error('unknown format version');
   const count = payload.readUInt32LE(1);
   let offset = 5;
-  const events: LoggedEvent[] = [];
+  const events: EventBytes[] = [];
   for (let i = 0; i < count; i++) {
     const flags = payload.readUInt8(offset);
     offset += 1;
@@ -122,7 +152,8 @@ export function decodePayload(payload: Buffer): LoggedEvent[] {
     const position = payload.readDoubleLE(offset + 8);
     const createdMs = payload.readDoubleLE(offset + 16);
     offset += 24;
-    const id = formatUuid(payload.subarray(offset, offset + UUID_BYTES));
+    if (offset + UUID_BYTES > payload.length) throw new RangeError('field extends past frame');
+    const id = payload.subarray(offset, offset + UUID_BYTES);
     offset += UUID_BYTES;
     const type = readShortBytes(payload, offset);
     offset = type.next;
@@ -134,13 +165,13 @@ export function decodePayload(payload: Buffer): LoggedEvent[] {
     offset = metadata.next;
     events.push({
       flags,
-      streamName: stream.bytes.toString('utf8'),
+      stream: stream.bytes,
       revision,
       position,
       createdMs,
       id,
-      type: type.bytes.toString('utf8'),
-      contentType: contentType.bytes.toString('utf8'),
+      type: type.bytes,
+      contentType: contentType.bytes,
       data: data.bytes,
       metadata: metadata.bytes,
     });

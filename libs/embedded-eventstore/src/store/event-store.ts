@@ -15,7 +15,13 @@ import { encodeFrame, type LoggedEvent, TOMBSTONE_FLAG } from '../storage/log-fr
 import { writeRecordedEvent } from '../protocol/read-response.encoder';
 import { EventTable } from './event-table';
 import { DEFAULT_CACHE_BYTES, FramePayloads, recordedLayoutOf } from './frame-cache';
-import { type ChunkIndexData, decodeChunkIndex, encodeChunkIndex } from './chunk-index';
+import {
+  CHUNK_INDEX_HEADER_BYTES,
+  type ChunkIndexData,
+  chunkIndexCount,
+  decodeChunkIndex,
+  encodeChunkIndex,
+} from './chunk-index';
 import type { EventFilter } from './event-filter';
 
 export interface ProposedEvent {
@@ -106,6 +112,8 @@ export class EventStore {
   >();
   private readonly linkTargets = new Map<number, { stream: string; revision: number }>();
   private readonly commitListeners = new Set<() => void>();
+  // Keyed by the id's 16 bytes as a latin1 string (a flat 16-character string, far smaller than
+  // the formatted UUID).
   private readonly recentIds = new Map<string, number>();
   // Eviction order for recentIds as a ring: deleting a Map's oldest key via its iterator degrades
   // badly in V8 once many deletions pile up at the front.
@@ -172,6 +180,7 @@ export class EventStore {
           return loaded;
         },
         onSealed: (chunk, read) => store.checkpointChunk(chunk, read),
+        beforeLoad: (sealed) => store.presize(sealed),
       },
     );
     if (fromIndex) store.rememberRecentIds();
@@ -196,6 +205,21 @@ export class EventStore {
   }
 
   // ---- index checkpoints -------------------------------------------------------------------
+
+  // Sizes the table for the events of the sealed chunks' checkpoints at once, instead of growing
+  // (and copying) it chunk after chunk.
+  private async presize(sealed: readonly ChunkInfo[]): Promise<void> {
+    const { fs } = this.files!;
+    let rows = 0;
+    for (const chunk of sealed) {
+      const path = `${chunk.path}${INDEX_SUFFIX}`;
+      if (!fs.exists(path)) continue;
+      const file = await fs.open(path);
+      rows += chunkIndexCount(file.read(0, CHUNK_INDEX_HEADER_BYTES)) ?? 0;
+      await file.close();
+    }
+    this.table.ensureCapacity(rows);
+  }
 
   // Loads a sealed chunk's index checkpoint when it verifies and matches the chunk; otherwise
   // says why and returns undefined (the log then scans the chunk and a new checkpoint is written).
@@ -223,7 +247,6 @@ export class EventStore {
     const n = data.count;
     const first = table.reserve(n);
     table.position.set(data.position, first);
-    table.revision.set(data.revision, first);
     table.created.set(data.created, first);
     table.frame.set(data.frame, first);
     table.flags.set(data.flags, first);
@@ -249,7 +272,9 @@ export class EventStore {
     this.recentRing.length = 0;
     this.recentNext = 0;
     for (let i = Math.max(0, this.table.length - RECENT_IDS); i < this.table.length; i++) {
-      if ((this.table.flags[i] & TOMBSTONE_FLAG) === 0) this.rememberId(this.table.id(i), i);
+      if ((this.table.flags[i] & TOMBSTONE_FLAG) === 0) {
+        this.rememberId(this.table.ids.toString('latin1', i * 16, i * 16 + 16), i);
+      }
     }
   }
 
@@ -302,7 +327,6 @@ export class EventStore {
       count: hi - lo,
       names,
       position: table.position.subarray(lo, hi),
-      revision: table.revision.subarray(lo, hi),
       created: table.created.subarray(lo, hi),
       frame: table.frame.subarray(lo, hi),
       stream,
@@ -513,9 +537,9 @@ export class EventStore {
     } else if (expected === 'no_stream') {
       first = 0;
     } else {
-      const index = this.recentIds.get(events[0].id);
+      const index = this.recentIds.get(ids[0].toString('latin1'));
       if (index !== undefined && this.table.stream[index] === stream.no)
-        first = this.table.revision[index];
+        first = revisionOf(stream.revisions, index);
     }
     if (first === undefined || first < 0 || first >= stream.revisions.length) return undefined;
     if (!this.table.idEquals(stream.revisions[first], ids[0])) return undefined;
@@ -576,7 +600,6 @@ export class EventStore {
     const tombstone = (event.flags & TOMBSTONE_FLAG) !== 0;
     const row = {
       position: event.position,
-      revision: tombstone ? -1 : event.revision,
       created: event.createdMs,
       stream: stream.no,
       type: this.typeNo(event.type),
@@ -598,7 +621,7 @@ export class EventStore {
       return index;
     }
     stream.revisions.push(index);
-    this.rememberId(event.id, index);
+    this.rememberId(row.id.toString('latin1'), index);
     if (isMetastream(event.streamName)) this.indexMetadata(index, event.data);
     if (event.type === LINK_EVENT_TYPE) this.indexLink(index, event.data);
     return index;
@@ -846,6 +869,19 @@ function mismatch(data: ChunkIndexData, chunk: ChunkInfo, read: ChunkReader): st
     const header = read(data.lastFrame + 4, 4);
     if (header.length < 4 || header.readUInt32LE(0) !== data.lastFrameCrc)
       return "the chunk's last frame is not the one it indexed";
+  }
+  return undefined;
+}
+
+// The revision of the event at table index `index` in a stream's (ascending) table indexes.
+function revisionOf(revisions: readonly number[], index: number): number | undefined {
+  let lo = 0;
+  let hi = revisions.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (revisions[mid] === index) return mid;
+    if (revisions[mid] < index) lo = mid + 1;
+    else hi = mid - 1;
   }
   return undefined;
 }

@@ -2,9 +2,10 @@
 // instead of one JS object per event. Where an event's encoded RecordedEvent bytes come from is
 // the table's `payloads`: slabs in memory (mem mode) or the log files through a bounded cache.
 const INITIAL_CAPACITY = 1024;
-// Columns grow by a quarter, not double: at tens of millions of events the slack of doubling
-// would be most of the index's memory.
+// Columns grow by a quarter, at most by MAX_GROWTH rows: at tens of millions of events the slack
+// of doubling would be most of the index's memory.
 const GROWTH = 1.25;
+const MAX_GROWTH = 1 << 20;
 const SLAB_SIZE = 4 * 1024 * 1024;
 
 /** Where the encoded RecordedEvent of a table row is kept. */
@@ -20,7 +21,6 @@ export interface Payloads {
 
 export interface TableRow {
   position: number;
-  revision: number;
   created: number;
   stream: number;
   type: number;
@@ -34,7 +34,6 @@ export class EventTable {
   length = 0;
   private capacity = INITIAL_CAPACITY;
   position = new Float64Array(INITIAL_CAPACITY);
-  revision = new Float64Array(INITIAL_CAPACITY);
   created = new Float64Array(INITIAL_CAPACITY);
   frame = new Float64Array(INITIAL_CAPACITY);
   stream = new Uint32Array(INITIAL_CAPACITY);
@@ -47,7 +46,6 @@ export class EventTable {
   push(row: TableRow, recordedSize = 0, writeRecorded?: (out: Buffer, offset: number) => unknown) {
     const i = this.reserve(1);
     this.position[i] = row.position;
-    this.revision[i] = row.revision;
     this.created[i] = row.created;
     this.frame[i] = row.frame;
     this.stream[i] = row.stream;
@@ -65,17 +63,22 @@ export class EventTable {
   reserve(count: number): number {
     const first = this.length;
     if (first + count > this.capacity) {
-      this.grow(Math.max(Math.ceil(this.capacity * GROWTH), first + count));
+      const step = Math.min(Math.ceil(this.capacity * (GROWTH - 1)), MAX_GROWTH);
+      this.grow(Math.max(this.capacity + step, first + count));
     }
     this.length += count;
     return first;
+  }
+
+  /** Makes room for `rows` rows in all (a start that knows how many events it will load). */
+  ensureCapacity(rows: number): void {
+    if (rows > this.capacity) this.grow(rows);
   }
 
   // Bytes held by the table: payload slabs (or the cache bound) plus the columns at capacity.
   footprint(): { slabBytes: number; columnBytes: number } {
     const columns = [
       this.position,
-      this.revision,
       this.created,
       this.frame,
       this.stream,
@@ -115,7 +118,6 @@ export class EventTable {
   private grow(capacity: number): void {
     this.capacity = capacity;
     this.position = resized(this.position, new Float64Array(capacity));
-    this.revision = resized(this.revision, new Float64Array(capacity));
     this.created = resized(this.created, new Float64Array(capacity));
     this.frame = resized(this.frame, new Float64Array(capacity));
     this.stream = resized(this.stream, new Uint32Array(capacity));

@@ -1,9 +1,15 @@
 import { crc32 } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { FRAME_HEADER_SIZE } from '@app/embedded-storage';
-import { decodePayload, type LoggedEvent, TOMBSTONE_FLAG } from '../storage/log-frame.codec';
+import {
+  decodePayloadBytes,
+  type EventBytes,
+  type LoggedEvent,
+  TOMBSTONE_FLAG,
+} from '../storage/log-frame.codec';
 import {
   layoutRecordedEvent,
+  layoutRecordedEventBytes,
   type RecordedEventLayout,
   TOMBSTONE_REVISION,
   writeRecordedEvent,
@@ -25,6 +31,36 @@ export function recordedLayoutOf(event: LoggedEvent): RecordedEventLayout {
     ...event,
     revision: tombstone ? TOMBSTONE_REVISION : event.revision,
   });
+}
+
+// An event read back from the log, straight from its bytes to its RecordedEvent layout.
+function recordedLayoutOfBytes(event: EventBytes): RecordedEventLayout {
+  const tombstone = (event.flags & TOMBSTONE_FLAG) !== 0;
+  return layoutRecordedEventBytes({
+    id: uuidText(event.id),
+    stream: event.stream,
+    type: event.type,
+    contentType: event.contentType,
+    revision: tombstone ? TOMBSTONE_REVISION : event.revision,
+    position: event.position,
+    createdMs: event.createdMs,
+    data: event.data,
+    metadata: event.metadata,
+  });
+}
+
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+
+/** The 36-character text of a UUID's 16 bytes. */
+function uuidText(id: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(36);
+  let o = 0;
+  for (let k = 0; k < 16; k++) {
+    if (k === 4 || k === 6 || k === 8 || k === 10) out[o++] = 0x2d;
+    out[o++] = HEX[id[k] >> 4];
+    out[o++] = HEX[id[k] & 15];
+  }
+  return out;
 }
 
 interface CachedFrame {
@@ -112,9 +148,9 @@ export class FramePayloads implements Payloads {
         if (at > 0) break;
         throw new Error(`the frame at log offset ${frameOffset} fails its checksum`);
       }
-      const events = decodePayload(payload);
+      const events = decodePayloadBytes(payload);
       if (events.length > 0) {
-        const frame = encodeFrameEvents(index, events.map(recordedLayoutOf));
+        const frame = encodeFrameEvents(index, events.map(recordedLayoutOfBytes));
         this.cache.set(frameOffset, frame);
         wanted ??= frame;
         index += events.length;
