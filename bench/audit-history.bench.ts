@@ -235,8 +235,11 @@ async function main(): Promise<void> {
       },
       asOfNow: {
         runs: RUNS * 3,
-        p50Ms: round(percentile(asOfMs, 50)),
-        p99Ms: round(percentile(asOfMs, 99)),
+        // The first query folds the whole stream; the API keeps that fold (AsOfSnapshots), so the later ones
+        // read only what was appended since.
+        firstMs: round(asOfMs[0]),
+        p50Ms: round(percentile(asOfMs.slice(1), 50)),
+        p99Ms: round(percentile(asOfMs.slice(1), 99)),
         targetMs: 200,
         rawReadP50Ms: round(rawP50),
       },
@@ -252,6 +255,7 @@ async function main(): Promise<void> {
         ms: results.historyNdjson.p50Ms,
         'events/s': results.historyNdjson.eventsPerSecond,
       },
+      'as-of now, first (whole stream folded)': { ms: results.asOfNow.firstMs, 'events/s': '' },
       'as-of now p50': { ms: results.asOfNow.p50Ms, 'events/s': '' },
       'as-of now p99': { ms: results.asOfNow.p99Ms, 'events/s': '' },
     });

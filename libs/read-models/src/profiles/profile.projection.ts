@@ -83,12 +83,24 @@ export function foldProfile(
   pending: readonly CustomerEvent[] = [],
 ): ProfileDocument {
   const doc = emptyProfile(customerId);
-  for (const projected of events) {
-    const event = asCustomerEvent(projected);
-    if (!event) continue;
-    applyToProfile(doc, event);
-    doc.position = storedPosition(projected.position);
-  }
+  for (const projected of events) foldStoredIntoProfile(doc, projected);
+  return finishProfile(doc, rules, pending);
+}
+
+/** One step of foldProfile: a stored event applied to a profile being folded (changed in place). */
+export function foldStoredIntoProfile(doc: ProfileDocument, projected: ProjectedEvent): void {
+  const event = asCustomerEvent(projected);
+  if (!event) return;
+  applyToProfile(doc, event);
+  doc.position = storedPosition(projected.position);
+}
+
+/** The last step of foldProfile: pending transitions and the review moment (changes `doc` in place). */
+export function finishProfile(
+  doc: ProfileDocument,
+  rules: ReviewThresholds,
+  pending: readonly CustomerEvent[] = [],
+): ProfileDocument {
   for (const event of pending) applyToProfile(doc, event);
   doc.nextReviewAt = nextReviewAt(doc, rules);
   return doc;

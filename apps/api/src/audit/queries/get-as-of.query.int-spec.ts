@@ -1,6 +1,7 @@
 import { NotFoundException } from '@nestjs/common';
 import { uniqueId } from '@app/testing';
 import { ApiStores } from '../../testing/api-stores';
+import { AsOfSnapshots } from '../as-of-snapshots';
 import { GetAsOfHandler, GetAsOfQuery } from './get-as-of.query';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -14,7 +15,7 @@ describe(GetAsOfHandler.name, () => {
 
   beforeAll(async () => {
     stores = await ApiStores.open('as-of');
-    sut = new GetAsOfHandler(stores.reader, stores.keys, stores.config);
+    sut = new GetAsOfHandler(stores.reader, stores.keys, stores.config, new AsOfSnapshots());
     customerId = uniqueId('asof');
     await stores.register(customerId, { name: 'Ada Lovelace' }, '2026-01-01T00:00:00Z');
     await stores.touch(customerId, {
@@ -87,5 +88,109 @@ describe(GetAsOfHandler.name, () => {
     await expect(asOf('2026-03-01T00:00:00Z', new Date('2020-01-01'))).rejects.toBeInstanceOf(
       NotFoundException,
     );
+  });
+
+  describe('resumed from a snapshot of an earlier fold', () => {
+    /** A handler with nothing cached: the answer a query gets from the stream's start. */
+    const cold = (query: GetAsOfQuery) =>
+      new GetAsOfHandler(stores.reader, stores.keys, stores.config, new AsOfSnapshots()).execute(
+        query,
+      );
+
+    it('answers every moment and every knownAt exactly as a fold from the start does', async () => {
+      const id = uniqueId('asof-snap');
+      const snapshots = new AsOfSnapshots({ every: 3 });
+      const warm = new GetAsOfHandler(stores.reader, stores.keys, stores.config, snapshots);
+      await stores.register(id, { name: 'Grace Hopper' }, '2026-01-01T00:00:00Z');
+      for (let month = 2; month <= 9; month += 1) {
+        await stores.touch(id, {
+          kind: 'purchase',
+          orderId: `o${month}`,
+          amount: 900,
+          occurredAt: `2026-0${month}-01T00:00:00Z`,
+        });
+      }
+      const knownBeforeBackfill = new Date();
+      await pause(20);
+      // Recorded last, effective in January: no snapshot taken so far covers a query that includes it.
+      await stores.touch(id, {
+        kind: 'purchase',
+        orderId: 'backfill',
+        amount: 5000,
+        occurredAt: '2026-01-15T00:00:00Z',
+      });
+      const queries = [
+        ['2026-12-01T00:00:00Z', new Date()],
+        ['2026-12-01T00:00:00Z', knownBeforeBackfill],
+        ['2026-05-15T00:00:00Z', new Date()],
+        ['2026-05-15T00:00:00Z', knownBeforeBackfill],
+        ['2026-01-20T00:00:00Z', new Date()],
+        ['2026-12-01T00:00:00Z', new Date()],
+      ] as const;
+      for (const [at, knownAt] of queries) {
+        const query = new GetAsOfQuery(id, new Date(at), knownAt, 'auditor');
+        expect(await warm.execute(query)).toEqual(await cold(query));
+      }
+      // The folds that left nothing out left snapshots every 3 revisions: before the backfill, one of those.
+      const kept = snapshots.usable(
+        id,
+        Date.parse('2026-12-01T00:00:00Z'),
+        knownBeforeBackfill.getTime(),
+      );
+      expect(kept?.revision).toBeGreaterThanOrEqual(2);
+      expect((kept!.revision + 1) % 3).toBe(0);
+    });
+
+    it('reads what was appended after the snapshot it starts from', async () => {
+      const id = uniqueId('asof-snap');
+      const snapshots = new AsOfSnapshots();
+      const warm = new GetAsOfHandler(stores.reader, stores.keys, stores.config, snapshots);
+      await stores.register(id, {}, '2026-01-01T00:00:00Z');
+      await stores.touch(id, {
+        kind: 'purchase',
+        orderId: 'a',
+        amount: 10,
+        occurredAt: '2026-02-01T00:00:00Z',
+      });
+      const first = await warm.execute(new GetAsOfQuery(id, new Date(), new Date(), 'auditor'));
+      const tip = snapshots.usable(id, Date.now(), Date.now());
+      expect(tip?.eventsApplied).toBe(first.eventsApplied);
+      await stores.touch(id, {
+        kind: 'purchase',
+        orderId: 'b',
+        amount: 10,
+        occurredAt: '2026-03-01T00:00:00Z',
+      });
+      const query = new GetAsOfQuery(id, new Date(), new Date(), 'auditor');
+      const second = await warm.execute(query);
+      expect(second.profile.orders).toBe(2);
+      expect(second).toEqual(await cold(query));
+      expect(snapshots.usable(id, Date.now(), Date.now())!.revision).toBeGreaterThan(tip!.revision);
+    });
+
+    it('does not start from a snapshot that holds events after the business time asked for', async () => {
+      const id = uniqueId('asof-snap');
+      const snapshots = new AsOfSnapshots();
+      const warm = new GetAsOfHandler(stores.reader, stores.keys, stores.config, snapshots);
+      await stores.register(id, {}, '2026-01-01T00:00:00Z');
+      await stores.touch(id, {
+        kind: 'purchase',
+        orderId: 'a',
+        amount: 10,
+        occurredAt: '2026-02-01T00:00:00Z',
+      });
+      await stores.touch(id, {
+        kind: 'purchase',
+        orderId: 'b',
+        amount: 10,
+        occurredAt: '2026-04-01T00:00:00Z',
+      });
+      await warm.execute(new GetAsOfQuery(id, new Date(), new Date(), 'auditor'));
+      expect(snapshots.usable(id, Date.parse('2026-03-01T00:00:00Z'), Date.now())).toBeUndefined();
+      const march = await warm.execute(
+        new GetAsOfQuery(id, new Date('2026-03-01T00:00:00Z'), new Date(), 'auditor'),
+      );
+      expect(march.profile.orders).toBe(1);
+    });
   });
 });

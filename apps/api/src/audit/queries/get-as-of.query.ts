@@ -9,9 +9,10 @@ import {
   eventOccurredAt,
   isCustomerEventType,
 } from '@app/domain';
-import type { CustomerKeyStore, StoredEvent, StreamReader } from '@app/event-store';
-import { foldProfile } from '@app/read-models';
+import type { CustomerKeyStore, StreamReader } from '@app/event-store';
+import { emptyProfile, finishProfile, foldStoredIntoProfile } from '@app/read-models';
 import { APP_CONFIG, CUSTOMER_KEYS, STREAM_READER } from '../../infrastructure/tokens';
+import { AsOfSnapshots } from '../as-of-snapshots';
 import { type ProfileView, profileView } from '../../profiles/queries/get-profile.query';
 
 export interface AsOfView {
@@ -49,41 +50,72 @@ export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
     @Inject(STREAM_READER) private readonly reader: StreamReader,
     @Inject(CUSTOMER_KEYS) private readonly keys: CustomerKeyStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly snapshots: AsOfSnapshots,
   ) {}
 
   async execute({ customerId, at, knownAt, role }: GetAsOfQuery): Promise<AsOfView> {
     const { rules } = this.config;
     const decider = createCustomerDecider(rules);
     const [atMs, knownMs] = [at.getTime(), knownAt.getTime()];
-    let state = decider.initialState;
-    const applied: StoredEvent[] = [];
+    // Start from the newest fold of this stream that this query would have made itself (see AsOfSnapshot).
+    const start = this.snapshots.usable(customerId, atMs, knownMs);
+    let state = start?.state ?? decider.initialState;
+    const doc = start ? structuredClone(start.profile) : emptyProfile(customerId);
+    let applied = start?.eventsApplied ?? 0;
+    let recordedUntil = start?.recordedUntil ?? Number.NEGATIVE_INFINITY;
+    let occurredUntil = start?.occurredUntil ?? Number.NEGATIVE_INFINITY;
     let recordedLater = 0;
     let occurredLater = 0;
+    let lastRevision = start?.revision ?? -1;
     // Sealed: the profile keeps personal values sealed like the read model; they are opened for the view below.
     for await (const stored of this.reader.readStream(customerStreamId(customerId), {
       open: 'sealed',
+      fromRevision: lastRevision + 1,
     })) {
-      if (!isCustomerEventType(stored.type)) continue;
-      if (!(Date.parse(stored.metadata.recordedAt) <= knownMs)) {
-        recordedLater += 1;
-        continue;
+      lastRevision = stored.revision;
+      if (isCustomerEventType(stored.type)) {
+        const recorded = Date.parse(stored.metadata.recordedAt);
+        const event = { type: stored.type, data: stored.data } as CustomerEvent;
+        // Transitions count from their effective moment, like every event from its business time.
+        const occurred = Date.parse(eventOccurredAt(event));
+        if (!(recorded <= knownMs)) {
+          recordedLater += 1;
+        } else if (!(occurred <= atMs)) {
+          occurredLater += 1;
+        } else {
+          state = decider.evolve(state, event);
+          foldStoredIntoProfile(doc, stored);
+          applied += 1;
+          recordedUntil = Math.max(recordedUntil, recorded);
+          occurredUntil = Math.max(occurredUntil, occurred);
+        }
       }
-      const event = { type: stored.type, data: stored.data } as CustomerEvent;
-      // Transitions count from their effective moment, like every event from its business time.
-      if (!(Date.parse(eventOccurredAt(event)) <= atMs)) {
-        occurredLater += 1;
-        continue;
+      // Nothing left out so far: the fold up to here is one any query at or after these bounds would make.
+      const whole = recordedLater === 0 && occurredLater === 0;
+      if (whole && (lastRevision + 1) % this.snapshots.every === 0) {
+        this.snapshots.keep(customerId, snapshot());
       }
-      state = decider.evolve(state, event);
-      applied.push(stored);
     }
-    if (applied.length === 0) {
+    function snapshot() {
+      return {
+        revision: lastRevision,
+        recordedUntil,
+        occurredUntil,
+        eventsApplied: applied,
+        state,
+        profile: structuredClone(doc),
+      };
+    }
+    if (recordedLater === 0 && occurredLater === 0 && lastRevision >= 0) {
+      this.snapshots.keep(customerId, snapshot());
+    }
+    if (applied === 0) {
       throw new NotFoundException(
         `No events of customer ${customerId} at or before ${at.toISOString()} recorded by ${knownAt.toISOString()}`,
       );
     }
     const due = dueTransitions(state, at.toISOString(), rules);
-    const doc = foldProfile(customerId, applied, rules, due);
+    finishProfile(doc, rules, due);
     const key = (await this.keys.lookup([customerId])).get(customerId);
     const profile = profileView(doc, key, role, {
       at,
@@ -93,7 +125,7 @@ export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
       customerId,
       at: at.toISOString(),
       knownAt: knownAt.toISOString(),
-      eventsApplied: applied.length,
+      eventsApplied: applied,
       eventsRecordedLater: recordedLater,
       eventsOccurredLater: occurredLater,
       dueTransitions: due,

@@ -97,8 +97,13 @@ describe(GetHistoryHandler.name, () => {
     await stores.register(long, {}, '2026-01-01T00:00:00Z');
     const ops = Array.from({ length: 1200 }, (_, n) =>
       n % 400 === 399
-        ? { kind: 'purchase', orderId: `o${n}`, amount: 1, occurredAt: '2026-01-10T00:00:00Z' }
-        : { kind: 'inquiry', occurredAt: '2026-01-10T00:00:00Z' },
+        ? {
+            kind: 'purchase' as const,
+            orderId: `o${n}`,
+            amount: 1,
+            occurredAt: '2026-01-10T00:00:00Z',
+          }
+        : { kind: 'inquiry' as const, occurredAt: '2026-01-10T00:00:00Z' },
     );
     for (const op of ops) await stores.touch(long, op);
     const all = await sut.execute(new GetHistoryQuery(long, {}, 5000, 0));
