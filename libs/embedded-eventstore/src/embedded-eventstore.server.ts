@@ -46,6 +46,8 @@ export interface RunningEventStore {
   stop(): Promise<void>;
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1']);
+
 /** `esdb://admin:PW@...` with the password masked, for logs. */
 export function redactConnectionString(connectionString: string): string {
   return connectionString.replace(/\/\/([^:/@]+):[^@/]+@/, '//$1:***@');
@@ -147,8 +149,12 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
   }
   widenReceiveWindowsAfterBind(server);
   let stopping: Promise<void> | undefined;
+  // Over TLS a client names the server by host name: an IP address as the TLS server name is against RFC 6066
+  // (a warning up to Node 24, an error from Node 26, and grpc-js passes the host on as it is). The certificate
+  // carries localhost for the loopback addresses.
+  const tlsHost = LOOPBACK.has(host) ? 'localhost' : host;
   const connectionString = secrets
-    ? `esdb://${ADMIN_USER}:${secrets.password}@${host}:${boundPort}?tls=true&tlsCAFile=${queryValue(secrets.caFile)}`
+    ? `esdb://${ADMIN_USER}:${secrets.password}@${tlsHost}:${boundPort}?tls=true&tlsCAFile=${queryValue(secrets.caFile)}`
     : `esdb://${host}:${boundPort}?tls=false`;
   log(
     secrets

@@ -70,10 +70,10 @@ describe('embedded-eventstore CLI', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('prints one line with the connection string (user, password, TLS and CA file), serves it, and exits 0 on SIGTERM', async () => {
+  it('prints one line with the connection string (user, password, TLS and CA file, the loopback named localhost as TLS wants), serves it, and exits 0 on SIGTERM', async () => {
     const server = await launch(['--mem', '--port', '0']);
     expect(server.url).toMatch(
-      /^esdb:\/\/admin:[0-9a-f]{48}@127\.0\.0\.1:\d+\?tls=true&tlsCAFile=\/\S+\/ca\.crt$/,
+      /^esdb:\/\/admin:[0-9a-f]{48}@localhost:\d+\?tls=true&tlsCAFile=\/\S+\/ca\.crt$/,
     );
     const client = EventStoreDBClient.connectionString(server.url);
     await client.appendToStream('cli-smoke', testEvents(2));
