@@ -52,7 +52,7 @@ export async function dispatch(
         'node needs to be a replica set member to use readConcern: snapshot',
       );
     }
-    if (COLLECTION_ONLY.has(name)) rejectViewTarget(state, db, raw[name]);
+    if (state.catalog.hasViews && COLLECTION_ONLY.has(name)) rejectViewTarget(state, db, raw[name]);
     const body: Document = {};
     for (const [key, value] of Object.entries(raw)) {
       body[key] = TYPED_FIELDS.has(key) ? value : toViewValue(value);

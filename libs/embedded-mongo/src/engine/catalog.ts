@@ -24,6 +24,8 @@ export class ChangeSet {
 /** All databases and collections in memory. */
 export class Catalog {
   readonly databases = new Map<string, Map<string, CollectionStore>>();
+  /** Whether a view was ever defined: until then no command needs to ask if its target is one. */
+  hasViews = false;
 
   get(db: string, name: string): CollectionStore | undefined {
     return this.databases.get(db)?.get(name);
@@ -44,6 +46,7 @@ export class Catalog {
       this.databases.set(db, collections);
     }
     const store = new CollectionStore(db, name, options);
+    if (store.view) this.hasViews = true;
     collections.set(name, store);
     changes?.ops.push({ o: 'create', d: db, c: name, options });
     return store;
@@ -110,6 +113,7 @@ export class Catalog {
   /** collMod: new options (validator, view definition, capped limits) for an existing collection. */
   setOptions(store: CollectionStore, options: Document, changes: ChangeSet | undefined): void {
     store.setOptions(options);
+    if (store.view) this.hasViews = true;
     changes?.ops.push({ o: 'options', d: store.db, c: store.name, options });
   }
 
