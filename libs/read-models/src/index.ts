@@ -20,6 +20,7 @@ export * from './transitions/transition.document';
 export * from './transitions/transition.projection';
 export * from './transitions/transition.queries';
 export * from './transitions/timeline.projection';
+export * from './transitions/timeline-cache';
 export * from './analytics/facts.document';
 export * from './analytics/facts.projection';
 export * from './profiles/profile.queries';

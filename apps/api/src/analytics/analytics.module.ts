@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TimelineCache } from '@app/read-models';
 import { AnalyticsController } from './analytics.controller';
 import {
   ComplaintsHandler,
@@ -14,6 +15,8 @@ import { RfmBoundariesService } from './rfm-boundaries.service';
   controllers: [AnalyticsController],
   providers: [
     RfmBoundariesService,
+    // One per process: population-wide queries read only the timeline buckets changed since the last one.
+    { provide: TimelineCache, useValue: new TimelineCache() },
     MigrationHandler,
     MigrationCustomersHandler,
     LifecycleHandler,

@@ -127,7 +127,11 @@ export function timelinesProjection(): Projection {
     async setup(db: Db) {
       await db
         .collection(TIMELINES_COLLECTION)
-        .createIndexes([{ key: { dimension: 1, bucket: 1 } }]);
+        // The second: what changed since a position, for the timeline cache of population-wide queries.
+        .createIndexes([
+          { key: { dimension: 1, bucket: 1 } },
+          { key: { dimension: 1, position: 1 } },
+        ]);
     },
     async apply(db: Db, events: readonly ProjectedEvent[]) {
       await foldIntoCollection(

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import type { TimelineCache } from './timeline-cache';
 import {
   levelOn,
   type Timeline,
@@ -38,12 +39,16 @@ export interface MigrationMatrix {
  * (about a thousand documents, whatever the population) and judges each customer's two moments in memory. Customers
  * with a level at neither moment are not counted; `region` is the customer's current region.
  */
-export async function migrationMatrix(db: Db, query: MigrationQuery): Promise<MigrationMatrix> {
+export async function migrationMatrix(
+  db: Db,
+  query: MigrationQuery,
+  cache?: TimelineCache,
+): Promise<MigrationMatrix> {
   const a = query.from.getTime();
   const b = query.to.getTime();
   const cells = new Map<string, number>();
   const found = new Set<string>();
-  for (const [, timeline] of await timelines(db, query.dimension, query.region)) {
+  for (const [, timeline] of await timelines(db, query.dimension, query.region, cache)) {
     const from = levelOn(timeline, a);
     const to = levelOn(timeline, b);
     if (from === null && to === null) continue;
@@ -83,9 +88,10 @@ export async function levelCounts(
   dimension: Dimension,
   at: Date,
   region?: string,
+  cache?: TimelineCache,
 ): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const [, timeline] of await timelines(db, dimension, region)) {
+  for (const [, timeline] of await timelines(db, dimension, region, cache)) {
     const level = levelOn(timeline, at.getTime());
     if (level !== null) counts[level] = (counts[level] ?? 0) + 1;
   }
@@ -112,6 +118,7 @@ export interface MigrationCellQuery {
 export async function migrationCell(
   db: Db,
   query: MigrationCellQuery,
+  cache?: TimelineCache,
 ): Promise<{ customerIds: string[]; total: number; next: string | null }> {
   if (query.fromLevel === NONE && query.toLevel === NONE) {
     return { customerIds: [], total: 0, next: null };
@@ -119,7 +126,7 @@ export async function migrationCell(
   const a = query.from.getTime();
   const b = query.to.getTime();
   const inCell: string[] = [];
-  for (const [id, timeline] of await timelines(db, query.dimension, query.region)) {
+  for (const [id, timeline] of await timelines(db, query.dimension, query.region, cache)) {
     if (
       (levelOn(timeline, a) ?? NONE) === query.fromLevel &&
       (levelOn(timeline, b) ?? NONE) === query.toLevel
@@ -135,26 +142,29 @@ export async function migrationCell(
   return { customerIds: page, total: inCell.length, next: more ? page[page.length - 1] : null };
 }
 
-/** Each customer's timeline of a dimension, with the customer's id. */
+/** Each customer's timeline of a dimension, with the customer's id (from the cache when one is given). */
 async function timelines(
   db: Db,
   dimension: Dimension,
   region?: string,
-): Promise<Array<[string, Timeline]>> {
-  const buckets = db.collection<TimelineBucket>(TIMELINES_COLLECTION);
-  const read = (of: Dimension) =>
-    buckets.find({ dimension: of }, { projection: { customers: 1 } }).toArray();
-  const [own, stages] = await Promise.all([
+  cache?: TimelineCache,
+): Promise<ReadonlyArray<[string, Timeline]>> {
+  const read = async (of: Dimension): Promise<ReadonlyArray<[string, Timeline]>> => {
+    if (cache) return cache.timelines(db, of);
+    const buckets = await db
+      .collection<TimelineBucket>(TIMELINES_COLLECTION)
+      .find({ dimension: of }, { projection: { customers: 1 } })
+      .toArray();
+    return buckets.flatMap((bucket) => Object.entries(unpackBucket(bucket)));
+  };
+  const [all, stages] = await Promise.all([
     read(dimension),
     region !== undefined && dimension !== 'stage' ? read('stage') : Promise.resolve([]),
   ]);
-  const all = own.flatMap((bucket) => Object.entries(unpackBucket(bucket)));
   if (region === undefined) return all;
-  // The region lives in the stage timeline; customers' ids map to the same bucket number in every dimension.
+  // The region lives in the stage timeline.
   const regionOf = new Map<string, string | null | undefined>();
-  for (const bucket of dimension === 'stage' ? own : stages) {
-    for (const [id, timeline] of Object.entries(unpackBucket(bucket))) regionOf.set(id, timeline.r);
-  }
+  for (const [id, timeline] of dimension === 'stage' ? all : stages) regionOf.set(id, timeline.r);
   return all.filter(([id]) => regionOf.get(id) === region);
 }
 

@@ -1,4 +1,5 @@
 import { LIFECYCLE_STAGES } from '@app/domain';
+import { TimelineCache } from '@app/read-models';
 import { uniqueId } from '@app/testing';
 import { ApiStores } from '../../testing/api-stores';
 import { LifecycleHandler, LifecycleQuery } from './lifecycle.query';
@@ -34,7 +35,7 @@ describe(LifecycleHandler.name, () => {
 
   beforeAll(async () => {
     stores = await ApiStores.open('lifecycle');
-    sut = new LifecycleHandler(stores.mongo, stores.config);
+    sut = new LifecycleHandler(stores.mongo, stores.config, new TimelineCache());
     // By 1 September: churned (no purchase since February), active (bought again in August), at risk
     // (reviewed only up to June), and a prospect who never bought.
     ids.churned = await buyer('north', '2026-10-01T00:00:00Z');

@@ -8,6 +8,7 @@ import {
   migrationMatrix,
   type MongoConnection,
   share,
+  TimelineCache,
 } from '@app/read-models';
 import { APP_CONFIG, MONGO } from '../../infrastructure/tokens';
 
@@ -48,13 +49,18 @@ export class LifecycleHandler implements IQueryHandler<LifecycleQuery> {
   constructor(
     @Inject(MONGO) private readonly mongo: MongoConnection,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly timelines: TimelineCache,
   ) {}
 
   async execute({ at, from, to, sample, region }: LifecycleQuery): Promise<LifecycleReport> {
     const db = this.mongo.db;
     const [counts, flows, atRisk] = await Promise.all([
-      levelCounts(db, 'stage', at, region),
-      migrationMatrix(db, { dimension: 'stage', from, to, levels: LIFECYCLE_STAGES, region }),
+      levelCounts(db, 'stage', at, region, this.timelines),
+      migrationMatrix(
+        db,
+        { dimension: 'stage', from, to, levels: LIFECYCLE_STAGES, region },
+        this.timelines,
+      ),
       listProfiles(db, { stage: 'at_risk', region }, sample),
     ]);
     const base = RETAINED.reduce((n, stage) => n + (flows.totals.from[stage] ?? 0), 0);

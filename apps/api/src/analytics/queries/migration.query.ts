@@ -10,6 +10,7 @@ import {
   migrationMatrix,
   type MigrationMatrix,
   type MongoConnection,
+  TimelineCache,
 } from '@app/read-models';
 import { APP_CONFIG, CUSTOMER_KEYS, MONGO } from '../../infrastructure/tokens';
 import { type ProfileView, profileViews } from '../../profiles/queries/get-profile.query';
@@ -45,11 +46,12 @@ export class MigrationHandler implements IQueryHandler<MigrationQuery> {
   constructor(
     @Inject(MONGO) private readonly mongo: MongoConnection,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly timelines: TimelineCache,
   ) {}
 
   execute({ dimension, from, to, region }: MigrationQuery): Promise<MigrationMatrix> {
     const levels = levelsOf(dimension, this.config);
-    return migrationMatrix(this.mongo.db, { dimension, from, to, levels, region });
+    return migrationMatrix(this.mongo.db, { dimension, from, to, levels, region }, this.timelines);
   }
 }
 
@@ -89,11 +91,12 @@ export class MigrationCustomersHandler implements IQueryHandler<MigrationCustome
     @Inject(CUSTOMER_KEYS) private readonly keys: CustomerKeyStore,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly rfm: RfmBoundariesService,
+    private readonly timelines: TimelineCache,
   ) {}
 
   async execute(query: MigrationCustomersQuery): Promise<MigrationCustomers> {
     const { dimension, from, to, fromLevel, toLevel, role } = query;
-    const cell = await migrationCell(this.mongo.db, query);
+    const cell = await migrationCell(this.mongo.db, query, this.timelines);
     const docs = await findProfiles(this.mongo.db, cell.customerIds);
     const views = new Map(
       (await profileViews(docs, role, { keys: this.keys, rfm: this.rfm, config: this.config })).map(
