@@ -7,7 +7,8 @@
 //   that the kubernetes-models package generates from the Kubernetes OpenAPI definitions);
 // - the rules of a secure deployment that a schema cannot say (issue 13): stores secured and not published beyond
 //   the loopback, no credentials in the files, one image for both apps, restart policies, health checks with
-//   start periods, probes, limits, a disruption budget for every workload.
+//   start periods, probes, limits, a disruption budget for every workload;
+// - the Dockerfile's base image pinned by digest, on the Node version CI tests on.
 // Prints every problem and exits 1 if there is any.
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -179,6 +180,32 @@ async function checkKubernetes(dir) {
   return objects.length;
 }
 
+/**
+ * The Dockerfile's base image is pinned by digest, and CI's second Node (NODE_LTS_VERSION in .ci/run) is the
+ * image's Node: the version its comment names, which the repo-info record of that digest states.
+ */
+function checkDockerfile(file, ciFile) {
+  const text = readFileSync(file, 'utf8');
+  const image = /^ARG NODE_IMAGE=(node:(\d+)[\w.-]*@sha256:[0-9a-f]{64})$/m.exec(text);
+  if (!image) problem(file, 'ARG NODE_IMAGE must name a node image pinned by its sha256 digest');
+  const from = [...text.matchAll(/^FROM (\S+)/gm)].map((m) => m[1]);
+  if (from.length === 0 || from.some((base) => base !== '${NODE_IMAGE}')) {
+    problem(file, 'every stage must start FROM ${NODE_IMAGE}');
+  }
+  const stated = /Node (\d+\.\d+\.\d+)\)/.exec(text)?.[1];
+  const ci = /^NODE_LTS_VERSION=(\S+)$/m.exec(readFileSync(ciFile, 'utf8'))?.[1];
+  if (!stated || stated !== ci) {
+    problem(
+      file,
+      `the image's Node (${stated}) must be the one CI tests on (NODE_LTS_VERSION=${ci} in .ci/run)`,
+    );
+  }
+  if (image && stated && !stated.startsWith(`${image[2]}.`)) {
+    problem(file, `the image is node ${image[2]} but its comment names Node ${stated}`);
+  }
+}
+
+checkDockerfile(join(root, 'Dockerfile'), join(root, '.ci/run'));
 const validate = composeSchemaValidator();
 for (const file of COMPOSE_FILES) checkCompose(join(root, file), validate);
 const manifests = await checkKubernetes(join(root, 'deploy/k8s'));
