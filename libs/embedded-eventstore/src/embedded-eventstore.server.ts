@@ -10,6 +10,9 @@ import { EventStore } from './store/event-store';
 import { decodeBatchAppendRequest } from './protocol/batch-append-request.decoder';
 import { serverFeaturesHandlers } from './grpc/server-features.service';
 import { writeStartupSystemEvents } from './system/system-events';
+import { PersistentSubscriptionsService } from '@eventstore/db-client/generated/persistent_grpc_pb';
+import { persistentHandlers } from './grpc/persistent.service';
+import { PersistentSubscriptions } from './persistent/persistent-subscriptions';
 import { streamsHandlers } from './grpc/streams.service';
 import { widenReceiveWindowsAfterBind, widenReceiveWindowsBeforeBind } from './grpc/flow-control';
 import {
@@ -87,8 +90,10 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
   const log =
     options.log ?? ((line: string) => process.stderr.write(`embedded-eventstore: ${line}\n`));
   const store = await EventStore.open({ ...options, log });
+  const persistent = new PersistentSubscriptions(store);
   try {
     await writeStartupSystemEvents(store, randomUUID());
+    await persistent.start();
   } catch (error) {
     await store.close();
     throw error;
@@ -124,6 +129,11 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
     secrets ? requireUser(handlers, basicAuthChecker(secrets.password)) : handlers,
   );
   server.addService(ServerFeaturesService, serverFeaturesHandlers());
+  const persistentService = persistentHandlers(persistent);
+  server.addService(
+    PersistentSubscriptionsService,
+    secrets ? requireUser(persistentService, basicAuthChecker(secrets.password)) : persistentService,
+  );
   widenReceiveWindowsBeforeBind(server);
   let boundPort: number;
   try {
@@ -168,6 +178,7 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
     passwordFile: secrets?.passwordFile,
     stop: () =>
       (stopping ??= (async () => {
+        persistent.close();
         await new Promise<void>((resolve) => {
           // Subscriptions never end on their own: give calls a moment, then cut them.
           const timer = setTimeout(() => {

@@ -357,11 +357,21 @@ describe('bad input', () => {
   it('answers methods it does not implement with UNIMPLEMENTED', async () => {
     const result = await unary(
       grpc,
-      '/event_store.client.persistent_subscriptions.PersistentSubscriptions/Delete',
+      '/event_store.client.operations.Operations/StartScavenge',
       Buffer.alloc(0),
       (b) => b,
     );
     expect(result.error?.code).toBe(status.UNIMPLEMENTED);
+  });
+
+  it('refuses a persistent subscription request without options with INVALID_ARGUMENT', async () => {
+    const result = await unary(
+      grpc,
+      '/event_store.client.persistent_subscriptions.PersistentSubscriptions/Delete',
+      Buffer.alloc(0),
+      (b) => b,
+    );
+    expect(result.error?.code).toBe(status.INVALID_ARGUMENT);
   });
 });
 
@@ -418,8 +428,20 @@ describe('server features of the embedded server', () => {
       const methods = response!
         .getMethodsList()
         .map((m) => `${m.getServiceName()}/${m.getMethodName()}`);
+      const persistent = 'event_store.client.persistent_subscriptions.PersistentSubscriptions';
+      // The client takes the gRPC path to $all (and to stream info, list, replay) only for
+      // methods advertising these features.
+      for (const method of response!.getMethodsList()) {
+        if (method.getServiceName() !== persistent || method.getMethodName() === 'RestartSubsystem')
+          continue;
+        expect(method.getFeaturesList()).toEqual(['stream', 'all']);
+      }
       expect(methods.sort()).toEqual(
         [
+          ...['Create', 'Update', 'Delete', 'Read', 'GetInfo', 'ReplayParked', 'List'].map(
+            (method) => `${persistent}/${method}`,
+          ),
+          `${persistent}/RestartSubsystem`,
           'event_store.client.server_features.ServerFeatures/GetSupportedMethods',
           'event_store.client.streams.Streams/Append',
           'event_store.client.streams.Streams/BatchAppend',
