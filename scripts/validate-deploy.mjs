@@ -91,6 +91,9 @@ function checkCompose(file, validate) {
       if (!env.EVENTSTORE_CERTIFICATE_FILE || !env.EVENTSTORE_TRUSTED_ROOT_CERTIFICATES_PATH) {
         at('EventStoreDB needs its certificate and the trusted root');
       }
+      if (Number(env.EVENTSTORE_CLUSTER_SIZE) > 1 && !env.EVENTSTORE_NODE_HOST_ADVERTISE_AS) {
+        at('a cluster node must advertise the host name its certificate carries');
+      }
       if (!String(service.command).includes('EVENTSTORE_DEFAULT_ADMIN_PASSWORD=')) {
         at('the admin password must be set from a secret (EVENTSTORE_DEFAULT_ADMIN_PASSWORD)');
       }
