@@ -53,7 +53,7 @@ const CREATED_KEY = Buffer.from('created');
 // The variable-length parts of a RecordedEvent, measured once so the event can be written straight
 // into its final place (a slab of the event table) in a single pass.
 export interface RecordedEventLayout {
-  fields: RecordedEventBytes;
+  fields: RecordedEventFields;
   id: Buffer;
   stream: Buffer;
   type: Buffer;
@@ -64,38 +64,12 @@ export interface RecordedEventLayout {
   size: number;
 }
 
-/** A RecordedEvent's parts already as bytes (the id as its 36-character text). */
-export interface RecordedEventBytes {
-  id: Buffer;
-  stream: Buffer;
-  type: Buffer;
-  contentType: Buffer;
-  revision: number | bigint;
-  position: number;
-  createdMs: number;
-  data: Buffer;
-  metadata: Buffer;
-}
-
 export function layoutRecordedEvent(fields: RecordedEventFields): RecordedEventLayout {
-  return layoutRecordedEventBytes({
-    id: Buffer.from(fields.id, 'latin1'),
-    stream: Buffer.from(fields.streamName, 'utf8'),
-    type: Buffer.from(fields.type, 'utf8'),
-    contentType: Buffer.from(fields.contentType, 'utf8'),
-    revision: fields.revision,
-    position: fields.position,
-    createdMs: fields.createdMs,
-    data: fields.data,
-    metadata: fields.metadata,
-  });
-}
-
-/** The layout of a RecordedEvent whose parts are bytes already (events read back from the log). */
-export function layoutRecordedEventBytes(fields: RecordedEventBytes): RecordedEventLayout {
-  const { id, stream, type, contentType } = fields;
-  // Milliseconds to 100 ns ticks: append four zeros to the integer, no BigInt needed.
-  const created = Buffer.from(`${Math.round(fields.createdMs)}${TICKS_PER_MS_ZEROS}`, 'latin1');
+  const id = Buffer.from(fields.id, 'latin1');
+  const stream = Buffer.from(fields.streamName, 'utf8');
+  const type = Buffer.from(fields.type, 'utf8');
+  const contentType = Buffer.from(fields.contentType, 'utf8');
+  const created = Buffer.from(ticksText(fields.createdMs), 'latin1');
   const uuidSize = 1 + lengthPrefixedSize(id.length);
   const streamSize = 1 + lengthPrefixedSize(stream.length);
   const size =
@@ -117,6 +91,118 @@ export function layoutRecordedEventBytes(fields: RecordedEventBytes): RecordedEv
     1 +
     lengthPrefixedSize(fields.data.length);
   return { fields, id, stream, type, contentType, created, uuidSize, streamSize, size };
+}
+
+/**
+ * Where one event's parts are in a frame read back from the log, as offsets into that frame's
+ * bytes: a RecordedEvent is written from them without a Buffer or string per part.
+ */
+export interface LoggedEventRanges {
+  /** Offset of the 16 bytes of the UUID (written as its 36-character text). */
+  id: number;
+  stream: number;
+  streamLength: number;
+  type: number;
+  typeLength: number;
+  contentType: number;
+  contentTypeLength: number;
+  data: number;
+  dataLength: number;
+  metadata: number;
+  metadataLength: number;
+  revision: number | bigint;
+  position: number;
+  createdMs: number;
+}
+
+const UUID_TEXT_LENGTH = 36;
+const HEX_DIGITS = Buffer.from('0123456789abcdef', 'latin1');
+
+/** Size of the RecordedEvent `writeRecordedEventFromRanges` writes for these ranges. */
+export function recordedEventSizeFromRanges(r: LoggedEventRanges): number {
+  const uuidSize = 1 + lengthPrefixedSize(UUID_TEXT_LENGTH);
+  const streamSize = 1 + lengthPrefixedSize(r.streamLength);
+  return (
+    1 +
+    lengthPrefixedSize(uuidSize) +
+    1 +
+    lengthPrefixedSize(streamSize) +
+    1 +
+    varintSize(r.revision) +
+    2 * (1 + varintSize(r.position)) +
+    1 +
+    lengthPrefixedSize(mapEntrySizeOf(TYPE_KEY.length, r.typeLength)) +
+    1 +
+    lengthPrefixedSize(mapEntrySizeOf(CONTENT_TYPE_KEY.length, r.contentTypeLength)) +
+    1 +
+    lengthPrefixedSize(mapEntrySizeOf(CREATED_KEY.length, ticksText(r.createdMs).length)) +
+    1 +
+    lengthPrefixedSize(r.metadataLength) +
+    1 +
+    lengthPrefixedSize(r.dataLength)
+  );
+}
+
+/** Writes the same bytes as writeRecordedEvent, taking every part from `source` at `r`'s offsets. */
+export function writeRecordedEventFromRanges(
+  out: Buffer,
+  offset: number,
+  source: Buffer,
+  r: LoggedEventRanges,
+): number {
+  let o = writeTag(out, offset, RECORDED_ID, WIRE_LENGTH);
+  o = writeVarint(out, o, 1 + lengthPrefixedSize(UUID_TEXT_LENGTH));
+  o = writeTag(out, o, UUID_STRING, WIRE_LENGTH);
+  o = writeVarint(out, o, UUID_TEXT_LENGTH);
+  for (let k = 0; k < 16; k++) {
+    if (k === 4 || k === 6 || k === 8 || k === 10) out[o++] = 0x2d;
+    const byte = source[r.id + k];
+    out[o++] = HEX_DIGITS[byte >> 4];
+    out[o++] = HEX_DIGITS[byte & 15];
+  }
+  o = writeTag(out, o, RECORDED_STREAM, WIRE_LENGTH);
+  o = writeVarint(out, o, 1 + lengthPrefixedSize(r.streamLength));
+  o = writeTag(out, o, STREAM_NAME, WIRE_LENGTH);
+  o = writeRange(out, o, source, r.stream, r.streamLength);
+  o = writeTag(out, o, RECORDED_REVISION, WIRE_VARINT);
+  o = writeVarint(out, o, r.revision);
+  o = writeTag(out, o, RECORDED_PREPARE, WIRE_VARINT);
+  o = writeVarint(out, o, r.position);
+  o = writeTag(out, o, RECORDED_COMMIT, WIRE_VARINT);
+  o = writeVarint(out, o, r.position);
+  o = writeMapEntryRange(out, o, TYPE_KEY, source, r.type, r.typeLength);
+  o = writeMapEntryRange(out, o, CONTENT_TYPE_KEY, source, r.contentType, r.contentTypeLength);
+  o = writeMapEntry(out, o, CREATED_KEY, Buffer.from(ticksText(r.createdMs), 'latin1'));
+  o = writeTag(out, o, RECORDED_CUSTOM_METADATA, WIRE_LENGTH);
+  o = writeRange(out, o, source, r.metadata, r.metadataLength);
+  o = writeTag(out, o, RECORDED_DATA, WIRE_LENGTH);
+  return writeRange(out, o, source, r.data, r.dataLength);
+}
+
+// Milliseconds to 100 ns ticks: append four zeros to the integer, no BigInt needed.
+function ticksText(createdMs: number): string {
+  return `${Math.round(createdMs)}${TICKS_PER_MS_ZEROS}`;
+}
+
+function writeRange(out: Buffer, offset: number, source: Buffer, at: number, length: number) {
+  const o = writeVarint(out, offset, length);
+  return o + source.copy(out, o, at, at + length);
+}
+
+function writeMapEntryRange(
+  out: Buffer,
+  offset: number,
+  key: Buffer,
+  source: Buffer,
+  at: number,
+  length: number,
+): number {
+  let o = writeTag(out, offset, RECORDED_METADATA_MAP, WIRE_LENGTH);
+  o = writeVarint(out, o, mapEntrySizeOf(key.length, length));
+  o = writeTag(out, o, 1, WIRE_LENGTH);
+  o = writeBytes(out, o, key);
+  o = writeTag(out, o, 2, WIRE_LENGTH);
+  return writeRange(out, o, source, at, length);
 }
 
 export function writeRecordedEvent(
@@ -149,7 +235,11 @@ export function writeRecordedEvent(
 }
 
 function mapEntrySize(key: Buffer, value: Buffer): number {
-  return 1 + lengthPrefixedSize(key.length) + 1 + lengthPrefixedSize(value.length);
+  return mapEntrySizeOf(key.length, value.length);
+}
+
+function mapEntrySizeOf(keyLength: number, valueLength: number): number {
+  return 1 + lengthPrefixedSize(keyLength) + 1 + lengthPrefixedSize(valueLength);
 }
 
 function writeMapEntry(out: Buffer, offset: number, key: Buffer, value: Buffer): number {

@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { FRAME_HEADER_SIZE } from '@app/embedded-storage';
+import type { LoggedEventRanges } from '../protocol/read-response.encoder';
 
 // Every commit is one frame: [payload length u32][crc32(payload) u32][payload]. A frame is the unit
 // of atomicity: recovery either sees the whole frame with a matching checksum or truncates it away.
@@ -107,77 +108,83 @@ export function encodePaddingFrame(size: number): Buffer {
   return frame;
 }
 
-/** An event of a frame as views into the frame's bytes (nothing decoded to strings). */
-export interface EventBytes {
-  flags: number;
-  stream: Buffer;
-  revision: number;
-  position: number;
-  createdMs: number;
-  /** The 16 bytes of the UUID. */
-  id: Buffer;
-  type: Buffer;
-  contentType: Buffer;
-  data: Buffer;
-  metadata: Buffer;
-}
-
 export function decodePayload(payload: Buffer): LoggedEvent[] {
-  return decodePayloadBytes(payload).map((event) => ({
-    flags: event.flags,
-    streamName: event.stream.toString('utf8'),
-    revision: event.revision,
-    position: event.position,
-    createdMs: event.createdMs,
-    id: formatUuid(event.id),
-    type: event.type.toString('utf8'),
-    contentType: event.contentType.toString('utf8'),
-    data: event.data,
-    metadata: event.metadata,
-  }));
-}
-
-export function decodePayloadBytes(payload: Buffer): EventBytes[] {
-  if (payload.readUInt8(0) === PADDING_VERSION) return [];
-  if (payload.readUInt8(0) !== FORMAT_VERSION) throw new Error('unknown format version');
-  const count = payload.readUInt32LE(1);
-  let offset = 5;
-  const events: EventBytes[] = [];
-  for (let i = 0; i < count; i++) {
-    const flags = payload.readUInt8(offset);
-    offset += 1;
-    const stream = readShortBytes(payload, offset);
-    offset = stream.next;
-    const revision = payload.readDoubleLE(offset);
-    const position = payload.readDoubleLE(offset + 8);
-    const createdMs = payload.readDoubleLE(offset + 16);
-    offset += 24;
-    if (offset + UUID_BYTES > payload.length) throw new RangeError('field extends past frame');
-    const id = payload.subarray(offset, offset + UUID_BYTES);
-    offset += UUID_BYTES;
-    const type = readShortBytes(payload, offset);
-    offset = type.next;
-    const contentType = readShortBytes(payload, offset);
-    offset = contentType.next;
-    const data = readLongBytes(payload, offset);
-    offset = data.next;
-    const metadata = readLongBytes(payload, offset);
-    offset = metadata.next;
+  const events: LoggedEvent[] = [];
+  forEachEventRanges(payload, (flags, r) => {
     events.push({
       flags,
-      stream: stream.bytes,
-      revision,
-      position,
-      createdMs,
-      id,
-      type: type.bytes,
-      contentType: contentType.bytes,
-      data: data.bytes,
-      metadata: metadata.bytes,
+      streamName: payload.toString('utf8', r.stream, r.stream + r.streamLength),
+      revision: r.revision as number,
+      position: r.position,
+      createdMs: r.createdMs,
+      id: formatUuid(payload.subarray(r.id, r.id + UUID_BYTES)),
+      type: payload.toString('utf8', r.type, r.type + r.typeLength),
+      contentType: payload.toString('utf8', r.contentType, r.contentType + r.contentTypeLength),
+      data: payload.subarray(r.data, r.data + r.dataLength),
+      metadata: payload.subarray(r.metadata, r.metadata + r.metadataLength),
     });
+  });
+  return events;
+}
+
+/**
+ * Calls `visit` for each event of a payload with its flags and where its parts are in `payload`
+ * (one ranges object, reused from event to event); returns the number of events.
+ */
+export function forEachEventRanges(
+  payload: Buffer,
+  visit: (flags: number, ranges: LoggedEventRanges) => void,
+): number {
+  if (payload.readUInt8(0) === PADDING_VERSION) return 0;
+  if (payload.readUInt8(0) !== FORMAT_VERSION) throw new Error('unknown format version');
+  const count = payload.readUInt32LE(1);
+  const r: LoggedEventRanges = {
+    id: 0,
+    stream: 0,
+    streamLength: 0,
+    type: 0,
+    typeLength: 0,
+    contentType: 0,
+    contentTypeLength: 0,
+    data: 0,
+    dataLength: 0,
+    metadata: 0,
+    metadataLength: 0,
+    revision: 0,
+    position: 0,
+    createdMs: 0,
+  };
+  let offset = 5;
+  for (let i = 0; i < count; i++) {
+    const flags = payload.readUInt8(offset);
+    r.streamLength = payload.readUInt16LE(offset + 1);
+    r.stream = offset + 3;
+    offset = within(payload, r.stream + r.streamLength + 24 + UUID_BYTES);
+    r.revision = payload.readDoubleLE(offset - 24 - UUID_BYTES);
+    r.position = payload.readDoubleLE(offset - 16 - UUID_BYTES);
+    r.createdMs = payload.readDoubleLE(offset - 8 - UUID_BYTES);
+    r.id = offset - UUID_BYTES;
+    r.typeLength = payload.readUInt16LE(offset);
+    r.type = offset + 2;
+    offset = within(payload, r.type + r.typeLength);
+    r.contentTypeLength = payload.readUInt16LE(offset);
+    r.contentType = offset + 2;
+    offset = within(payload, r.contentType + r.contentTypeLength);
+    r.dataLength = payload.readUInt32LE(offset);
+    r.data = offset + 4;
+    offset = within(payload, r.data + r.dataLength);
+    r.metadataLength = payload.readUInt32LE(offset);
+    r.metadata = offset + 4;
+    offset = within(payload, r.metadata + r.metadataLength);
+    visit(flags, r);
   }
   if (offset !== payload.length) throw new Error('trailing bytes in frame');
-  return events;
+  return count;
+}
+
+function within(source: Buffer, end: number): number {
+  if (end > source.length) throw new RangeError('field extends past frame');
+  return end;
 }
 
 function writeShortBytes(target: Buffer, bytes: Buffer, offset: number): number {
@@ -188,20 +195,6 @@ function writeShortBytes(target: Buffer, bytes: Buffer, offset: number): number 
 function writeLongBytes(target: Buffer, bytes: Buffer, offset: number): number {
   target.writeUInt32LE(bytes.length, offset);
   return offset + 4 + bytes.copy(target, offset + 4);
-}
-
-function readShortBytes(source: Buffer, offset: number): { bytes: Buffer; next: number } {
-  const length = source.readUInt16LE(offset);
-  const end = offset + 2 + length;
-  if (end > source.length) throw new RangeError('field extends past frame');
-  return { bytes: source.subarray(offset + 2, end), next: end };
-}
-
-function readLongBytes(source: Buffer, offset: number): { bytes: Buffer; next: number } {
-  const length = source.readUInt32LE(offset);
-  const end = offset + 4 + length;
-  if (end > source.length) throw new RangeError('field extends past frame');
-  return { bytes: source.subarray(offset + 4, end), next: end };
 }
 
 export function formatUuid(bytes: Buffer): string {

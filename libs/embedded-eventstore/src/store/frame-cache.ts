@@ -1,18 +1,14 @@
 import { crc32 } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { FRAME_HEADER_SIZE } from '@app/embedded-storage';
-import {
-  decodePayloadBytes,
-  type EventBytes,
-  type LoggedEvent,
-  TOMBSTONE_FLAG,
-} from '../storage/log-frame.codec';
+import { forEachEventRanges, type LoggedEvent, TOMBSTONE_FLAG } from '../storage/log-frame.codec';
 import {
   layoutRecordedEvent,
-  layoutRecordedEventBytes,
   type RecordedEventLayout,
+  recordedEventSizeFromRanges,
   TOMBSTONE_REVISION,
   writeRecordedEvent,
+  writeRecordedEventFromRanges,
 } from '../protocol/read-response.encoder';
 import type { EventTable, Payloads } from './event-table';
 
@@ -31,36 +27,6 @@ export function recordedLayoutOf(event: LoggedEvent): RecordedEventLayout {
     ...event,
     revision: tombstone ? TOMBSTONE_REVISION : event.revision,
   });
-}
-
-// An event read back from the log, straight from its bytes to its RecordedEvent layout.
-function recordedLayoutOfBytes(event: EventBytes): RecordedEventLayout {
-  const tombstone = (event.flags & TOMBSTONE_FLAG) !== 0;
-  return layoutRecordedEventBytes({
-    id: uuidText(event.id),
-    stream: event.stream,
-    type: event.type,
-    contentType: event.contentType,
-    revision: tombstone ? TOMBSTONE_REVISION : event.revision,
-    position: event.position,
-    createdMs: event.createdMs,
-    data: event.data,
-    metadata: event.metadata,
-  });
-}
-
-const HEX = Buffer.from('0123456789abcdef', 'latin1');
-
-/** The 36-character text of a UUID's 16 bytes. */
-function uuidText(id: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(36);
-  let o = 0;
-  for (let k = 0; k < 16; k++) {
-    if (k === 4 || k === 6 || k === 8 || k === 10) out[o++] = 0x2d;
-    out[o++] = HEX[id[k] >> 4];
-    out[o++] = HEX[id[k] & 15];
-  }
-  return out;
 }
 
 interface CachedFrame {
@@ -148,12 +114,11 @@ export class FramePayloads implements Payloads {
         if (at > 0) break;
         throw new Error(`the frame at log offset ${frameOffset} fails its checksum`);
       }
-      const events = decodePayloadBytes(payload);
-      if (events.length > 0) {
-        const frame = encodeFrameEvents(index, events.map(recordedLayoutOfBytes));
+      const frame = transcodeFrame(index, payload);
+      if (frame) {
         this.cache.set(frameOffset, frame);
         wanted ??= frame;
-        index += events.length;
+        index += frame.ends.length;
       }
       at += size;
     }
@@ -162,6 +127,27 @@ export class FramePayloads implements Payloads {
       throw new Error(`no event frame at log offset ${offset}`);
     return wanted;
   }
+}
+
+// The events of a frame read back from the log, as RecordedEvents: sizes in a first pass over
+// the payload, bytes in a second, with nothing allocated per event.
+function transcodeFrame(first: number, payload: Buffer): CachedFrame | undefined {
+  const sizes: number[] = [];
+  forEachEventRanges(payload, (flags, r) => {
+    if ((flags & TOMBSTONE_FLAG) !== 0) r.revision = TOMBSTONE_REVISION;
+    sizes.push(recordedEventSizeFromRanges(r));
+  });
+  if (sizes.length === 0) return undefined;
+  const ends = new Uint32Array(sizes.length);
+  let size = 0;
+  sizes.forEach((eventSize, k) => (ends[k] = size += eventSize));
+  const bytes = Buffer.allocUnsafeSlow(size);
+  let at = 0;
+  forEachEventRanges(payload, (flags, r) => {
+    if ((flags & TOMBSTONE_FLAG) !== 0) r.revision = TOMBSTONE_REVISION;
+    at = writeRecordedEventFromRanges(bytes, at, payload, r);
+  });
+  return { first, ends, bytes };
 }
 
 function encodeFrameEvents(first: number, layouts: readonly RecordedEventLayout[]): CachedFrame {
