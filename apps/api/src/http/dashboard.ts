@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { NestExpressApplication } from '@nestjs/platform-express';
 import { problem } from './problem';
 import { sendProblem } from './problem.filter';
 
@@ -35,7 +34,13 @@ export function dashboardDir(from: string = __dirname): string {
 
 /** Serves the built dashboard under /dashboard/, with its content types and the page's security headers. */
 export function serveDashboard(
-  app: Pick<NestExpressApplication, 'use'>,
+  // The Nest application in production, a bare express app in its spec: both mount a path handler.
+  app: {
+    use(
+      path: string,
+      handler: (request: Request, response: Response, next: NextFunction) => void,
+    ): unknown;
+  },
   dir: string = dashboardDir(),
 ): void {
   const files = express.static(dir, {
