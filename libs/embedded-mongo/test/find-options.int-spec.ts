@@ -64,6 +64,20 @@ describe('embedded-mongo: returnKey, showRecordId and capped collections', () =>
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
   });
 
+  it('collMod cappedMax lowers the limit: the excess goes at the next insert', async () => {
+    await db.createCollection('capped_mod', { capped: true, size: 100_000, max: 5 });
+    const coll = db.collection<AnyDoc>('capped_mod');
+    await coll.insertMany([1, 2, 3, 4, 5].map((i) => ({ _id: i })));
+    await db.command({ collMod: 'capped_mod', cappedMax: 2 });
+    expect(await coll.countDocuments()).toBe(5);
+    await coll.insertOne({ _id: 6 });
+    expect((await coll.find().toArray()).map((d) => d._id)).toEqual([5, 6]);
+    const error = await db
+      .command({ collMod: 'capped_mod', cappedSize: 0 })
+      .catch((e: unknown) => e);
+    expect((error as MongoServerError).code).toBe(72);
+  });
+
   it('capped without size is refused', async () => {
     const error = await db
       .createCollection('capped_nosize', { capped: true })

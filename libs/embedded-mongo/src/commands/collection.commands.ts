@@ -158,8 +158,15 @@ const collMod: CommandHandler = async (ctx) => {
           : `option only supported on a ${applies === 'view' ? 'view' : 'capped collection'}: ${field}`,
       );
     }
-    if (field === 'cappedSize') next.size = value;
-    else if (field === 'cappedMax') next.max = value;
+    if (field === 'cappedSize') {
+      if (typeof value !== 'number' || value <= 0 || value > 1024 ** 5) {
+        throw new MongoCommandError(
+          'InvalidOptions',
+          'cappedSize must be greater than 0 and less than or equal to 1 PB',
+        );
+      }
+      next.size = value;
+    } else if (field === 'cappedMax') next.max = value;
     else next[field] = value;
   }
   if (store.view) checkViewOptions(next);
