@@ -11,6 +11,7 @@ import {
   type PersistentSubscriptionToStreamInfo,
   PersistentSubscriptionDoesNotExistError,
   PersistentSubscriptionExistsError,
+  PersistentSubscriptionMaximumSubscribersReachedError,
   START,
   streamNameFilter,
 } from '@eventstore/db-client';
@@ -138,7 +139,11 @@ describe('persistent subscriptions to a stream', () => {
     await client.appendToStream(stream, testEvents(2));
     await until(() => received.length === 5, 'the two live events');
     expect(received.map((e) => e.event!.revision)).toEqual([0n, 1n, 2n, 3n, 4n]);
-    const info = await infoOnce(client, stream, (i) => i.stats.lastCheckpointedEventRevision === 4n);
+    const info = await infoOnce(
+      client,
+      stream,
+      (i) => i.stats.lastCheckpointedEventRevision === 4n,
+    );
     expect(info.stats.lastCheckpointedEventRevision).toBe(4n);
     const checkpoints = await collect(
       client.readStream(`$persistentsubscription-${stream}::g-checkpoint`),
@@ -269,6 +274,45 @@ describe('persistent subscriptions to a stream', () => {
     expect(a.length).toBe(5);
     expect(b.length).toBe(5);
     expect([...a, ...b].map(indexOf).sort((x, y) => x - y)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('writes a checkpoint after checkPointAfter once checkPointLowerBound events are handled', async () => {
+    const stream = uniqueStream('ps-checkpoint-after');
+    await client.appendToStream(stream, testEvents(2));
+    await client.createPersistentSubscriptionToStream(
+      stream,
+      'g',
+      persistentSubscriptionToStreamSettingsFromDefaults({
+        startFrom: START,
+        checkPointAfter: 300,
+        checkPointLowerBound: 2,
+        checkPointUpperBound: 1000,
+      }),
+    );
+    const received = consume(subscribe(stream, 'g'));
+    await until(() => received.length === 2, 'two deliveries');
+    const checkpoints = `$persistentsubscription-${stream}::g-checkpoint`;
+    const info = await infoOnce(
+      client,
+      stream,
+      (i) => i.stats.lastCheckpointedEventRevision === 1n,
+    );
+    expect(info.stats.lastCheckpointedEventRevision).toBe(1n);
+    expect((await collect(client.readStream(checkpoints))).map((e) => e.event!.data)).toEqual([1]);
+  });
+
+  it('refuses a consumer beyond maxSubscriberCount', async () => {
+    const stream = uniqueStream('ps-max');
+    await client.createPersistentSubscriptionToStream(
+      stream,
+      'g',
+      persistentSubscriptionToStreamSettingsFromDefaults({ maxSubscriberCount: 1 }),
+    );
+    consume(subscribe(stream, 'g'));
+    await delay(200);
+    const second = subscribe(stream, 'g');
+    const failure = await new Promise<unknown>((resolve) => second.on('error', resolve));
+    expect(failure).toBeInstanceOf(PersistentSubscriptionMaximumSubscribersReachedError);
   });
 
   it('dispatch to single sends to the first consumer until its buffer is full', async () => {
