@@ -79,4 +79,44 @@ describe('embedded-mongo with mongodb driver 6.x', () => {
       { _id: 'b', total: 5 },
     ]);
   });
+
+  it('what driver 6 sends with sessions, concerns, comments, hints, let and collations is accepted', async () => {
+    const c = client.db(dbName).collection<AnyDoc>('options');
+    const session = client.startSession();
+    try {
+      await c.insertMany(
+        [
+          { _id: 1, s: 'A' },
+          { _id: 2, s: 'b' },
+        ] as never[],
+        {
+          session,
+          comment: 'c',
+          writeConcern: { w: 1 },
+        },
+      );
+      const collation = { locale: 'en', strength: 2 };
+      const found = await c
+        .find({ $expr: { $eq: ['$_id', '$$id'] } } as never, {
+          session,
+          let: { id: 1 },
+          comment: 'c',
+          maxTimeMS: 5000,
+          readConcern: 'local',
+          hint: { _id: 1 },
+        })
+        .toArray();
+      expect(found).toEqual([{ _id: 1, s: 'A' }]);
+      expect(await c.countDocuments({ s: 'a' }, { session, collation })).toBe(1);
+      await c.updateMany({ s: 'B' }, { $set: { t: 1 } }, { session, collation, let: { x: 1 } });
+      await c.findOneAndUpdate({ _id: 2 }, { $inc: { t: 1 } }, { session, comment: 'c' });
+      await c
+        .aggregate([{ $match: { s: 'a' } }], { session, collation, maxTimeMS: 5000 })
+        .toArray();
+      await c.deleteMany({ s: 'a' }, { session, collation, let: { x: 1 } });
+      expect(await c.countDocuments({}, { session })).toBe(1);
+    } finally {
+      await session.endSession();
+    }
+  });
 });
