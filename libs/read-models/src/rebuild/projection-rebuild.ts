@@ -421,25 +421,38 @@ async function switchCollections(
   return kept;
 }
 
-/** Pulls events in batches and applies each while the next is being read. */
+/**
+ * Pulls events in batches and applies each while the next `ahead` are being read: reading (the event store and the
+ * client's decoding) and applying (folding, MongoDB's durable writes) then wait for each other only when one of
+ * them is `ahead` batches behind.
+ */
 export async function applyInBatches(
   events: AsyncIterable<ProjectedEvent>,
   size: number,
   apply: (batch: ProjectedEvent[]) => Promise<void>,
+  ahead = 3,
 ): Promise<void> {
   const iterator = batches(events, size)[Symbol.asyncIterator]();
-  let next = iterator.next();
+  // Requests queued on an async generator are served in order, each running it to its next batch.
+  const reads: Array<Promise<IteratorResult<ProjectedEvent[], void>>> = [];
+  const readAhead = () => {
+    while (reads.length < Math.max(1, ahead)) {
+      const read = iterator.next();
+      // A failing apply leaves reads pending: their outcome no longer matters.
+      read.catch(() => undefined);
+      reads.push(read);
+    }
+  };
   let finished = false;
   try {
+    readAhead();
     for (;;) {
-      const result = await next;
+      const result = await reads.shift()!;
       if (result.done) {
         finished = true;
         return;
       }
-      next = iterator.next();
-      // A failing apply leaves `next` pending: its outcome no longer matters.
-      next.catch(() => undefined);
+      readAhead();
       await apply(result.value);
     }
   } finally {
