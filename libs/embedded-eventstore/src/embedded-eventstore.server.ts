@@ -132,7 +132,9 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
   const persistentService = persistentHandlers(persistent);
   server.addService(
     PersistentSubscriptionsService,
-    secrets ? requireUser(persistentService, basicAuthChecker(secrets.password)) : persistentService,
+    secrets
+      ? requireUser(persistentService, basicAuthChecker(secrets.password))
+      : persistentService,
   );
   widenReceiveWindowsBeforeBind(server);
   let boundPort: number;
