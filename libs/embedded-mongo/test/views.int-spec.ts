@@ -136,6 +136,18 @@ describe('embedded-mongo: views', () => {
     expect((notView as MongoServerError).code).toBe(72);
   });
 
+  it("a view has its own default collation, not its source collection's", async () => {
+    await db.createCollection('by_customer', {
+      viewOn: 'orders',
+      pipeline: [],
+      collation: { locale: 'en', strength: 2 },
+    });
+    const view = db.collection<AnyDoc>('by_customer');
+    expect(await view.countDocuments({ customer: 'ANN' })).toBe(2);
+    expect(await view.find({ customer: 'ANN' }).toArray()).toHaveLength(2);
+    expect(await db.collection<AnyDoc>('paid').countDocuments({ customer: 'ANN' })).toBe(0);
+  });
+
   it('dropping a view removes it and leaves the collection', async () => {
     await db.createCollection('to_drop', { viewOn: 'orders', pipeline: [] });
     expect(await db.collection('to_drop').drop()).toBe(true);

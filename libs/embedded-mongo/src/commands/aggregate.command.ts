@@ -147,8 +147,10 @@ export function aggregateOn(
   const resolved =
     source === undefined ? { store: undefined, stages } : resolveSource(ctx, source, stages);
   const input: StoredDoc[] = resolved.store ? [...resolved.store.records.values()] : [];
+  // The default is the named collection's, or the view's own: a view does not inherit its source's.
+  const named = source === undefined ? undefined : ctx.state.catalog.get(ctx.db, source);
   const collation =
-    explicitCollation === undefined ? resolved.store?.collation : (explicitCollation ?? undefined);
+    explicitCollation === undefined ? named?.collation : (explicitCollation ?? undefined);
   const hintsByDoc = new Map<object, TypeHints>();
   for (const r of input) if (r.hints) hintsByDoc.set(r.doc, r.hints);
   try {
@@ -172,10 +174,17 @@ export function aggregateOn(
 export function findOnView(
   ctx: CommandContext,
   view: string,
-  spec: { filter: Document; sort?: Document; skip?: number; limit?: number; projection?: Document },
+  spec: {
+    filter: Document;
+    sort?: Document;
+    skip?: number;
+    limit?: number;
+    projection?: Document;
+    collation?: Collation | null;
+  },
   variables?: Document,
 ): Document[] {
-  compileFilter(spec.filter, variables);
+  compileFilter(spec.filter, variables, spec.collation);
   const stages: Document[] = [];
   if (Object.keys(spec.filter).length > 0) stages.push({ $match: spec.filter });
   if (spec.sort && Object.keys(spec.sort).length > 0) stages.push({ $sort: spec.sort });
@@ -183,7 +192,7 @@ export function findOnView(
   if (spec.limit) stages.push({ $limit: Math.abs(spec.limit) });
   if (spec.projection && Object.keys(spec.projection).length > 0)
     stages.push({ $project: spec.projection });
-  const { results, hintsByDoc } = aggregateOn(ctx, view, stages, variables);
+  const { results, hintsByDoc } = aggregateOn(ctx, view, stages, variables, spec.collation);
   return results.map((r) => idFirst(fromView(r, hintsByDoc.get(r))));
 }
 

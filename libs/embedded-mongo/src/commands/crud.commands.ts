@@ -511,7 +511,7 @@ const distinct: CommandHandler = (ctx) => {
   const explicit = parseCollation(ctx.body.collation);
   const collation = explicit === undefined ? store?.collation : (explicit ?? undefined);
   const docs = store?.view
-    ? findOnView(ctx, name, { filter })
+    ? findOnView(ctx, name, { filter, collation: explicit })
     : runFind(store, { filter, collation: collation ?? null }).map((r) => fromView(r.doc, r.hints));
   const seen = new Map<string, unknown>();
   for (const typed of docs) {
