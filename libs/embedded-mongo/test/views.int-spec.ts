@@ -146,6 +146,11 @@ describe('embedded-mongo: views', () => {
     expect(await view.countDocuments({ customer: 'ANN' })).toBe(2);
     expect(await view.find({ customer: 'ANN' }).toArray()).toHaveLength(2);
     expect(await db.collection<AnyDoc>('paid').countDocuments({ customer: 'ANN' })).toBe(0);
+    const override = await view
+      .find({ customer: 'ANN' }, { collation: { locale: 'fr', strength: 1 } })
+      .toArray()
+      .catch((e: unknown) => e);
+    expect((override as MongoServerError).code).toBe(167);
   });
 
   it('dropping a view removes it and leaves the collection', async () => {

@@ -149,6 +149,14 @@ export function aggregateOn(
   const input: StoredDoc[] = resolved.store ? [...resolved.store.records.values()] : [];
   // The default is the named collection's, or the view's own: a view does not inherit its source's.
   const named = source === undefined ? undefined : ctx.state.catalog.get(ctx.db, source);
+  if (named?.view && explicitCollation !== undefined) {
+    if ((explicitCollation?.id ?? 'simple') !== (named.collation?.id ?? 'simple')) {
+      throw new MongoCommandError(
+        'OptionNotSupportedOnView',
+        `Cannot override a view's default collation`,
+      );
+    }
+  }
   const collation =
     explicitCollation === undefined ? named?.collation : (explicitCollation ?? undefined);
   const hintsByDoc = new Map<object, TypeHints>();
