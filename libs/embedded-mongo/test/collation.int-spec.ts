@@ -128,7 +128,7 @@ describe('embedded-mongo: collations', () => {
     expect(index.collation).toMatchObject({ locale: 'en', strength: 2, caseLevel: false });
   });
 
-  it('a collection default collation applies to queries, sorts and indexes that name none', async () => {
+  it('a collection default collation applies to queries, indexes that name none and _id uniqueness', async () => {
     await db.createCollection('cities', { collation: { locale: 'de', strength: 2 } });
     const cities = db.collection<AnyDoc>('cities');
     await cities.createIndex({ name: 1 }, { unique: true });
@@ -139,6 +139,12 @@ describe('embedded-mongo: collations', () => {
     ).toBe(0);
     const dup = await serverError(cities.insertOne({ name: 'berlin' }));
     expect(dup.code).toBe(11000);
+    await cities.insertOne({ _id: 'Köln', name: 'Köln' });
+    const dupId = await serverError(cities.insertOne({ _id: 'KÖLN', name: 'Cologne' }));
+    expect(dupId.code).toBe(11000);
+    expect(await cities.findOne({ _id: 'köln' })).toMatchObject({ name: 'Köln' });
+    await cities.deleteOne({ _id: 'KÖLN' });
+    await cities.insertOne({ _id: 'köln', name: 'Koeln' });
     const [info] = (await db.listCollections({ name: 'cities' }).toArray()) as CollectionInfo[];
     expect(info.options?.collation).toMatchObject({ locale: 'de', strength: 2 });
   });

@@ -255,7 +255,7 @@ export class CollectionIndex {
 
 const EMPTY: ReadonlySet<string> = new Set();
 
-function foldStrings(value: unknown, collation: Collation): unknown {
+export function foldStrings(value: unknown, collation: Collation): unknown {
   if (typeof value === 'string') return collation.key(value);
   if (Array.isArray(value)) return value.map((v) => foldStrings(v, collation));
   if (isPlainObject(value)) {

@@ -10,6 +10,7 @@ import { renderValue } from './render-value';
 import { type Matcher } from './query-tools';
 import { CollectionIndex, type IndexSpec } from './collection-index';
 import { type Collation, parseCollation } from './collation';
+import { foldStrings } from './collection-index';
 import { type DocumentValidator, validatorOf } from './document-validator';
 import { MongoCommandError } from './mongo-error';
 
@@ -62,7 +63,9 @@ export class CollectionStore {
   /** Set when the collection has a validator. */
   validator: DocumentValidator | undefined;
   /** The collection's default collation, for queries and indexes that name none. */
-  collation: Collation | undefined;
+  readonly collation: Collation | undefined;
+  /** With a default collation: the `_id` key under it → the stored `_id` key (uniqueness). */
+  private readonly collatedIds: Map<string, string> | undefined;
 
   constructor(
     public db: string,
@@ -73,6 +76,7 @@ export class CollectionStore {
     this.view = viewDefinition(options);
     this.validator = validatorOf(options);
     this.collation = parseCollation(options.collation) ?? undefined;
+    this.collatedIds = this.collation ? new Map() : undefined;
   }
 
   /** Replaces the options (collMod), with what they imply. */
@@ -80,8 +84,8 @@ export class CollectionStore {
     this.options = options;
     this.capped = cappedLimits(options);
     this.view = viewDefinition(options);
+    // The default collation is fixed at create: collMod does not change it.
     this.validator = validatorOf(options);
-    this.collation = parseCollation(options.collation) ?? undefined;
   }
 
   get ns(): string {
@@ -111,7 +115,8 @@ export class CollectionStore {
     if (this.validator && !bypassValidation) {
       this.validator.check(next, isInsert ? undefined : this.records.get(idKey), warnValidation);
     }
-    if (isInsert && this.records.has(idKey)) {
+    const holder = isInsert ? this.collatedIds?.get(this.collatedIdKey(next.doc._id)) : undefined;
+    if (isInsert && (this.records.has(idKey) || (holder !== undefined && holder !== idKey))) {
       throw new MongoCommandError(
         'DuplicateKey',
         `E11000 duplicate key error collection: ${this.ns} index: _id_ dup key: { _id: ${renderValue(next.doc._id)} }`,
@@ -129,7 +134,13 @@ export class CollectionStore {
     rememberHints(next.doc, next.hints);
     next.rid = previous?.rid ?? ++this.lastRecordId;
     if (this.capped) this.cappedBytes += sizeOf(next) - (previous ? sizeOf(previous) : 0);
+    if (!previous) this.collatedIds?.set(this.collatedIdKey(next.doc._id), idKey);
     this.records.set(idKey, next);
+  }
+
+  /** The `_id` index follows the collection's default collation: ids it calls equal share this key. */
+  private collatedIdKey(id: unknown): string {
+    return keyOf(foldStrings(id, this.collation!));
   }
 
   get latestRecordId(): number {
@@ -145,6 +156,7 @@ export class CollectionStore {
   load(idKey: string, record: StoredDoc): void {
     record.rid = ++this.lastRecordId;
     if (this.capped) this.cappedBytes += sizeOf(record);
+    this.collatedIds?.set(this.collatedIdKey(record.doc._id), idKey);
     this.records.set(idKey, record);
   }
 
@@ -171,6 +183,7 @@ export class CollectionStore {
     if (!previous) return false;
     for (const index of this.indexes.values()) index.remove(previous.doc, idKey);
     if (this.capped) this.cappedBytes -= sizeOf(previous);
+    this.collatedIds?.delete(this.collatedIdKey(previous.doc._id));
     this.records.delete(idKey);
     return true;
   }
