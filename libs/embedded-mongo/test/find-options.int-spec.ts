@@ -146,6 +146,21 @@ describe('embedded-mongo: returnKey, showRecordId and capped collections', () =>
     }
   });
 
+  it('a tailable cursor whose unread documents were dropped by the cap fails with CappedPositionLost', async () => {
+    await db.createCollection('tail_lost', { capped: true, size: 100_000, max: 2 });
+    const coll = db.collection<AnyDoc>('tail_lost');
+    await coll.insertOne({ _id: 1 });
+    const cursor = coll.find({}, { tailable: true });
+    try {
+      expect(await cursor.tryNext()).toEqual({ _id: 1 });
+      await coll.insertMany([{ _id: 2 }, { _id: 3 }, { _id: 4 }]);
+      const error = await cursor.tryNext().catch((e: unknown) => e);
+      expect((error as MongoServerError).code).toBe(136);
+    } finally {
+      await cursor.close();
+    }
+  });
+
   it('a tailable cursor on a collection that is not capped is refused', async () => {
     await db.collection<AnyDoc>('not_capped').insertOne({ _id: 1 });
     const error = await db

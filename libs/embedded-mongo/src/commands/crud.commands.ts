@@ -190,6 +190,13 @@ function tailOf(ctx: CommandContext, store: CollectionStore | undefined, spec: F
     awaitData: truthy(ctx.body.awaitData),
     poll: () => {
       if (ctx.state.catalog.get(store.db, store.name) !== store) return undefined;
+      // Documents inserted after the cursor's position were dropped before it read them.
+      if (store.evictedUpTo > seen) {
+        throw new MongoCommandError(
+          'CappedPositionLost',
+          `CollectionScan died due to position in capped collection being deleted. Last seen record id: RecordId(${seen})`,
+        );
+      }
       const fresh: StoredDoc[] = [];
       for (const record of store.records.values()) {
         if ((record.rid ?? 0) > seen && matches(record.doc)) fresh.push(record);

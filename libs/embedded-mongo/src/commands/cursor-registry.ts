@@ -70,7 +70,13 @@ export class CursorRegistry {
     const deadline = Date.now() + (maxTimeMS ?? DEFAULT_AWAIT_MS);
     for (;;) {
       if (cursor.position >= cursor.docs.length) {
-        const fresh = tail.poll();
+        let fresh: Document[] | undefined;
+        try {
+          fresh = tail.poll();
+        } catch (error) {
+          this.open.delete(id); // a cursor that lost its position is dead, as in mongod
+          throw error;
+        }
         if (!fresh) {
           this.open.delete(id);
           return { nextBatch: [], id: Long.fromNumber(0), ns: cursor.ns };

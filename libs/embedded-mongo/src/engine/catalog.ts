@@ -66,7 +66,10 @@ export class Catalog {
       doc: fromView(record.doc, record.hints),
     });
     if (!store.capped) return;
-    for (const oldest of store.overCapacity()) this.delete(store, oldest, changes);
+    for (const oldest of store.overCapacity()) {
+      store.evictedUpTo = Math.max(store.evictedUpTo, store.get(oldest)?.rid ?? 0);
+      this.delete(store, oldest, changes);
+    }
     store.notifyTails();
   }
 

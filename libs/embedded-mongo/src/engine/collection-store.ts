@@ -58,6 +58,8 @@ export class CollectionStore {
   /** Set for capped collections only, with the bytes their documents take. */
   capped: CappedLimits | undefined;
   cappedBytes = 0;
+  /** The newest record id a capped collection dropped to stay within its limits. */
+  evictedUpTo = 0;
   /** Set for views: the collection (or view) they read and the pipeline they apply. */
   view: ViewDefinition | undefined;
   /** Set when the collection has a validator. */

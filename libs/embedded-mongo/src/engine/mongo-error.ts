@@ -30,6 +30,7 @@ export const ErrorCodes = {
   InvalidBSON: 22,
   DollarPrefixedFieldName: 52,
   NotAReplicaSet: 123,
+  CappedPositionLost: 136,
   DocumentValidationFailure: 121,
   CommandNotSupportedOnView: 166,
   OptionNotSupportedOnView: 167,
