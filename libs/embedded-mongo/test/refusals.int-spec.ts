@@ -70,15 +70,16 @@ describe('embedded-mongo: what mongod 7.0 refuses', () => {
     }
   });
 
-  it('$-prefixed keys inside _id are refused for storage', async () => {
+  it('$-prefixed subfields of _id are refused for storage', async () => {
     const coll = db.collection<AnyDoc>('dollar_id');
     const error = await serverError(coll.insertOne({ _id: { $a: 1 } }));
     expect(error.code).toBe(52);
     expect(error.message).toBe(
       "_id fields may not contain '$'-prefixed fields: $a is not valid for storage.",
     );
-    const nested = await serverError(coll.insertOne({ _id: { a: { $b: 1 } } }));
-    expect(nested.code).toBe(52);
+    // Deeper levels are checked only from 7.1 on.
+    await coll.insertOne({ _id: { a: { $b: 1 } } });
+    await coll.deleteOne({ _id: { a: { $b: 1 } } });
     const upsert = await serverError(
       coll.replaceOne({ _id: { x: 1 } }, { _id: { $x: 1 }, v: 1 }, { upsert: true }),
     );

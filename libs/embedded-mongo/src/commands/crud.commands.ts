@@ -37,18 +37,15 @@ function checkId(doc: Record<string, unknown>): void {
   if (Array.isArray(id)) throw new MongoCommandError('BadValue', "can't use an array for _id");
   if (id instanceof RegExp) throw new MongoCommandError('BadValue', "can't use a regex for _id");
   if (id === undefined) throw new MongoCommandError('InvalidIdField', 'document has no _id');
-  if (isPlainObject(id)) checkIdKeys(id);
-}
-
-function checkIdKeys(value: Record<string, unknown>): void {
-  for (const [key, inner] of Object.entries(value)) {
-    if (key.startsWith('$')) {
+  // mongod 7.0 checks the subfields of _id, not deeper levels (7.1 added those).
+  if (isPlainObject(id)) {
+    const dollar = Object.keys(id).find((key) => key.startsWith('$'));
+    if (dollar !== undefined) {
       throw new MongoCommandError(
         'DollarPrefixedFieldName',
-        `_id fields may not contain '$'-prefixed fields: ${key} is not valid for storage.`,
+        `_id fields may not contain '$'-prefixed fields: ${dollar} is not valid for storage.`,
       );
     }
-    if (isPlainObject(inner)) checkIdKeys(inner);
   }
 }
 
