@@ -113,6 +113,26 @@ describe('embedded-mongo: handshake, CRUD and cursors through the official drive
       expect(await c.findOne({ _id: { tenant: 't1', n: 2 } } as never)).toMatchObject({ v: 'b' });
     });
 
+    it('finds each document of an _id $in once, in _id order, however the list repeats or orders them', async () => {
+      const c = fresh('id_in');
+      await c.insertMany([{ _id: 'b' }, { _id: 'a' }, { _id: 'c' }, { _id: 1 }, { _id: 2.5 }]);
+      expect(await c.find({ _id: { $in: ['c', 'a', 'a', 'zz'] } }).toArray()).toEqual([
+        { _id: 'a' },
+        { _id: 'c' },
+      ]);
+      expect(await c.find({ _id: { $in: [2.5, 1, 1.0, 'b'] } }).toArray()).toEqual([
+        { _id: 1 },
+        { _id: 2.5 },
+        { _id: 'b' },
+      ]);
+      expect(await c.countDocuments({ _id: { $in: ['a', 'a', 'b'] } })).toBe(2);
+      // A long list of string ids (the read models' batch reads): every one found, the absent ones not.
+      const ids = Array.from({ length: 3000 }, (_, i) => `k${i}`);
+      await c.insertMany(ids.filter((_, i) => i % 3 === 0).map((_id) => ({ _id })));
+      const found = await c.find({ _id: { $in: ids } }).toArray();
+      expect(found.map((d) => d._id).sort()).toEqual(ids.filter((_, i) => i % 3 === 0).sort());
+    });
+
     it('treats null as matching both null and missing fields, $exists tells them apart', async () => {
       const c = fresh('nulls');
       await c.insertMany([{ _id: 1, v: null }, { _id: 2 }, { _id: 3, v: 0 }]);

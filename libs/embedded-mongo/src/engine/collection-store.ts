@@ -2,6 +2,7 @@ import { BSON, type Document } from 'bson';
 import {
   type TypeHints,
   canonicalRank,
+  compareValues,
   isPlainObject,
   keyOf,
   rememberHints,
@@ -218,12 +219,15 @@ export class CollectionStore {
     collation?: Collation,
   ): StoredDoc[] {
     const candidates = this.plan(filter, stats, collation);
+    // The `_id` map holds exactly the documents whose `_id` is one of these strings: each candidate matches, and
+    // the matcher would only compare it with every value of the list again (quadratic for a long `$in`).
+    const exact = candidates !== undefined && isStringIdLookup(filter);
     const out: StoredDoc[] = [];
     let examined = 0;
     const test = (record: StoredDoc | undefined): boolean => {
       if (record) {
         examined++;
-        if (matches(record.doc)) out.push(record);
+        if (exact || matches(record.doc)) out.push(record);
       }
       return limit > 0 && out.length >= limit;
     };
@@ -259,7 +263,8 @@ export class CollectionStore {
           stats.indexName = '_id_';
           stats.keysExamined += eq.length;
         }
-        return eq.map(keyOf);
+        // As an index scan over `$in` bounds: each document once, in `_id` order.
+        return (eq.length > 1 ? distinctSorted(eq) : eq).map(keyOf);
       }
     }
     let best: { ids: ReadonlySet<string>; index: CollectionIndex; score: number } | undefined;
@@ -333,6 +338,29 @@ function containsString(value: unknown): boolean {
   if (typeof value === 'string' || value instanceof RegExp) return true;
   if (Array.isArray(value)) return value.some(containsString);
   return isPlainObject(value) && Object.values(value).some(containsString);
+}
+
+/** The values in MongoDB's order, each once (1 and 1.0 are one value). */
+function distinctSorted(values: readonly unknown[]): unknown[] {
+  const sorted = [...values].sort((a, b) => compareValues(a, b));
+  return sorted.filter((value, i) => i === 0 || compareValues(sorted[i - 1], value) !== 0);
+}
+
+/** `{ _id: "x" }`, `{ _id: { $eq: "x" } }` or `{ _id: { $in: ["x", …] } }`: nothing but string ids. */
+function isStringIdLookup(filter: Document): boolean {
+  const keys = Object.keys(filter);
+  if (keys.length !== 1 || keys[0] !== '_id') return false;
+  const id: unknown = filter._id;
+  if (typeof id === 'string') return true;
+  if (!isOperatorObject(id)) return false;
+  const operators = Object.keys(id);
+  if (operators.length !== 1) return false;
+  if (operators[0] === '$eq') return typeof id.$eq === 'string';
+  return (
+    operators[0] === '$in' &&
+    Array.isArray(id.$in) &&
+    id.$in.every((value) => typeof value === 'string')
+  );
 }
 
 function isIndexableScalar(value: unknown): boolean {
