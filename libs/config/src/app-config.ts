@@ -190,7 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     production,
     rules,
     projector: {
-      batchSize: parsed.PROJECTOR_BATCH_SIZE ?? 500,
+      batchSize: parsed.PROJECTOR_BATCH_SIZE ?? 2000,
       batchMs: parsed.PROJECTOR_BATCH_MS ?? 100,
       onError: parsed.PROJECTOR_ON_ERROR ?? 'park',
       leaseMs: parsed.PROJECTOR_LEASE_MS ?? 10_000,
