@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { StreamReader } from './stream-reader';
 
 /**
@@ -14,7 +14,7 @@ import type { StreamReader } from './stream-reader';
 export const CHAIN_FIELD = 'chain';
 
 export function chainGenesis(streamId: string): string {
-  return createHash('sha256').update(`crm-chain-v1:${streamId}`).digest('hex');
+  return hash('sha256', `crm-chain-v1:${streamId}`, 'hex');
 }
 
 export interface ChainedEvent {
@@ -32,7 +32,8 @@ export function chainHash(previous: string, event: ChainedEvent): string {
   const text =
     `[${canonicalJson(previous)},${canonicalJson(event.eventId)},${canonicalJson(event.type)},` +
     `${canonicalPart(event.data)},${canonicalPart(metadata)}]`;
-  return createHash('sha256').update(text).digest('hex');
+  // The one-shot digest: no Hash object per event.
+  return hash('sha256', text, 'hex');
 }
 
 function canonicalPart(value: unknown): string {

@@ -73,8 +73,10 @@ export function encryptField(
   const iv = freshIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(`${customerId}\u0000${path}`));
-  const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
-  return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+  const body = cipher.update(JSON.stringify(value), 'utf8');
+  // GCM holds nothing back (final adds no bytes), but its bytes are kept in case: one copy for all parts.
+  const tail = cipher.final();
+  return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), body, tail]).toString('base64');
 }
 
 export function decryptField(
