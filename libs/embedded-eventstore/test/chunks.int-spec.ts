@@ -85,6 +85,7 @@ describe('a log in chunk files read through a small cache, through the official 
     }
     const chunks = readdirSync(dataDir).filter((f) => /^events.*\.log$/.test(f));
     expect(chunks.length).toBeGreaterThan(3);
+    // Every sealed chunk has its index checkpoint; the last one is scanned at each start.
     expect(readdirSync(dataDir).filter((f) => f.endsWith('.idx'))).toHaveLength(chunks.length - 1);
 
     // A restart reads the sealed chunks' index checkpoints; a damaged one is rebuilt.
@@ -97,8 +98,10 @@ describe('a log in chunk files read through a small cache, through the official 
     client = EventStoreDBClient.connectionString(server.connectionString);
     try {
       expect(lines.join('\n')).toContain(`${checkpoint} is not usable (checksum mismatch)`);
-      expect(lines.join('\n')).toContain(
-        `${chunks.length} chunk(s); ${chunks.length - 2} sealed chunk(s)`,
+      expect(lines.join('\n')).toMatch(
+        new RegExp(
+          `${chunks.length} chunk\\(s\\); \\d+ event\\(s\\) of ${chunks.length - 2} chunk\\(s\\) read`,
+        ),
       );
       expect(summary(await collect(client.readAll({ fromPosition: START })))).toEqual(
         summary(written),

@@ -15,6 +15,7 @@ import {
 import {
   decodePayload,
   encodeFrame,
+  forEachEventRanges,
   encodePaddingFrame,
   type LoggedEvent,
   MAX_FRAME_PAYLOAD,
@@ -129,7 +130,7 @@ const SCAN_OPTIONS: ScanOptions = {
   maxPayload: MAX_FRAME_PAYLOAD,
   verify: (payload) => {
     try {
-      decodePayload(payload);
+      forEachEventRanges(payload, () => undefined);
       return undefined;
     } catch (error) {
       return `undecodable payload: ${(error as Error).message}`;
@@ -230,8 +231,8 @@ export class FileEventLog implements EventLog {
           }
           sealedWithoutIndex.push(chunk);
         } else {
-          // The active chunk grows from here on: an index checkpoint of it (left when the chunk
-          // after it did not survive a cut) would be stale.
+          // The last chunk is always scanned whole, so damage in it refuses the start; an index
+          // checkpoint of it (left when the chunk after it did not survive a cut) would be stale.
           fs.unlink(`${info.path}${INDEX_SUFFIX}`);
         }
         const scan = scanChunk(chunk.handle, info.base, recovery, onFrame);
@@ -257,10 +258,10 @@ export class FileEventLog implements EventLog {
         `recovery: ${last.info.path}: ${recovery.frames} frame(s), ${recovery.events} event(s), ` +
           `${recovery.truncatedBytes} torn byte(s) cut, no damage`,
       );
-      if (chunks.length > 1) {
+      if (recovery.chunksFromIndex! > 0 || chunks.length > 1) {
         options.log?.(
-          `recovery: ${chunks.length} chunk(s); ${recovery.chunksFromIndex} sealed chunk(s) with ` +
-            `${recovery.eventsFromIndex} event(s) read from their index checkpoints, the rest scanned`,
+          `recovery: ${chunks.length} chunk(s); ${recovery.eventsFromIndex} event(s) of ` +
+            `${recovery.chunksFromIndex} chunk(s) read from their index checkpoints, the rest scanned`,
         );
       }
       const log = new FileEventLog(

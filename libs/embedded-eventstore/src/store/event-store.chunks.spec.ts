@@ -102,9 +102,9 @@ describe('EventStore chunk files and index checkpoints', () => {
   it('a restart loads sealed chunks from their index checkpoints and scans only the last chunk', async () => {
     const { before, chunks } = await filledLog(options);
     expect(indexFiles(dir)).toHaveLength(chunks - 1);
-
     const reopened = await EventStore.open(options);
     expect(reopened.recovery).toMatchObject({ chunks, chunksFromIndex: chunks - 1 });
+    expect(reopened.recovery!.events).toBeGreaterThan(0);
     expect(reopened.recovery!.events).toBeLessThan(before.length / 2);
     expect(reopened.recovery!.events + reopened.recovery!.eventsFromIndex!).toBe(before.length);
     expect(everyRecorded(reopened)).toEqual(before);
@@ -242,5 +242,32 @@ describe('EventStore chunk files and index checkpoints', () => {
     } finally {
       jest.restoreAllMocks();
     }
+  });
+
+  it('damage in the last chunk refuses the start even when the sealed chunks load from checkpoints', async () => {
+    await filledLog(options);
+    const last = chunkFiles(dir)
+      .filter((f) => f !== 'events.log')
+      .sort()
+      .at(-1)!;
+    const bytes = readFileSync(join(dir, last));
+    bytes[20] ^= 0x08;
+    writeFileSync(join(dir, last), bytes);
+    const refused = await EventStore.open(options).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DamagedFileError);
+    expect((refused as Error).message).toContain(join(dir, last));
+  });
+
+  it('damage in a sealed chunk with a usable checkpoint is found when its frame is read: the read fails', async () => {
+    const { before } = await filledLog(options);
+    const sealed = join(dir, 'events.log');
+    const bytes = readFileSync(sealed);
+    bytes[60] ^= 0x08;
+    writeFileSync(sealed, bytes);
+    const store = await EventStore.open({ ...options, cacheSize: 0 });
+    expect(() => store.table.recorded(0)).toThrow(/the frame at log offset 0 fails its checksum/);
+    // Events of other frames still read.
+    expect(store.table.recorded(before.length - 1).toString('hex')).toBe(before.at(-1));
+    await store.close();
   });
 });
