@@ -158,7 +158,8 @@ describe('the production build (npm ci --omit=dev, NODE_ENV=production, settings
       dir,
       'dist/apps/projector/src/main.js',
       settings,
-      /()running \S+/,
+      // The last line main() prints, after its signal handlers are in place.
+      /()projector running/,
     );
     expect(await projector.stop()).toBe(0);
     expect(projector.stderr).toEqual([]);

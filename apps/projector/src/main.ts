@@ -11,9 +11,9 @@ async function main(): Promise<void> {
     positionTrackerProjection(),
     ...customerProjections(config.rules),
   ]);
-  // The launcher waits for this line.
-  new Logger('Projector').log('projector running');
   stopOnSignals(projector);
+  // The launcher waits for this line: printed once a signal would stop the projector cleanly.
+  new Logger('Projector').log('projector running');
 }
 
 main().catch((error: unknown) => {
