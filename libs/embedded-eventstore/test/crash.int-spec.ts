@@ -38,7 +38,9 @@ function runUntilKilled(dataDir: string, log: ChildLog, killAfterMs: number): Pr
       if (kind === 'ACK') log.acked.get(Number(writer))!.push(...ids.split(','));
     });
     child.on('error', reject);
-    child.on('exit', (_code, signal) => {
+    // 'close', not 'exit': only then has every line the writer printed been read from its stdout
+    // (under load 'exit' can come first, and an event seen stored would look never sent).
+    child.on('close', (_code, signal) => {
       if (signal === 'SIGKILL') resolve();
       else reject(new Error(`writer exited on its own: ${stderr}`));
     });
