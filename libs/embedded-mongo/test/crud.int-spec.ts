@@ -303,6 +303,31 @@ describe('embedded-mongo: handshake, CRUD and cursors through the official drive
       expect((error as MongoServerError).code).toBe(66);
     });
 
+    it('stores a replacement with _id first (from the filter when the replacement lacks it), then its fields in order', async () => {
+      const c = fresh('replace_order');
+      await c.replaceOne(
+        { _id: 'a', v: { $lt: 5 } },
+        { z: 1, y: { b: 2, a: 1 } },
+        { upsert: true },
+      );
+      await c.replaceOne({ _id: { $eq: 'b' } }, { z: 1, _id: 'b', y: [3] }, { upsert: true });
+      const generated = await c.replaceOne({ v: { $lt: 5 } }, { z: 1, y: 2 }, { upsert: true });
+      await c.insertOne({ _id: 'c', old: true });
+      await c.replaceOne({ _id: 'c' }, { z: 2, _id: 'c', y: 1 });
+      const stored = await c.find({}, { sort: { z: 1 } }).toArray();
+      expect(stored.map((doc) => Object.keys(doc))).toEqual([
+        ['_id', 'z', 'y'],
+        ['_id', 'z', 'y'],
+        ['_id', 'z', 'y'],
+        ['_id', 'z', 'y'],
+      ]);
+      expect(await c.findOne({ _id: 'a' })).toEqual({ _id: 'a', z: 1, y: { b: 2, a: 1 } });
+      expect(Object.keys((await c.findOne({ _id: 'a' }))!.y as object)).toEqual(['b', 'a']);
+      expect(await c.findOne({ _id: 'b' })).toEqual({ _id: 'b', z: 1, y: [3] });
+      expect(generated.upsertedId).toBeInstanceOf(ObjectId);
+      expect(await c.findOne({ _id: 'c' })).toEqual({ _id: 'c', z: 2, y: 1 });
+    });
+
     it('updates array elements with arrayFilters and the positional operator', async () => {
       const c = fresh('array_updates');
       await c.insertOne({

@@ -290,11 +290,10 @@ export function applyModifier(
   const before = record.doc;
   try {
     if (modifier.kind === 'replace') {
-      const replacement = cloneView(modifier.doc);
-      if ('_id' in replacement && !sameId(replacement._id, before._id)) {
-        throw immutableId(replacement._id);
-      }
-      const doc = { _id: before._id, ...replacement };
+      const replacement = modifier.doc;
+      const hasId = '_id' in replacement;
+      if (hasId && !sameId(replacement._id, before._id)) throw immutableId(replacement._id);
+      const doc = replacedDocument(hasId ? replacement._id : before._id, replacement);
       return {
         record: { doc, hints: modifier.hints },
         modified: !sameKey(doc, before),
@@ -398,19 +397,42 @@ export function buildUpsert(
   arrayFilters?: Document[],
   variables?: Document,
 ): StoredDoc {
-  const seed: Record<string, unknown> = {};
-  if (modifier.kind !== 'replace') collectEqualities(filter, seed);
-  else if ('_id' in filter && !isOperator(filter._id)) seed._id = filter._id;
-  else if (isPlainObject(filter._id) && '$eq' in filter._id) seed._id = filter._id.$eq;
-  let record: StoredDoc = { doc: seed, hints: undefined };
   if (modifier.kind === 'replace') {
-    record = { doc: { ...seed, ...cloneView(modifier.doc) }, hints: modifier.hints };
-  } else {
-    record = applyModifier(record, modifier, { arrayFilters, inserting: true, variables }).record;
+    const replacement = modifier.doc;
+    let id: unknown;
+    if ('_id' in replacement) id = replacement._id;
+    else if ('_id' in filter && !isOperator(filter._id)) id = filter._id;
+    else if (isPlainObject(filter._id) && '$eq' in filter._id) id = filter._id.$eq;
+    const doc = replacedDocument(id === undefined ? new ObjectId() : id, replacement);
+    return { doc, hints: modifier.hints };
   }
+  const seed: Record<string, unknown> = {};
+  collectEqualities(filter, seed);
+  const record = applyModifier({ doc: seed, hints: undefined }, modifier, {
+    arrayFilters,
+    inserting: true,
+    variables,
+  }).record;
   const { _id, ...rest } = record.doc;
   const doc = { _id: _id === undefined ? new ObjectId() : _id, ...rest };
   return { doc, hints: record.hints };
+}
+
+/**
+ * A replacement document as stored: `_id` first, as mongod orders it, then the replacement's other
+ * fields. The replacement's values are taken over, not copied: a replacement applies to one
+ * document only (`multi` is refused for it), and the command's body is not used once it ran.
+ */
+function replacedDocument(
+  id: unknown,
+  replacement: Record<string, unknown>,
+): Record<string, unknown> {
+  const doc: Record<string, unknown> = { _id: id };
+  // A `__proto__` field would set the prototype here; it was never kept (the copy dropped it too).
+  for (const key of Object.keys(replacement)) {
+    if (key !== '_id' && key !== '__proto__') doc[key] = replacement[key];
+  }
+  return doc;
 }
 
 function isOperator(value: unknown): boolean {
