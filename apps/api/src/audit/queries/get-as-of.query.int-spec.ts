@@ -97,6 +97,23 @@ describe(GetAsOfHandler.name, () => {
         query,
       );
 
+    /** A customer registered in January with a purchase on each of `months` (ISO month starts). */
+    async function customerBuying(months: string[]) {
+      const id = uniqueId('asof-snap');
+      const snapshots = new AsOfSnapshots();
+      const warm = new GetAsOfHandler(stores.reader, stores.keys, stores.config, snapshots);
+      await stores.register(id, {}, '2026-01-01T00:00:00Z');
+      for (const month of months) await purchase(id, month);
+      return { id, snapshots, warm };
+    }
+    const purchase = (id: string, month: string) =>
+      stores.touch(id, {
+        kind: 'purchase',
+        orderId: month,
+        amount: 10,
+        occurredAt: `${month}-01T00:00:00Z`,
+      });
+
     it('answers every moment and every knownAt exactly as a fold from the start does', async () => {
       const id = uniqueId('asof-snap');
       const snapshots = new AsOfSnapshots({ every: 3 });
@@ -142,25 +159,11 @@ describe(GetAsOfHandler.name, () => {
     });
 
     it('reads what was appended after the snapshot it starts from', async () => {
-      const id = uniqueId('asof-snap');
-      const snapshots = new AsOfSnapshots();
-      const warm = new GetAsOfHandler(stores.reader, stores.keys, stores.config, snapshots);
-      await stores.register(id, {}, '2026-01-01T00:00:00Z');
-      await stores.touch(id, {
-        kind: 'purchase',
-        orderId: 'a',
-        amount: 10,
-        occurredAt: '2026-02-01T00:00:00Z',
-      });
+      const { id, snapshots, warm } = await customerBuying(['2026-02']);
       const first = await warm.execute(new GetAsOfQuery(id, new Date(), new Date(), 'auditor'));
       const tip = snapshots.usable(id, Date.now(), Date.now());
       expect(tip?.eventsApplied).toBe(first.eventsApplied);
-      await stores.touch(id, {
-        kind: 'purchase',
-        orderId: 'b',
-        amount: 10,
-        occurredAt: '2026-03-01T00:00:00Z',
-      });
+      await purchase(id, '2026-03');
       const query = new GetAsOfQuery(id, new Date(), new Date(), 'auditor');
       const second = await warm.execute(query);
       expect(second.profile.orders).toBe(2);
@@ -169,22 +172,7 @@ describe(GetAsOfHandler.name, () => {
     });
 
     it('does not start from a snapshot that holds events after the business time asked for', async () => {
-      const id = uniqueId('asof-snap');
-      const snapshots = new AsOfSnapshots();
-      const warm = new GetAsOfHandler(stores.reader, stores.keys, stores.config, snapshots);
-      await stores.register(id, {}, '2026-01-01T00:00:00Z');
-      await stores.touch(id, {
-        kind: 'purchase',
-        orderId: 'a',
-        amount: 10,
-        occurredAt: '2026-02-01T00:00:00Z',
-      });
-      await stores.touch(id, {
-        kind: 'purchase',
-        orderId: 'b',
-        amount: 10,
-        occurredAt: '2026-04-01T00:00:00Z',
-      });
+      const { id, snapshots, warm } = await customerBuying(['2026-02', '2026-04']);
       await warm.execute(new GetAsOfQuery(id, new Date(), new Date(), 'auditor'));
       expect(snapshots.usable(id, Date.parse('2026-03-01T00:00:00Z'), Date.now())).toBeUndefined();
       const march = await warm.execute(
