@@ -219,5 +219,28 @@ describe('embedded-mongo: indexes, unique constraints and bulk writes', () => {
       expect(await c.countDocuments({ score: { $gte: 1000 } })).toBe(1);
       expect(await c.countDocuments({ score: 5 })).toBe(19);
     });
+
+    it('keeps the index right after replacements that keep the indexed fields or change one field of a compound key', async () => {
+      const c = db.collection<AnyDoc>('idx_usage');
+      // A range query first, so the score index's sorted values exist and must follow the writes too.
+      expect(await c.countDocuments({ score: { $gte: 40, $lte: 40 } })).toBe(20);
+      await c.replaceOne(
+        { _id: 40 },
+        { email: 'u40@x.io', score: 40, tenant: 't0', kind: 'even', note: 'same keys' },
+      );
+      await c.replaceOne({ _id: 60 }, { email: 'u60@x.io', score: 60, tenant: 't0', kind: 'odd' });
+      await c.replaceOne(
+        { _id: 140 },
+        { email: 'u140@x.io', score: 41, tenant: 't0', kind: 'even' },
+      );
+      expect(await c.findOne({ email: 'u40@x.io' })).toMatchObject({ _id: 40, note: 'same keys' });
+      expect((await c.find({ tenant: 't0', kind: 'odd' }).toArray()).map((d) => d._id)).toEqual([
+        60,
+      ]);
+      expect(await c.countDocuments({ tenant: 't0', kind: 'even' })).toBe(99);
+      expect(await c.countDocuments({ tenant: 't0' })).toBe(100);
+      expect(await c.countDocuments({ score: { $gte: 40, $lte: 40 } })).toBe(19);
+      expect(await c.countDocuments({ score: { $gte: 41, $lte: 41 } })).toBe(21);
+    });
   });
 });

@@ -22,6 +22,12 @@ export interface IndexSpec {
   collation?: Document;
 }
 
+/** A document's keys in an index: the full keys (hashed) and the first field's values. */
+interface IndexKeys {
+  full: string[];
+  first: unknown[];
+}
+
 interface Entry {
   value: unknown;
   id: string;
@@ -78,7 +84,7 @@ export class CollectionIndex {
   }
 
   /** Index keys of a document: one per element for array values (multikey), [] if not indexed. */
-  keysOf(doc: Record<string, unknown>): { full: string[]; first: unknown[] } {
+  keysOf(doc: Record<string, unknown>): IndexKeys {
     if (this.partial && !this.partial.test(doc)) return { full: [], first: [] };
     if (this.fields.length === 1) {
       const values = this.fieldValues(doc, this.fields[0]);
@@ -135,7 +141,35 @@ export class CollectionIndex {
   }
 
   add(doc: Record<string, unknown>, id: string): void {
-    const { full, first } = this.keysOf(doc);
+    this.addKeys(this.keysOf(doc), id);
+  }
+
+  remove(doc: Record<string, unknown>, id: string): void {
+    this.removeKeys(this.keysOf(doc), id);
+  }
+
+  /**
+   * Moves a document's entries from its previous version to the next. Keys computed once per version; when they
+   * are the same (an update that left the indexed fields alone), the index stays as it is.
+   */
+  replace(previous: Record<string, unknown>, next: Record<string, unknown>, id: string): void {
+    const before = this.keysOf(previous);
+    const after = this.keysOf(next);
+    if (this.sameKeys(before, after)) return;
+    this.removeKeys(before, id);
+    this.addKeys(after, id);
+  }
+
+  private sameKeys(a: IndexKeys, b: IndexKeys): boolean {
+    if (a.full.length !== b.full.length || a.first.length !== b.first.length) return false;
+    for (let i = 0; i < a.full.length; i++) if (a.full[i] !== b.full[i]) return false;
+    for (let i = 0; i < a.first.length; i++) {
+      if (this.hashKey(a.first[i]) !== this.hashKey(b.first[i])) return false;
+    }
+    return true;
+  }
+
+  private addKeys({ full, first }: IndexKeys, id: string): void {
     for (const key of full) addTo(this.byKey, key, id);
     if (this.fields.length > 1) for (const v of first) addTo(this.byFirst, this.hashKey(v), id);
     if (this.sorted && first.length > 0) {
@@ -144,8 +178,7 @@ export class CollectionIndex {
     }
   }
 
-  remove(doc: Record<string, unknown>, id: string): void {
-    const { full, first } = this.keysOf(doc);
+  private removeKeys({ full, first }: IndexKeys, id: string): void {
     for (const key of full) removeFrom(this.byKey, key, id);
     if (this.fields.length > 1)
       for (const v of first) removeFrom(this.byFirst, this.hashKey(v), id);

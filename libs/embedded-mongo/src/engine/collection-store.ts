@@ -132,8 +132,10 @@ export class CollectionStore {
   /** Stores the document; the caller has already run checkWrite. */
   put(idKey: string, next: StoredDoc): void {
     const previous = this.records.get(idKey);
-    if (previous) for (const index of this.indexes.values()) index.remove(previous.doc, idKey);
-    for (const index of this.indexes.values()) index.add(next.doc, idKey);
+    for (const index of this.indexes.values()) {
+      if (previous) index.replace(previous.doc, next.doc, idKey);
+      else index.add(next.doc, idKey);
+    }
     rememberHints(next.doc, next.hints);
     next.rid = previous?.rid ?? ++this.lastRecordId;
     if (this.capped) this.cappedBytes += sizeOf(next) - (previous ? sizeOf(previous) : 0);
