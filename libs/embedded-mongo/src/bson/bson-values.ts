@@ -34,17 +34,29 @@ function serializesAsInt32(n: number): boolean {
   return Number.isInteger(n) && n >= INT32_MIN && n <= INT32_MAX && !Object.is(n, -0);
 }
 
-function convertValue(value: unknown, path: string, hints: TypeHints): unknown {
+/**
+ * `path` holds the keys leading to `value`; the dotted path string is only built for a hint, so converting a large
+ * document builds no string per field.
+ */
+function convertValue(value: unknown, path: Array<string | number>, hints: TypeHints): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      value[i] = convertValue(value[i], path === '' ? String(i) : `${path}.${i}`, hints);
+      const element: unknown = value[i];
+      if (element === null || typeof element !== 'object') continue;
+      path.push(i);
+      value[i] = convertValue(element, path, hints);
+      path.pop();
     }
     return value;
   }
   if (isPlainObject(value)) {
     for (const key of Object.keys(value)) {
-      value[key] = convertValue(value[key], path === '' ? key : `${path}.${key}`, hints);
+      const field = value[key];
+      if (field === null || typeof field !== 'object') continue;
+      path.push(key);
+      value[key] = convertValue(field, path, hints);
+      path.pop();
     }
     return value;
   }
@@ -53,7 +65,7 @@ function convertValue(value: unknown, path: string, hints: TypeHints): unknown {
       return (value as { value: number }).value;
     case 'Double': {
       const n = (value as Double).value;
-      if (serializesAsInt32(n)) hints.set(path, 'f');
+      if (serializesAsInt32(n)) hints.set(path.join('.'), 'f');
       return n;
     }
     case 'Long': {
@@ -62,14 +74,14 @@ function convertValue(value: unknown, path: string, hints: TypeHints): unknown {
       // Beyond 2^53 a double would merge distinct values (two snowflake ids, one key): such
       // Longs stay Long objects, compared exactly by compareValues and keyOf.
       if (!Number.isSafeInteger(n)) return value;
-      hints.set(path, 'l');
+      hints.set(path.join('.'), 'l');
       return n;
     }
     case 'Decimal128': {
       const text = (value as Decimal128).toString();
       const n = Number(text);
       if (!decimalFitsDouble(text, n)) return value;
-      hints.set(path, `d${text}`);
+      hints.set(path.join('.'), `d${text}`);
       return n;
     }
     default:
@@ -92,14 +104,14 @@ export function hintsOf(doc: unknown): TypeHints | undefined {
 /** Converts a document decoded with `promoteValues: false` into view form, in place. */
 export function toView(doc: Record<string, unknown>): ViewDocument {
   const hints: TypeHints = new Map();
-  convertValue(doc, '', hints);
+  convertValue(doc, [], hints);
   return { doc, hints: hints.size > 0 ? hints : undefined };
 }
 
 /** Converts any value (filter operand, update operand) into view form, dropping the hints. */
 export function toViewValue<T>(value: T): T {
   if (value === null || typeof value !== 'object') return value;
-  return convertValue(value, '', new Map()) as T;
+  return convertValue(value, [], new Map()) as T;
 }
 
 function restoreLeaf(value: unknown, hint: string): unknown {
@@ -390,6 +402,9 @@ export function keyOf(value: unknown): string {
  */
 export function sameKey(a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  // Two different strings, or two different numbers other than two NaNs, never share a key.
+  if (typeof a === 'string' && typeof b === 'string') return false;
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
   const arrays = Array.isArray(a);
   if (arrays !== Array.isArray(b)) return false;
   if (arrays) {
