@@ -8,6 +8,7 @@ import 'reflect-metadata';
 import { type AppConfig, ConfigError, loadConfig } from '@app/config';
 import { CUSTOMER_STREAM_PREFIX, customerStreamId, PERSONAL_FIELDS, upcast } from '@app/domain';
 import {
+  disposeWithin,
   checkAllChains,
   checkStreamChain,
   connectEventStore,
@@ -75,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await work({ config, client, mongo, reader, out: new Output() });
   } finally {
-    await Promise.allSettled([client.dispose(), mongo.close()]);
+    await Promise.allSettled([disposeWithin(client), mongo.close()]);
   }
 }
 

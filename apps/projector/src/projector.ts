@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { type AppConfig, ConfigError } from '@app/config';
 import { CUSTOMER_STREAM_PREFIX, PERSONAL_FIELDS, upcast } from '@app/domain';
 import {
+  disposeWithin,
   connectEventStore,
   type EventStoreDBClient,
   headOfStreams,
@@ -66,7 +67,7 @@ export async function startProjector(
     async stop() {
       clearInterval(progress);
       await runner.stop();
-      await Promise.allSettled([withDeadline(client.dispose(), 2000), mongo.close()]);
+      await Promise.allSettled([disposeWithin(client), mongo.close()]);
     },
   };
 }
@@ -110,15 +111,6 @@ function reportProgress(
   }, everyMs);
   timer.unref();
   return timer;
-}
-
-async function withDeadline(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** SIGINT / SIGTERM: stop after the batch in hand, then exit. */

@@ -8,6 +8,7 @@ import {
 import type { AppConfig } from '@app/config';
 import { PERSONAL_FIELDS, upcast } from '@app/domain';
 import {
+  disposeWithin,
   connectEventStore,
   type CustomerKeyStore,
   type EventStoreDBClient,
@@ -111,18 +112,6 @@ export class InfrastructureModule implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     // dispose() waits for every open call to report its end; shutdown must not hang on one that never does.
     await this.erasures.stop();
-    await Promise.allSettled([withDeadline(this.eventStore.dispose(), 2000), this.mongo.close()]);
-  }
-}
-
-async function withDeadline(work: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  try {
-    await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
+    await Promise.allSettled([disposeWithin(this.eventStore), this.mongo.close()]);
   }
 }
