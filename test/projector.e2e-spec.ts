@@ -88,7 +88,16 @@ describe('the projector process', () => {
 
     const first = await startProjector(crashed, streams, 40);
     children.push(first.child);
-    const before = await untilCounted(crashed, (n) => n > 0);
+    // Killed once its first checkpoint is stored (and before it is done), so the restart has one to resume from.
+    const checkpoints = mongo
+      .db(crashed)
+      .collection<{ _id: string; commit?: string }>('projection_checkpoints');
+    for (const deadline = Date.now() + 60_000; ;) {
+      if ((await checkpoints.findOne({ _id: 'counts' }))?.commit !== undefined) break;
+      if (Date.now() > deadline) throw new Error('no checkpoint of counts by the deadline');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const before = await counted(crashed);
     first.child.kill('SIGKILL');
     await first.exited;
     expect(before).toBeLessThan(total);
