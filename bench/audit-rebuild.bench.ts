@@ -198,7 +198,9 @@ async function ingest(
     steady: await run(customers, customers + count),
   }));
   // The monotonic clock (µs) that --cpu-prof stamps samples with: cut a profile to the steady phase of each store.
-  console.log(`  steady phase of ${prefix}: monotonic µs ${phaseStart}..${process.hrtime.bigint() / 1000n}`);
+  console.log(
+    `  steady phase of ${prefix}: monotonic µs ${phaseStart}..${process.hrtime.bigint() / 1000n}`,
+  );
   const steadyCpuUs = cpu.usPerEvent;
   return { firstContact, steady, steadyCpuUs };
 }
