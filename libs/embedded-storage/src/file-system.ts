@@ -21,6 +21,8 @@ export interface DataFile {
   readonly path: string;
   size(): number;
   read(position: number, length: number): Buffer;
+  /** Reads up to `length` bytes at `position` into the start of `target`; returns how many were read. */
+  readInto(position: number, target: Buffer, length: number): number;
   write(data: Buffer, position: number): Promise<void>;
   datasync(): Promise<void>;
   truncate(length: number): Promise<void>;
@@ -59,13 +61,18 @@ class NodeDataFile implements DataFile {
 
   read(position: number, length: number): Buffer {
     const out = Buffer.allocUnsafe(Math.max(0, Math.min(length, this.length - position)));
+    return out.subarray(0, this.readInto(position, out, out.length));
+  }
+
+  readInto(position: number, target: Buffer, length: number): number {
+    const wanted = Math.max(0, Math.min(length, target.length, this.length - position));
     let done = 0;
-    while (done < out.length) {
-      const n = readSyncAt(this.handle.fd, out, done, position + done);
+    while (done < wanted) {
+      const n = readSync(this.handle.fd, target, done, wanted - done, position + done);
       if (n === 0) break;
       done += n;
     }
-    return out.subarray(0, done);
+    return done;
   }
 
   async write(data: Buffer, position: number): Promise<void> {
@@ -94,10 +101,6 @@ class NodeDataFile implements DataFile {
   close(): Promise<void> {
     return this.handle.close();
   }
-}
-
-function readSyncAt(fd: number, buffer: Buffer, offset: number, position: number): number {
-  return readSync(fd, buffer, offset, buffer.length - offset, position);
 }
 
 /** The real file system: private modes (files 0600, folders 0700). */

@@ -305,6 +305,12 @@ class RecordedFile implements DataFile {
     return Buffer.from(this.fs.content(this.inode).subarray(position, position + length));
   }
 
+  readInto(position: number, target: Buffer, length: number): number {
+    const content = this.fs.content(this.inode);
+    if (position >= content.length) return 0;
+    return content.copy(target, 0, position, position + Math.min(length, target.length));
+  }
+
   write(data: Buffer, position: number): Promise<void> {
     this.fs.record({ kind: 'write', inode: this.inode, data: Buffer.from(data), position });
     return Promise.resolve();

@@ -29,8 +29,11 @@ export interface EventLog {
   readonly endOffset: number;
   append(frame: Buffer): Promise<void>;
   close(): Promise<void>;
-  /** Up to `length` durable bytes from a logical offset, never past the end of its chunk. */
-  read?(offset: number, length: number): Buffer;
+  /**
+   * Up to `length` durable bytes from a logical offset, never past the end of its chunk, read into
+   * the start of `target` (at least `length` bytes long); returns the part of `target` filled.
+   */
+  readInto?(offset: number, length: number, target: Buffer): Buffer;
 }
 
 export class MemoryEventLog implements EventLog {
@@ -297,7 +300,7 @@ export class FileEventLog implements EventLog {
     });
   }
 
-  read(offset: number, length: number): Buffer {
+  readInto(offset: number, length: number, target: Buffer): Buffer {
     let lo = 0;
     let hi = this.chunks.length - 1;
     while (lo < hi) {
@@ -307,7 +310,7 @@ export class FileEventLog implements EventLog {
     }
     const { info, handle } = this.chunks[lo];
     const at = offset - info.base;
-    return handle.read(at, Math.max(0, Math.min(length, info.size - at)));
+    return target.subarray(0, handle.readInto(at, target, Math.min(length, info.size - at)));
   }
 
   async close(): Promise<void> {

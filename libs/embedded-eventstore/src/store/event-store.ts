@@ -142,7 +142,7 @@ export class EventStore {
     if (files) {
       this.frames = new FramePayloads(
         this.table,
-        (offset, length) => this.log.read!(offset, length),
+        (offset, length, target) => this.log.readInto!(offset, length, target),
         files.cacheSize,
       );
       this.table.payloads = this.frames;

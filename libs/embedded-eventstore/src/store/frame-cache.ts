@@ -17,6 +17,9 @@ export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
 // log in order); any other miss reads a small window around its own frame.
 const SEQUENTIAL_READ = 256 * 1024;
 const SINGLE_READ = 8 * 1024;
+// A miss reads at least the whole of its frame when the table shows where the frame ends, up to
+// this much (a larger frame reads its header first, then the frame).
+const MAX_KNOWN_READ = 8 * 1024 * 1024;
 // What a cached frame costs beyond its bytes (entry, offsets, cache bookkeeping), counted in the bound.
 const ENTRY_OVERHEAD = 160;
 
@@ -48,11 +51,14 @@ export class FramePayloads implements Payloads {
   private lastKey = -1;
   private last: CachedFrame | undefined;
   private nextSequential = -1;
+  // Frames are read from the log into this one buffer (grown to the largest window read) and
+  // checked and transcoded from there: a miss allocates only the cached RecordedEvents.
+  private window = Buffer.allocUnsafeSlow(SEQUENTIAL_READ);
   misses = 0;
 
   constructor(
     private readonly table: EventTable,
-    private readonly read: (offset: number, length: number) => Buffer,
+    private readonly readInto: (offset: number, length: number, target: Buffer) => Buffer,
     readonly capacity: number = DEFAULT_CACHE_BYTES,
   ) {
     this.cache = new LRUCache<number, CachedFrame>({
@@ -94,8 +100,14 @@ export class FramePayloads implements Payloads {
     const offset = table.frame[i];
     let first = i;
     while (first > 0 && table.frame[first - 1] === offset) first--;
+    let after = i + 1;
+    while (after < table.length && table.frame[after] === offset) after++;
     this.misses += 1;
-    let window = this.read(offset, offset === this.nextSequential ? SEQUENTIAL_READ : SINGLE_READ);
+    let length = offset === this.nextSequential ? SEQUENTIAL_READ : SINGLE_READ;
+    // The next frame in the table begins at or after the end of this one.
+    const known = after < table.length ? table.frame[after] - offset : 0;
+    if (known > length && known <= MAX_KNOWN_READ) length = known;
+    let window = this.read(offset, length);
     let wanted: CachedFrame | undefined;
     let index = first;
     let at = 0;
@@ -126,6 +138,11 @@ export class FramePayloads implements Payloads {
     if (!wanted || wanted.first !== first)
       throw new Error(`no event frame at log offset ${offset}`);
     return wanted;
+  }
+
+  private read(offset: number, length: number): Buffer {
+    if (this.window.length < length) this.window = Buffer.allocUnsafeSlow(length);
+    return this.readInto(offset, length, this.window);
   }
 }
 
