@@ -18,8 +18,9 @@ import {
 } from '@app/embedded-storage';
 import { JournalFile } from './journal-file';
 
-// Small chunks keep each synchronous serialize slice short, so compaction barely adds latency.
-const SNAPSHOT_CHUNK = 200;
+// Small chunks keep each synchronous serialize slice short, so compaction barely adds latency: a query arriving
+// during a slice waits it out, and 200 read-model documents of a few KB each made long slices.
+const SNAPSHOT_CHUNK = 50;
 
 export interface PersistenceOptions {
   /** Journal size that triggers compaction into a snapshot. */
