@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { EventStoreDBClient, jsonEvent } from '@eventstore/db-client';
 import { MongoClient } from 'mongodb';
-import { testServers, uniqueId } from '@app/testing';
+import { testServers, uniqueId, until } from '@app/testing';
 import {
   type ProjectorProcess as Running,
   startProjectorProcess,
@@ -92,11 +92,10 @@ describe('the projector process', () => {
     const checkpoints = mongo
       .db(crashed)
       .collection<{ _id: string; commit?: string }>('projection_checkpoints');
-    for (const deadline = Date.now() + 60_000; ;) {
-      if ((await checkpoints.findOne({ _id: 'counts' }))?.commit !== undefined) break;
-      if (Date.now() > deadline) throw new Error('no checkpoint of counts by the deadline');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(
+      async () => (await checkpoints.findOne({ _id: 'counts' }))?.commit !== undefined,
+      60_000,
+    );
     const before = await counted(crashed);
     first.child.kill('SIGKILL');
     await first.exited;

@@ -1,6 +1,6 @@
 import { Observable, ReplaySubject, Subject } from 'rxjs';
 import { MongoClient } from 'mongodb';
-import { countingProjection, uniqueId } from '@app/testing';
+import { countingProjection, testMetadata, uniqueId, until } from '@app/testing';
 import {
   CHECKPOINTS_COLLECTION,
   DEAD_LETTERS_COLLECTION,
@@ -21,16 +21,7 @@ function events(stream: string, count: number, poison?: number): ProjectedEvent[
     return {
       type: revision === 0 ? 'Registered' : 'Touched',
       data: revision === poison ? { poison: true } : { n: revision },
-      metadata: {
-        eventId: `${stream}-${revision}`,
-        occurredAt: '2026-01-01T00:00:00.000Z',
-        recordedAt: '2026-01-01T00:00:00.000Z',
-        actor: 'test',
-        source: 'test',
-        correlationId: 'c',
-        causationId: null,
-        schemaVersion: 1,
-      },
+      metadata: testMetadata(`${stream}-${revision}`),
       streamId: stream,
       revision,
       position: { commit: position, prepare: position },
@@ -52,14 +43,6 @@ function logSource(log: ProjectedEvent[], live?: Subject<ProjectedEvent>) {
     });
   };
   return { source, opened };
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe(ProjectionRunner.name, () => {

@@ -1,6 +1,6 @@
 import { MongoClient } from 'mongodb';
 import { Observable } from 'rxjs';
-import { countingProjection, uniqueId } from '@app/testing';
+import { countingProjection, testMetadata, uniqueId, until } from '@app/testing';
 import {
   CHECKPOINTS_COLLECTION,
   type EventPosition,
@@ -15,16 +15,7 @@ function log(count: number): ProjectedEvent[] {
   return Array.from({ length: count }, (_, i) => ({
     type: 'Touched',
     data: { n: i },
-    metadata: {
-      eventId: `e-${i}`,
-      occurredAt: '2026-01-01T00:00:00.000Z',
-      recordedAt: '2026-01-01T00:00:00.000Z',
-      actor: 'test',
-      source: 'test',
-      correlationId: 'c',
-      causationId: null,
-      schemaVersion: 1,
-    },
+    metadata: testMetadata(`e-${i}`),
     streamId: `s-${i % 7}`,
     revision: Math.floor(i / 7),
     position: { commit: BigInt(1000 + i * 10), prepare: BigInt(1000 + i * 10) },
@@ -33,14 +24,6 @@ function log(count: number): ProjectedEvent[] {
 
 const after = (events: ProjectedEvent[], position: EventPosition | undefined) =>
   events.filter((event) => !position || event.position.commit > position.commit);
-
-async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('rebuildProjection', () => {
   let client: MongoClient;
