@@ -244,11 +244,16 @@ describe('embedded-mongo: bad input gets MongoDB errors and never takes the serv
     expect(await db.collection<AnyDoc>('big').countDocuments({ _id: 'huge' })).toBe(0);
 
     // Past the driver's own check: the server must refuse it with BSONObjectTooLarge (10334).
+    // js-bson serializes into one shared 17 MiB buffer and silently truncates anything larger (the
+    // bytes past it are whatever an earlier call left there), so the raw document stays just below that.
     conn = await RawConnection.open();
     const command = Buffer.from(
       BSON.serialize({ insert: 'big', $db: db.databaseName, ordered: true }),
     );
-    const doc = Buffer.from(BSON.serialize(huge));
+    const doc = Buffer.from(
+      BSON.serialize({ _id: 'huge', blob: 'x'.repeat(16 * 1024 * 1024 + 64 * 1024) }),
+    );
+    expect(BSON.deserialize(doc)).toMatchObject({ _id: 'huge' });
     conn.send(opMsg(9, command, 0, [sequence('documents', [doc])]));
     const reply = await conn.reply(20000);
     // One assertion on the whole reply, so a failure shows what came back (or 'closed').

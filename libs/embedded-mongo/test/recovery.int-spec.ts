@@ -46,6 +46,27 @@ async function readIds(dataDir: string, lines: string[], repair = false): Promis
   );
 }
 
+/** One insert through a server that compacts after every write, so the data directory ends with a fresh snapshot. */
+async function insertThroughCompactingServer(
+  dataDir: string,
+  collection: string,
+  doc: { _id: number; v: string },
+): Promise<void> {
+  const server = await start({
+    port: 0,
+    dataDir,
+    log: () => undefined,
+    persistence: { compactAfterBytes: 1 },
+  });
+  const client = new MongoClient(server.connectionString);
+  try {
+    await client.db('r').collection<{ _id: number; v: string }>(collection).insertOne(doc);
+  } finally {
+    await client.close();
+    await server.stop();
+  }
+}
+
 function frameStarts(bytes: Buffer): number[] {
   const starts: number[] = [];
   for (let o = 0; o < bytes.length; o += FRAME_HEADER_SIZE + bytes.readUInt32LE(o)) starts.push(o);
@@ -118,20 +139,8 @@ describe('embedded-mongo recovery: damage is never silent', () => {
     await withServer(dir, async (client) => {
       await client.db('admin').command({ ping: 1 });
     });
-    // Compact by hand through a server with a tiny threshold, then damage the snapshot.
-    const server = await start({
-      port: 0,
-      dataDir: dir,
-      log: () => undefined,
-      persistence: { compactAfterBytes: 1 },
-    });
-    const client = new MongoClient(server.connectionString);
-    await client
-      .db('r')
-      .collection('c')
-      .insertOne({ _id: 1000, v: 'after' } as never);
-    await client.close();
-    await server.stop();
+    // Compact by hand, then damage the snapshot.
+    await insertThroughCompactingServer(dir, 'c', { _id: 1000, v: 'after' });
     const snapshot = readdirSync(dir).find((f) => f.startsWith('snapshot-'))!;
     const intact = readFileSync(join(dir, snapshot));
     const snapStarts = frameStarts(intact);
@@ -160,5 +169,36 @@ describe('embedded-mongo recovery: damage is never silent', () => {
     await expect(start({ port: 0, dataDir: dir, log: () => undefined })).rejects.toThrow(
       /journal-00000001\.log is damaged at offset \d+ \(checksum mismatch\)/,
     );
+  });
+});
+
+describe('embedded-mongo snapshots of large documents', () => {
+  it('keeps a snapshot slice larger than one 17 MiB serialize call, byte for byte, across a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mongo-large-snapshot-'));
+    const MiB = 1024 * 1024;
+    // Three 7 MiB documents share one snapshot slice of about 21 MiB.
+    const docs = [0, 1, 2].map((i) => ({ _id: i, v: String.fromCharCode(97 + i).repeat(7 * MiB) }));
+    try {
+      await withServer(dir, async (client) => {
+        for (const doc of docs)
+          await client.db('r').collection<{ _id: number; v: string }>('big').insertOne(doc);
+      });
+      // The next insert snapshots all four documents.
+      await insertThroughCompactingServer(dir, 'big', { _id: 3, v: 'after' });
+      const snapshot = readdirSync(dir).find((f) => f.startsWith('snapshot-'));
+      expect(snapshot).toBeDefined();
+      expect(readFileSync(join(dir, snapshot!)).length).toBeGreaterThan(21 * MiB);
+      const lines: string[] = [];
+      const back = await withServer(
+        dir,
+        (reopened) => reopened.db('r').collection('big').find().sort({ _id: 1 }).toArray(),
+        { lines },
+      );
+      // Restored from the snapshot alone, not from the journals beside it.
+      expect(lines.join('\n')).toContain('(4 document(s)), 0 journal record(s) replayed');
+      expect(back).toEqual([...docs, { _id: 3, v: 'after' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

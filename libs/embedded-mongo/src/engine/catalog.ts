@@ -1,5 +1,6 @@
 import { BSON, type Document } from 'bson';
 import { fromView, keyOf, toView } from '../bson/bson-values';
+import { serializeWithArray } from '../bson/serialize';
 import { decodeOptions } from '../wire/wire-protocol';
 import { type IndexSpec } from './collection-index';
 import { CollectionStore, type StoredDoc } from './collection-store';
@@ -172,37 +173,10 @@ export class Catalog {
   }
 }
 
-/**
- * `{ ops: [...] }` as one BSON document, assembled from each op serialized on its own: js-bson serializes into a
- * fixed 17 MiB buffer, and one command's changes (an `$out` of a large collection, a 48 MB insert) can be larger.
- */
+/** `{ ops: [...] }`, one journal record, which one command's changes (an `$out`, a 48 MB insert) can make huge. */
 export function encodeChanges(ops: ChangeOp[]): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let arrayBytes = 4 + 1;
-  ops.forEach((op, index) => {
-    const key = Buffer.from(`${index}\u0000`, 'latin1');
-    const doc = BSON.serialize(op, { ignoreUndefined: true });
-    parts.push(Uint8Array.of(BSON_EMBEDDED_DOCUMENT), key, doc);
-    arrayBytes += 1 + key.length + doc.length;
-  });
-  const opsKey = Buffer.from('ops\u0000', 'latin1');
-  const total = 4 + 1 + opsKey.length + arrayBytes + 1;
-  const out = Buffer.allocUnsafe(total);
-  let at = out.writeInt32LE(total, 0);
-  out[at++] = BSON_ARRAY;
-  at += opsKey.copy(out, at);
-  at = out.writeInt32LE(arrayBytes, at);
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  out[at] = 0; // end of the array
-  out[at + 1] = 0; // end of the document
-  return out;
+  return serializeWithArray({}, 'ops', ops);
 }
-
-const BSON_EMBEDDED_DOCUMENT = 0x03;
-const BSON_ARRAY = 0x04;
 
 export function decodeChanges(payload: Uint8Array): ChangeOp[] {
   const record = BSON.deserialize(payload, decodeOptions);

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { setTimeout as pause, setImmediate as yieldToLoop } from 'node:timers/promises';
 import { BSON } from 'bson';
 import { fromView, keyOf, rememberHints, toView } from '../bson/bson-values';
+import { serializeDocument, serializeWithArray } from '../bson/serialize';
 import { type Catalog, type ChangeSet, decodeChanges, encodeChanges } from '../engine/catalog';
 import { decodeOptions } from '../wire/wire-protocol';
 import {
@@ -367,26 +368,27 @@ export class Persistence {
     const handle = await this.fs.open(tmp);
     try {
       let at = 0;
-      const write = async (record: object): Promise<void> => {
-        const bytes = frame(BSON.serialize(record, { ignoreUndefined: true }));
+      const write = async (payload: Buffer): Promise<void> => {
+        const bytes = frame(payload);
         await handle.write(bytes, at);
         at += bytes.length;
       };
       const share = Math.min(1, Math.max(0.01, this.options.compactionShare ?? 1 / 3));
-      await write({ kind: 'header', gen });
+      await write(serializeDocument({ kind: 'header', gen }));
       for (const c of captured) {
-        await write({ kind: 'create', d: c.db, c: c.name, options: c.options });
+        await write(serializeDocument({ kind: 'create', d: c.db, c: c.name, options: c.options }));
         for (let i = 0; i < c.records.length; i += SNAPSHOT_CHUNK) {
           const started = performance.now();
           const docs = c.records.slice(i, i + SNAPSHOT_CHUNK).map((r) => fromView(r.doc, r.hints));
-          await write({ kind: 'docs', d: c.db, c: c.name, docs });
+          await write(serializeWithArray({ kind: 'docs', d: c.db, c: c.name }, 'docs', docs));
           const spent = performance.now() - started;
           if (share < 1 && spent > 0.5) await pause((spent * (1 - share)) / share);
           else await yieldToLoop();
         }
-        for (const spec of c.indexes) await write({ kind: 'index', d: c.db, c: c.name, spec });
+        for (const spec of c.indexes)
+          await write(serializeDocument({ kind: 'index', d: c.db, c: c.name, spec }));
       }
-      await write({ kind: 'end' });
+      await write(serializeDocument({ kind: 'end' }));
       await handle.datasync();
       this.snapshotBytes = at;
     } finally {

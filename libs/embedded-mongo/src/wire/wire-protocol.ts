@@ -1,5 +1,6 @@
 import { crc32c } from './crc32c';
 import { BSON, type Document } from 'bson';
+import { serializeDocument } from '../bson/serialize';
 
 /** Opcodes of the MongoDB wire protocol this server reads or writes. */
 export const OpCode = { REPLY: 1, QUERY: 2004, COMPRESSED: 2012, MSG: 2013 } as const;
@@ -166,7 +167,7 @@ function header(length: number, responseTo: number, opCode: number): Buffer {
 
 /** An OP_MSG reply with a single kind-0 body section. */
 export function encodeOpMsg(responseTo: number, reply: Document): Buffer {
-  const body = BSON.serialize(reply, { ignoreUndefined: true });
+  const body = serializeDocument(reply);
   const flagsAndKind = Buffer.alloc(5);
   const total = HEADER_BYTES + flagsAndKind.length + body.length;
   return Buffer.concat([header(total, responseTo, OpCode.MSG), flagsAndKind, body], total);
@@ -174,7 +175,7 @@ export function encodeOpMsg(responseTo: number, reply: Document): Buffer {
 
 /** An OP_REPLY carrying one document: the answer to a legacy OP_QUERY command. */
 export function encodeOpReply(responseTo: number, reply: Document): Buffer {
-  const body = BSON.serialize(reply, { ignoreUndefined: true });
+  const body = serializeDocument(reply);
   const fields = Buffer.alloc(20);
   fields.writeInt32LE(8, 0); // AwaitCapable
   fields.writeInt32LE(1, 16); // numberReturned; cursorID and startingFrom stay zero
