@@ -73,6 +73,28 @@ export class TimeSeries {
     return sorted.count === 0 ? undefined : sorted.at[0];
   }
 
+  /**
+   * The entries of this version in arrival order, as given to `add`: adding them in this order to an empty series
+   * of as many columns gives an equal series (how a snapshot stores one).
+   */
+  arrivals(): { at: number[]; values: number[][] } {
+    return {
+      at: this.log.at.slice(0, this.length),
+      values: this.log.values.map((column) => column.slice(0, this.length)),
+    };
+  }
+
+  /** The series `arrivals()` describes, built in one pass. */
+  static fromArrivals(at: readonly number[], values: readonly (readonly number[])[]): TimeSeries {
+    if (values.some((column) => column.length !== at.length)) {
+      throw new Error('TimeSeries.fromArrivals: every column needs one value per entry');
+    }
+    return new TimeSeries(
+      { at: [...at], values: values.map((column) => [...column]), sorted: null },
+      at.length,
+    );
+  }
+
   /** What this version holds, in business-time order with running totals. */
   toJSON(): { at: number[]; totals: number[][] } {
     const sorted = this.sorted();

@@ -22,4 +22,26 @@ describe('TimeSeries', () => {
     expect(two.toJSON()).toEqual({ at: [10, 20], totals: [[1, 3]] });
     expect(branch.toJSON()).toEqual({ at: [10, 15], totals: [[1, 6]] });
   });
+
+  it('gives the entries of a version in arrival order, from which the same series is rebuilt', () => {
+    const older = TimeSeries.empty(2).add(30, [3, 300]).add(10, [1, 100]);
+    const newer = older.add(20, [2, 200]);
+    older.totalsUpTo(0); // its sorted cache is built and shared with later versions: not part of what it holds
+    expect(older.arrivals()).toEqual({
+      at: [30, 10],
+      values: [
+        [3, 1],
+        [300, 100],
+      ],
+    });
+    const rebuilt = TimeSeries.fromArrivals(newer.arrivals().at, newer.arrivals().values);
+    expect(rebuilt.arrivals()).toEqual(newer.arrivals());
+    expect(rebuilt.toJSON()).toEqual(newer.toJSON());
+    expect(rebuilt.add(5, [5, 500]).sumIn(0, 30)).toEqual(newer.add(5, [5, 500]).sumIn(0, 30));
+  });
+
+  it('keeps the number of columns of an empty series, and refuses columns of unequal length', () => {
+    expect(TimeSeries.fromArrivals([], [[], []]).arrivals()).toEqual({ at: [], values: [[], []] });
+    expect(() => TimeSeries.fromArrivals([1, 2], [[1]])).toThrow(/one value per entry/);
+  });
 });
