@@ -1,4 +1,5 @@
-import { type Db, type MongoClient, MongoServerError } from 'mongodb';
+import { type Db, MongoClient, MongoServerError } from 'mongodb';
+import { start } from '@app/embedded-mongo';
 import { type AnyDoc, closeTestDatabase, openTestDatabase } from './test-database';
 
 describe('embedded-mongo: collections, databases and standalone limits', () => {
@@ -72,6 +73,39 @@ describe('embedded-mongo: collections, databases and standalone limits', () => {
     const status = await db.admin().command({ serverStatus: 1 });
     expect(status.ok).toBe(1);
     expect(typeof status.uptime).toBe('number');
+  });
+
+  it('counts operations in serverStatus opcounters as mongod does', async () => {
+    // A server of its own: the shared one counts every other suite's operations too.
+    const server = await start({ mem: true, port: 0, log: () => undefined });
+    const client = new MongoClient(server.connectionString);
+    try {
+      const admin = client.db('admin');
+      const counters = async () =>
+        ((await admin.command({ serverStatus: 1 })) as { opcounters: Record<string, number> })
+          .opcounters;
+      const before = await counters();
+      const coll = client.db('ops').collection<AnyDoc>('c');
+      await coll.insertMany([{ _id: 1 }, { _id: 2 }, { _id: 3 }]);
+      await coll.bulkWrite([
+        { updateOne: { filter: { _id: 1 }, update: { $set: { a: 1 } } } },
+        { updateOne: { filter: { _id: 9 }, update: { $set: { a: 1 } } } },
+        { deleteOne: { filter: { _id: 3 } } },
+      ]);
+      await coll.find({}, { batchSize: 1 }).toArray();
+      await coll.countDocuments();
+      const after = await counters();
+      const delta = Object.fromEntries(
+        Object.keys(after).map((k) => [k, Number(after[k]) - Number(before[k])]),
+      );
+      // Documents inserted, statements (matched or not), one find with one getMore, and the other commands: the
+      // first serverStatus, the aggregate behind countDocuments and the driver's own, such as endSessions.
+      expect(delta).toMatchObject({ insert: 3, update: 2, delete: 1, query: 1, getmore: 1 });
+      expect(delta.command).toBeGreaterThanOrEqual(2);
+    } finally {
+      await client.close();
+      await server.stop();
+    }
   });
 
   it('refuses transactions like a standalone mongod (IllegalOperation 20)', async () => {

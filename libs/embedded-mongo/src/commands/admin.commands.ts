@@ -69,6 +69,9 @@ const serverStatus: CommandHandler = (ctx) => {
       totalCreated: state.connections.totalCreated,
       available: 1000,
     },
+    opcounters: Object.fromEntries(
+      Object.entries(state.opcounters).map(([name, count]) => [name, Long.fromNumber(count)]),
+    ),
     mem: {
       bits: 64,
       resident: Math.round(memory.rss / 1048576),

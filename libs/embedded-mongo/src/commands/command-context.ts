@@ -13,6 +13,38 @@ export interface ServerState {
   cursors: CursorRegistry;
   startedAt: number;
   connections: { current: number; totalCreated: number };
+  /** serverStatus `opcounters`, counted as mongod counts them (see countOperation). */
+  opcounters: OpCounters;
+}
+
+export interface OpCounters {
+  insert: number;
+  query: number;
+  update: number;
+  delete: number;
+  getmore: number;
+  command: number;
+}
+
+export function newOpCounters(): OpCounters {
+  return { insert: 0, query: 0, update: 0, delete: 0, getmore: 0, command: 0 };
+}
+
+/**
+ * mongod's opcounters: inserted documents, update and delete statements (each counted once, whatever it matched),
+ * find commands, getMores, and one per any other command. Counted when the command arrives, failures included.
+ */
+export function countOperation(counters: OpCounters, name: string, body: Document): void {
+  const statements = (field: string) => {
+    const value = body[field] as unknown;
+    return Array.isArray(value) ? value.length : 0;
+  };
+  if (name === 'insert') counters.insert += statements('documents');
+  else if (name === 'update') counters.update += statements('updates');
+  else if (name === 'delete') counters.delete += statements('deletes');
+  else if (name === 'find') counters.query++;
+  else if (name === 'getMore') counters.getmore++;
+  else counters.command++;
 }
 
 export interface CommandContext {

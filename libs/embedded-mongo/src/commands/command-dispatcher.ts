@@ -3,7 +3,7 @@ import { toViewValue } from '../bson/bson-values';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
 import { adminCommands } from './admin.commands';
 import { aggregateCommands } from './aggregate.command';
-import { type CommandHandler, type ServerState } from './command-context';
+import { type CommandHandler, countOperation, type ServerState } from './command-context';
 import { checkCommandFields } from './command-fields';
 import { collectionCommands } from './collection.commands';
 import { crudCommands } from './crud.commands';
@@ -29,6 +29,7 @@ export async function dispatch(
   try {
     const [name] = Object.keys(raw);
     if (name === undefined) throw new MongoCommandError('CommandNotFound', 'no such command: ');
+    countOperation(state.opcounters, name, raw);
     const handler = Object.prototype.hasOwnProperty.call(handlers, name)
       ? handlers[name]
       : undefined;

@@ -3,7 +3,7 @@ import { type Document } from 'bson';
 import { Catalog } from '../engine/catalog';
 import { expireDocuments } from '../engine/ttl-monitor';
 import { dispatch } from '../commands/command-dispatcher';
-import { type ServerState } from '../commands/command-context';
+import { newOpCounters, type ServerState } from '../commands/command-context';
 import { CursorRegistry } from '../commands/cursor-registry';
 import { Persistence, type PersistenceOptions } from '../storage/persistence';
 import { type ScramConversation, type ScramVerifier } from './scram-auth';
@@ -56,6 +56,7 @@ export class MongoServer {
       cursors: new CursorRegistry(),
       startedAt: Date.now(),
       connections: { current: 0, totalCreated: 0 },
+      opcounters: newOpCounters(),
     };
   }
 
