@@ -149,6 +149,260 @@ describe('embedded-mongo: collations', () => {
     expect(info.options?.collation).toMatchObject({ locale: 'de', strength: 2 });
   });
 
+  describe("index keys are ICU's equivalence classes", () => {
+    it('a unique index at strength 1 refuses Strasse after Straße (ICU: ß = ss), German and English alike', async () => {
+      for (const locale of ['de', 'en']) {
+        const streets = db.collection<AnyDoc>(`streets_${locale}`);
+        await streets.createIndex(
+          { name: 1 },
+          { unique: true, collation: { locale, strength: 1 } },
+        );
+        await streets.insertOne({ name: 'Straße' });
+        const dup = await serverError(streets.insertOne({ name: 'STRASSE' }));
+        expect(dup.code).toBe(11000);
+        const collation = { locale, strength: 1 };
+        const plan = await streets
+          .find({ name: 'strasse' }, { collation })
+          .explain('executionStats');
+        expect(JSON.stringify(plan.queryPlanner)).toContain('"indexName":"name_1"');
+        expect(plan.executionStats).toMatchObject({ nReturned: 1, totalDocsExamined: 1 });
+      }
+    });
+
+    it('at strength 2, where ICU tells ß from ss, a unique index keeps both', async () => {
+      const streets = db.collection<AnyDoc>('streets_strength2');
+      const collation = { locale: 'de', strength: 2 };
+      await streets.createIndex({ name: 1 }, { unique: true, collation });
+      await streets.insertMany([{ name: 'Straße' }, { name: 'Strasse' }]);
+      const dup = await serverError(streets.insertOne({ name: 'STRASSE' }));
+      expect(dup.code).toBe(11000);
+      expect(await streets.countDocuments({ name: 'STRASSE' }, { collation })).toBe(1);
+    });
+
+    it('canonically equivalent strings share a key at the default strength (precomposed é = e + U+0301)', async () => {
+      const words = db.collection<AnyDoc>('words_nfc');
+      await words.createIndex({ w: 1 }, { unique: true, collation: { locale: 'fr' } });
+      await words.insertOne({ w: 'caf\u00e9' });
+      const dup = await serverError(words.insertOne({ w: 'cafe\u0301' }));
+      expect(dup.code).toBe(11000);
+      await words.insertOne({ w: 'CAF\u00c9' });
+      expect(await words.countDocuments({})).toBe(2);
+    });
+  });
+
+  it('a string _id condition with the collection default collation uses the _id index; another collation scans', async () => {
+    await db.createCollection('codes', { collation: { locale: 'en', strength: 2 } });
+    const codes = db.collection<AnyDoc>('codes');
+    await codes.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: `Code-${i}`, n: i })));
+    const plan = await codes.find({ _id: 'CODE-7' }).explain('executionStats');
+    expect(JSON.stringify(plan.queryPlanner)).toContain('"indexName":"_id_"');
+    expect(plan.executionStats).toMatchObject({ nReturned: 1, totalDocsExamined: 1 });
+    const inPlan = await codes
+      .find({ _id: { $in: ['code-1', 'CODE-1', 'code-2', 'nope'] } })
+      .explain('executionStats');
+    expect(inPlan.executionStats).toMatchObject({ nReturned: 2, totalDocsExamined: 2 });
+    const other = await codes
+      .find({ _id: 'CODE-7' }, { collation: { locale: 'en', strength: 1 } })
+      .explain('executionStats');
+    expect(JSON.stringify(other.queryPlanner)).not.toContain('"indexName":"_id_"');
+    expect(other.executionStats).toMatchObject({ nReturned: 1, totalDocsExamined: 20 });
+  });
+
+  describe('aggregation under a collation', () => {
+    const strength1 = { locale: 'en', strength: 1 };
+
+    it('$group puts values the collation calls equal in one group, keyed by the first one seen', async () => {
+      const groups = await people()
+        .aggregate<AnyDoc>(
+          [
+            { $sort: { _id: 1 } },
+            { $group: { _id: '$name', n: { $sum: 1 } } },
+            { $sort: { n: -1, _id: 1 } },
+          ],
+          { collation: strength1 },
+        )
+        .toArray();
+      expect(groups).toEqual([
+        { _id: 'Zoë', n: 3 },
+        { _id: 'Émile', n: 2 },
+        { _id: 'adam', n: 1 },
+      ]);
+      const binary = await people()
+        .aggregate([{ $group: { _id: '$name' } }])
+        .toArray();
+      expect(binary).toHaveLength(6);
+    });
+
+    it('$group keys that are documents compare their strings by the collation', async () => {
+      const groups = await people()
+        .aggregate([{ $group: { _id: { who: '$name' } } }], { collation: strength1 })
+        .toArray();
+      expect(groups).toHaveLength(3);
+    });
+
+    it('$addToSet adds values the collation calls equal once; $min and $max order by it', async () => {
+      const [result] = await people()
+        .aggregate<AnyDoc>(
+          [
+            { $sort: { _id: 1 } },
+            { $group: { _id: null, names: { $addToSet: '$name' }, last: { $max: '$name' } } },
+          ],
+          { collation: strength1 },
+        )
+        .toArray();
+      expect(result.names).toEqual(['Zoë', 'adam', 'Émile']);
+      expect(['Zoë', 'zoe', 'ZOE']).toContain(result.last);
+      const [binary] = await people()
+        .aggregate<AnyDoc>([{ $group: { _id: null, last: { $max: '$name' } } }])
+        .toArray();
+      expect(binary.last).toBe('Émile');
+    });
+
+    it('$in, $setUnion, $setIntersection, $setIsSubset, $indexOfArray and $eq compare strings by the collation', async () => {
+      const [result] = await people()
+        .aggregate<AnyDoc>(
+          [
+            { $match: { _id: 1 } },
+            {
+              $project: {
+                _id: 0,
+                inList: { $in: ['ZOE', ['zoë', 'adam']] },
+                union: {
+                  $setUnion: [
+                    ['Zoë', 'adam'],
+                    ['ZOE', 'ADAM', 'emile'],
+                  ],
+                },
+                common: { $setIntersection: [['Zoë', 'adam'], ['zoe']] },
+                subset: { $setIsSubset: [['ZOE'], ['zoë']] },
+                at: { $indexOfArray: [['adam', 'EMILE', 'zoe'], 'Zoë'] },
+                same: { $eq: ['$name', 'zoe'] },
+                after: { $gt: ['$name', 'ZOE'] },
+              },
+            },
+          ],
+          { collation: strength1 },
+        )
+        .toArray();
+      expect(result).toEqual({
+        inList: true,
+        union: ['Zoë', 'adam', 'emile'],
+        common: ['Zoë'],
+        subset: true,
+        at: 2,
+        same: true,
+        after: false,
+      });
+      const [binary] = await people()
+        .aggregate<AnyDoc>([
+          { $match: { _id: 1 } },
+          {
+            $project: {
+              _id: 0,
+              inList: { $in: ['ZOE', ['zoë', 'adam']] },
+              same: { $eq: ['$name', 'zoe'] },
+            },
+          },
+        ])
+        .toArray();
+      expect(binary).toEqual({ inList: false, same: false });
+    });
+
+    it('$expr in a find compares strings by the find collation', async () => {
+      const found = await people()
+        .find({ $expr: { $eq: ['$name', 'EMILE'] } }, { collation: strength1 })
+        .toArray();
+      expect(found).toHaveLength(2);
+    });
+
+    it('distinct counts documents whose strings the collation calls equal once', async () => {
+      const coll = db.collection<AnyDoc>('addresses');
+      await coll.insertMany([
+        { a: { city: 'Köln' } },
+        { a: { city: 'KÖLN' } },
+        { a: { city: 'Bonn' } },
+      ]);
+      const values = await coll.distinct('a', {}, { collation: { locale: 'de', strength: 2 } });
+      expect(values).toHaveLength(2);
+      expect(await coll.distinct('a', {})).toHaveLength(3);
+    });
+
+    it("$lookup matches by the aggregation's collation, inherited from the local collection, ignoring the foreign default", async () => {
+      await db.createCollection('orders_ci', { collation: { locale: 'en', strength: 2 } });
+      await db.createCollection('items_fr', { collation: { locale: 'fr', strength: 1 } });
+      const orders = db.collection<AnyDoc>('orders_ci');
+      const items = db.collection<AnyDoc>('items_fr');
+      await orders.insertOne({ _id: 'o1', sku: 'abc' });
+      await items.insertMany([
+        { _id: 'i1', sku: 'ABC' },
+        { _id: 'i2', sku: 'abc' },
+        { _id: 'i3', sku: 'ábc' },
+        { _id: 'i4', sku: ['x', 'Abc'] },
+      ]);
+      const lookup = {
+        $lookup: { from: 'items_fr', localField: 'sku', foreignField: 'sku', as: 'matched' },
+      };
+      const ids = (docs: AnyDoc[]): unknown[] =>
+        (docs[0].matched as AnyDoc[]).map((d) => d._id).sort();
+      expect(ids(await orders.aggregate<AnyDoc>([lookup]).toArray())).toEqual(['i1', 'i2', 'i4']);
+      const explicit = await orders
+        .aggregate<AnyDoc>([lookup], { collation: { locale: 'en', strength: 1 } })
+        .toArray();
+      expect(ids(explicit)).toEqual(['i1', 'i2', 'i3', 'i4']);
+      const simple = await orders
+        .aggregate<AnyDoc>([lookup], { collation: { locale: 'simple' } })
+        .toArray();
+      expect(ids(simple)).toEqual(['i2']);
+      const withPipeline = await orders
+        .aggregate<AnyDoc>([
+          {
+            $lookup: {
+              from: 'items_fr',
+              localField: 'sku',
+              foreignField: 'sku',
+              // Under strength 2 'abc' and ['x', 'Abc'] are not ≠ 'ABC' either.
+              pipeline: [{ $match: { sku: { $ne: 'ABC' } } }],
+              as: 'matched',
+            },
+          },
+        ])
+        .toArray();
+      expect(ids(withPipeline)).toEqual([]);
+      const subPipeline = await orders
+        .aggregate<AnyDoc>([
+          {
+            $lookup: {
+              from: 'items_fr',
+              localField: 'sku',
+              foreignField: 'sku',
+              pipeline: [{ $match: { _id: { $ne: 'i1' } } }],
+              as: 'matched',
+            },
+          },
+        ])
+        .toArray();
+      expect(ids(subPipeline)).toEqual(['i2', 'i4']);
+    });
+
+    it('$lookup from a view needs the view to have the aggregation collation (167 otherwise)', async () => {
+      await db.createCollection('sku_view_ci', {
+        viewOn: 'items_fr',
+        pipeline: [],
+        collation: { locale: 'en', strength: 2 },
+      });
+      const lookup = {
+        $lookup: { from: 'sku_view_ci', localField: 'sku', foreignField: 'sku', as: 'matched' },
+      };
+      const [joined] = await db
+        .collection<AnyDoc>('orders_ci')
+        .aggregate<AnyDoc>([lookup])
+        .toArray();
+      expect(joined.matched).toHaveLength(3);
+      const refused = await serverError(people().aggregate([lookup]).toArray());
+      expect(refused.code).toBe(167);
+    });
+  });
+
   it('refuses invalid collations as mongod does', async () => {
     const coll = people();
     const unknownLocale = await serverError(

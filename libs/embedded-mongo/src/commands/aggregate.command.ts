@@ -169,7 +169,10 @@ export function aggregateOn(
         ...MINGO_OPTIONS,
         variables,
         collation,
-        collectionResolver: (name: string) => aggregateOn(ctx, name, []).results,
+        // `$lookup` and `$unionWith` compare with this pipeline's collation, not the foreign
+        // collection's; a foreign view must have this very collation (167 otherwise).
+        collectionResolver: (name: string) =>
+          aggregateOn(ctx, name, [], undefined, collation ?? null).results,
       },
     );
     return { results, hintsByDoc };

@@ -2,7 +2,7 @@ import { type Document, Long, ObjectId } from 'bson';
 import { isPlainObject, keyOf, toView, toViewValue, fromView } from '../bson/bson-values';
 import { type CollectionStore, type QueryStats, type StoredDoc } from '../engine/collection-store';
 import { MongoCommandError, asCommandError } from '../engine/mongo-error';
-import { type Collation, parseCollation } from '../engine/collation';
+import { type Collation, foldStrings, parseCollation } from '../engine/collation';
 import { compileFilter, projectRecords, sortRecords } from '../engine/query-tools';
 import { applyModifier, buildUpsert, parseModifier } from '../engine/update-engine';
 import { MAX_BSON_BYTES } from '../wire/wire-protocol';
@@ -518,13 +518,12 @@ const distinct: CommandHandler = (ctx) => {
     ? findOnView(ctx, name, { filter, collation: explicit })
     : runFind(store, { filter, collation: collation ?? null }).map((r) => fromView(r.doc, r.hints));
   const seen = new Map<string, unknown>();
+  // Strings a collation calls equal (inside documents and arrays too) are one distinct value.
+  const classes = collation?.newClasses();
   for (const typed of docs) {
     for (const value of valuesAt(typed, key)) {
-      // Strings a collation calls equal are one distinct value, as in mongod.
-      const k =
-        collation && typeof value === 'string'
-          ? `s${collation.key(value)}`
-          : keyOf(toViewValue(value));
+      const view = toViewValue(value);
+      const k = keyOf(classes ? foldStrings(view, (s) => classes.representative(s)) : view);
       if (!seen.has(k)) seen.set(k, value);
     }
   }

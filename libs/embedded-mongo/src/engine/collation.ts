@@ -59,18 +59,117 @@ export class Collation {
   }
 
   /**
-   * A hash key every string this collation calls equal shares (case folded below strength 3, accents
-   * stripped at strength 1); index lookups and unique checks hash on it and compare with `compare`.
+   * A hash key every string this collation calls equal shares, and no other string does: the
+   * first string seen of its equivalence class (see CollationClasses). Index lookups and unique
+   * checks hash on it. `register: false` (a lookup) does not remember an unseen string.
    */
-  key(value: string): string {
-    const strength = this.spec.strength as number;
-    if (strength >= 3 && this.spec.alternate !== 'shifted') return value.normalize('NFC');
-    let folded = value.normalize('NFKD');
-    if (strength === 1) folded = folded.replace(/\p{M}/gu, '');
-    if (strength <= 2 && !this.spec.caseLevel) folded = folded.toLowerCase();
-    if (this.spec.alternate === 'shifted') folded = folded.replace(/[\p{P}\p{Z}\s]/gu, '');
-    return folded;
+  key(value: string, register = true): string {
+    return this.classes.representative(value, register);
   }
+
+  /** A fresh set of equivalence classes under this collation, for one operation ($group, …). */
+  newClasses(): CollationClasses {
+    return new CollationClasses(this.collator);
+  }
+
+  private get classes(): CollationClasses {
+    return (this.ownClasses ??= this.newClasses());
+  }
+  private ownClasses: CollationClasses | undefined;
+}
+
+/** Strings kept in collation order in blocks of at most this many, split in two when full. */
+const BLOCK_SIZE = 512;
+/** Exact strings whose representative is remembered; the memo starts over past this. */
+const MEMO_SIZE = 100_000;
+
+/**
+ * The equivalence classes of strings under one collator, each named by its first member seen.
+ * ICU compares by sort keys, so its equality is an equivalence and its order total: the
+ * representatives are kept sorted by the collator and a string's class is found by binary search
+ * with `compare`, never by folding characters by hand, so the classes are exactly ICU's (`ß` and
+ * `ss` at strength 1, canonical equivalents, ignorable characters, digit runs under
+ * numericOrdering). A class is remembered once registered, even when no stored value is left in
+ * it: memory grows with the distinct classes ever registered, not with the values held now.
+ */
+export class CollationClasses {
+  private readonly blocks: string[][] = [];
+  private readonly memo = new Map<string, string>();
+
+  constructor(private readonly collator: Intl.Collator) {}
+
+  /**
+   * The representative of the value's class. An unseen class is registered (the value becomes
+   * its representative) unless `register` is false: then the value itself is returned, which can
+   * equal no representative, since a representative equal to it would have been found.
+   */
+  representative(value: string, register = true): string {
+    const memo = this.memo.get(value);
+    if (memo !== undefined) return memo;
+    const compare = this.collator.compare;
+    const blocks = this.blocks;
+    let lo = 0;
+    let hi = blocks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const block = blocks[mid];
+      if (compare(block[block.length - 1], value) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    const blockIndex = Math.min(lo, blocks.length - 1);
+    const block: string[] | undefined = blocks[blockIndex];
+    let at = 0;
+    if (block) {
+      let l = 0;
+      let h = block.length;
+      while (l < h) {
+        const mid = (l + h) >>> 1;
+        if (compare(block[mid], value) < 0) l = mid + 1;
+        else h = mid;
+      }
+      at = l;
+      if (at < block.length && compare(block[at], value) === 0)
+        return this.remember(value, block[at]);
+    }
+    if (!register) return value;
+    if (!block) blocks.push([value]);
+    else {
+      block.splice(at, 0, value);
+      if (block.length > 2 * BLOCK_SIZE) blocks.splice(blockIndex + 1, 0, block.splice(BLOCK_SIZE));
+    }
+    return this.remember(value, value);
+  }
+
+  private remember(value: string, representative: string): string {
+    if (this.memo.size >= MEMO_SIZE) this.memo.clear();
+    this.memo.set(value, representative);
+    return representative;
+  }
+}
+
+/** The operation's collation, when it has one (mingo hands operators the options it was given). */
+export function collationOf(options: unknown): Collation | undefined {
+  const collation = (options as { collation?: unknown } | undefined)?.collation;
+  return collation instanceof Collation ? collation : undefined;
+}
+
+/** Whether a value is or holds (in arrays and documents) a string. */
+export function hasString(value: unknown): boolean {
+  if (typeof value === 'string') return true;
+  if (Array.isArray(value)) return value.some(hasString);
+  return isPlainObject(value) && Object.values(value).some(hasString);
+}
+
+/** The value with every string in it (arrays and documents too) replaced by `fold` of it. */
+export function foldStrings(value: unknown, fold: (s: string) => string): unknown {
+  if (typeof value === 'string') return fold(value);
+  if (Array.isArray(value)) return value.map((v) => foldStrings(v, fold));
+  if (isPlainObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = foldStrings(v, fold);
+    return out;
+  }
+  return value;
 }
 
 /** mongod names locales with underscores (`en_US`), ICU in BCP 47 with hyphens. */

@@ -1,13 +1,7 @@
 import { Query } from 'mingo';
 import { type Document } from 'bson';
-import {
-  canonicalRank,
-  collectPathValues,
-  compareValues,
-  isPlainObject,
-  keyOf,
-} from '../bson/bson-values';
-import { type Collation, parseCollation } from './collation';
+import { canonicalRank, collectPathValues, compareValues, keyOf } from '../bson/bson-values';
+import { type Collation, foldStrings, parseCollation } from './collation';
 import { MongoCommandError } from './mongo-error';
 import { renderValue } from './render-value';
 
@@ -66,10 +60,13 @@ export class CollectionIndex {
     return this.spec.name;
   }
 
-  /** The hash key of a value: strings folded by the collation, so equal strings share it. */
-  private hashKey(value: unknown): string {
+  /**
+   * The hash key of a value: strings replaced by their class under the collation, so equal strings
+   * share it. Lookups pass `register: false` so that query values are not remembered as classes.
+   */
+  private hashKey(value: unknown, register = true): string {
     const collation = this.collation;
-    return keyOf(collation ? foldStrings(value, collation) : value);
+    return keyOf(collation ? foldStrings(value, (s) => collation.key(s, register)) : value);
   }
 
   private fieldValues(doc: Record<string, unknown>, field: string): unknown[] {
@@ -109,10 +106,10 @@ export class CollectionIndex {
     return { full, first: perField[0] };
   }
 
-  comboKey(values: unknown[]): string {
+  comboKey(values: unknown[], register = true): string {
     return values.length === 1
-      ? this.hashKey(values[0])
-      : JSON.stringify(values.map((v) => this.hashKey(v)));
+      ? this.hashKey(values[0], register)
+      : JSON.stringify(values.map((v) => this.hashKey(v, register)));
   }
 
   /** Throws MongoDB's duplicate key error if another document already holds one of the keys. */
@@ -199,14 +196,14 @@ export class CollectionIndex {
    */
   lookupFirstEqual(values: unknown[]): ReadonlySet<string> {
     const map = this.fields.length > 1 ? this.byFirst : this.byKey;
-    if (values.length === 1) return map.get(this.hashKey(values[0])) ?? EMPTY;
+    if (values.length === 1) return map.get(this.hashKey(values[0], false)) ?? EMPTY;
     const out = new Set<string>();
-    for (const v of values) for (const id of map.get(this.hashKey(v)) ?? []) out.add(id);
+    for (const v of values) for (const id of map.get(this.hashKey(v, false)) ?? []) out.add(id);
     return out;
   }
 
   lookupFullEqual(values: unknown[]): ReadonlySet<string> {
-    return this.byKey.get(this.comboKey(values)) ?? EMPTY;
+    return this.byKey.get(this.comboKey(values, false)) ?? EMPTY;
   }
 
   /** Ids whose first field lies within the bounds, type-bracketed as MongoDB does. */
@@ -287,17 +284,6 @@ export class CollectionIndex {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
-
-export function foldStrings(value: unknown, collation: Collation): unknown {
-  if (typeof value === 'string') return collation.key(value);
-  if (Array.isArray(value)) return value.map((v) => foldStrings(v, collation));
-  if (isPlainObject(value)) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = foldStrings(v, collation);
-    return out;
-  }
-  return value;
-}
 
 function minOfRank(rank: number): unknown {
   switch (rank) {

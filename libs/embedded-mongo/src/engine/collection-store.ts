@@ -10,8 +10,7 @@ import {
 import { renderValue } from './render-value';
 import { type Matcher } from './query-tools';
 import { CollectionIndex, type IndexSpec } from './collection-index';
-import { type Collation, parseCollation } from './collation';
-import { foldStrings } from './collection-index';
+import { type Collation, foldStrings, parseCollation } from './collation';
 import { type DocumentValidator, validatorOf } from './document-validator';
 import { MongoCommandError } from './mongo-error';
 
@@ -118,7 +117,9 @@ export class CollectionStore {
     if (this.validator && !bypassValidation) {
       this.validator.check(next, isInsert ? undefined : this.records.get(idKey), warnValidation);
     }
-    const holder = isInsert ? this.collatedIds?.get(this.collatedIdKey(next.doc._id)) : undefined;
+    const holder = isInsert
+      ? this.collatedIds?.get(this.collatedIdKey(next.doc._id, false))
+      : undefined;
     if (isInsert && (this.records.has(idKey) || (holder !== undefined && holder !== idKey))) {
       throw new MongoCommandError(
         'DuplicateKey',
@@ -144,8 +145,9 @@ export class CollectionStore {
   }
 
   /** The `_id` index follows the collection's default collation: ids it calls equal share this key. */
-  private collatedIdKey(id: unknown): string {
-    return keyOf(foldStrings(id, this.collation!));
+  private collatedIdKey(id: unknown, register = true): string {
+    const collation = this.collation!;
+    return keyOf(foldStrings(id, (s) => collation.key(s, register)));
   }
 
   get latestRecordId(): number {
@@ -254,19 +256,30 @@ export class CollectionStore {
   ): Iterable<string> | undefined {
     const conditions = topLevelConditions(filter);
     const idCondition = conditions.get('_id');
-    if (idCondition && !(collation && containsString(idCondition))) {
+    // The `_id` index has the collection's default collation: it serves string conditions of
+    // queries with that collation (through collatedIds), and of no other.
+    const collatedId =
+      collation !== undefined && idCondition !== undefined && containsString(idCondition);
+    if (idCondition && (!collatedId || collation.id === this.collation?.id)) {
       const eq =
         isPlainObject(idCondition) && !isOperatorObject(idCondition)
           ? [idCondition]
           : equalityValues(idCondition);
       if (eq) {
         if (stats) {
-          stats.stage = eq.length === 1 ? 'IDHACK' : 'IXSCAN';
+          stats.stage = eq.length === 1 && !collatedId ? 'IDHACK' : 'IXSCAN';
           stats.indexName = '_id_';
           stats.keysExamined += eq.length;
         }
         // As an index scan over `$in` bounds: each document once, in `_id` order.
-        return (eq.length > 1 ? distinctSorted(eq) : eq).map(keyOf);
+        const values = eq.length > 1 ? distinctSorted(eq) : eq;
+        if (!collatedId) return values.map(keyOf);
+        const ids = new Set<string>();
+        for (const value of values) {
+          const idKey = this.collatedIds!.get(this.collatedIdKey(value, false));
+          if (idKey !== undefined) ids.add(idKey);
+        }
+        return ids;
       }
     }
     let best: { ids: ReadonlySet<string>; index: CollectionIndex; score: number } | undefined;

@@ -1,7 +1,8 @@
 import { Context } from 'mingo';
 import { type Document } from 'bson';
 import { MongoCommandError, asCommandError } from './mongo-error';
-import { Collation } from './collation';
+import { collationOf } from './collation';
+import { COLLATED_PIPELINE_OPERATORS } from './collated-operators';
 import { MINGO_OPERATORS, sortDocuments } from './query-tools';
 
 // mingo's public subpath exports, which the project's node10 type resolution cannot see; typed
@@ -25,7 +26,7 @@ function mongoSort(
   sortKeys: Document,
   options?: { collation?: unknown },
 ): LazyIterator {
-  const collation = options?.collation instanceof Collation ? options.collation : undefined;
+  const collation = collationOf(options);
   return collection.transform((items) =>
     Lazy(sortDocuments(items, sortKeys, (item) => item as Record<string, unknown>, collation)),
   );
@@ -70,7 +71,12 @@ function mongoSample(collection: LazyIterator, spec: unknown): LazyIterator {
 
 const CONTEXT = Context.init({
   ...MINGO_OPERATORS,
-  pipeline: { ...MINGO_OPERATORS.pipeline, $sort: mongoSort, $sample: mongoSample },
+  pipeline: {
+    ...MINGO_OPERATORS.pipeline,
+    ...COLLATED_PIPELINE_OPERATORS,
+    $sort: mongoSort,
+    $sample: mongoSample,
+  },
 } as unknown as Parameters<typeof Context.init>[0]);
 
 /** Runs a pipeline with all of mingo's operators, `$sort` replaced by the MongoDB-ordered one. */

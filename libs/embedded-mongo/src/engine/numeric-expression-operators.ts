@@ -1,6 +1,7 @@
 import { Decimal128, Long } from 'bson';
 import { compareValues, hintsOf, isPlainObject } from '../bson/bson-values';
 import { compareNumeric, decimalArithmetic, isNumeric } from '../bson/exact-number';
+import { collationOf, hasString } from './collation';
 import { type NumberType, numberTypeOf } from './numeric-query-operators';
 
 type ExpressionOperator = (obj: unknown, expr: unknown, options: unknown) => unknown;
@@ -83,11 +84,20 @@ function literals(args: unknown): unknown {
   return Array.isArray(args) ? args.map((v: unknown) => ({ $literal: v })) : { $literal: args };
 }
 
+/** Strings compared by the operation's collation, if it has one (binary otherwise). */
+function stringOrder(options: unknown): ((a: string, b: string) => number) | undefined {
+  const collation = collationOf(options);
+  return collation ? (a, b) => collation.compare(a, b) : undefined;
+}
+
 function exactComparison(name: string, test: (c: number) => unknown): ExpressionOperator {
   return (obj, expr, options) => {
     const args = evalExpr(obj, expr, options);
-    if (Array.isArray(args) && args.length === 2 && isNumeric(args[0]) && isNumeric(args[1])) {
-      return test(compareNumeric(args[0], args[1]));
+    if (Array.isArray(args) && args.length === 2) {
+      if (isNumeric(args[0]) && isNumeric(args[1])) return test(compareNumeric(args[0], args[1]));
+      // Under a collation strings compare by it, inside arrays and documents too (MongoDB's order).
+      const strings = stringOrder(options);
+      if (strings && args.some(hasString)) return test(compareValues(args[0], args[1], strings));
     }
     return EXPRESSION[name](obj, Array.isArray(args) ? literals(args) : expr, options);
   };
@@ -118,13 +128,17 @@ export const NUMERIC_EXPRESSION_OPERATORS: Record<string, ExpressionOperator> = 
   ),
 };
 
-/** `$min` / `$max` in MongoDB's order (mingo orders mixed types by name); null and missing skipped. */
+/**
+ * `$min` / `$max` in MongoDB's order (mingo orders mixed types by name), strings by the collation
+ * if there is one; null and missing skipped.
+ */
 function extreme(sign: 1 | -1): Accumulator {
   return (collection, expr, options) => {
+    const strings = stringOrder(options);
     let best: unknown = null;
     for (const v of ACCUMULATOR.$push(collection, expr, options) as unknown[]) {
       if (v === null || v === undefined) continue;
-      if (best === null || sign * compareValues(v, best) > 0) best = v;
+      if (best === null || sign * compareValues(v, best, strings) > 0) best = v;
     }
     return best;
   };

@@ -1,5 +1,5 @@
 import { type TypeHints, compareValues, hintsOf, isPlainObject } from '../bson/bson-values';
-import { Collation } from './collation';
+import { type Collation, collationOf, hasString } from './collation';
 import { compareNumeric, isNumeric } from '../bson/exact-number';
 
 type Predicate = (doc: unknown) => boolean;
@@ -26,18 +26,6 @@ function candidates(doc: unknown, selector: string): unknown[] {
     if (Array.isArray(v)) out.push(...(v as unknown[]));
   }
   return out;
-}
-
-/** The query's collation, when it has one (mingo hands operators the query options). */
-function collationOf(options: unknown): Collation | undefined {
-  const collation = (options as { collation?: unknown } | undefined)?.collation;
-  return collation instanceof Collation ? collation : undefined;
-}
-
-function hasString(value: unknown): boolean {
-  if (typeof value === 'string') return true;
-  if (Array.isArray(value)) return value.some(hasString);
-  return isPlainObject(value) && Object.values(value).some(hasString);
 }
 
 /** Equality under a collation: strings (also inside arrays and documents) compare by it. */

@@ -13,6 +13,7 @@ import { type Collation } from './collation';
 import { type StoredDoc } from './collection-store';
 import { MongoCommandError, asCommandError } from './mongo-error';
 import { NUMERIC_QUERY_OPERATORS } from './numeric-query-operators';
+import { COLLATED_ACCUMULATORS, COLLATED_EXPRESSION_OPERATORS } from './collated-operators';
 import { NUMERIC_ACCUMULATORS, NUMERIC_EXPRESSION_OPERATORS } from './numeric-expression-operators';
 
 // mingo's public subpath exports, which the project's node10 type resolution cannot see.
@@ -22,10 +23,12 @@ export const MINGO_OPERATORS = {
   accumulator: {
     ...(require('mingo/operators/accumulator') as Operators),
     ...NUMERIC_ACCUMULATORS,
+    ...COLLATED_ACCUMULATORS,
   },
   expression: {
     ...(require('mingo/operators/expression') as Operators),
     ...NUMERIC_EXPRESSION_OPERATORS,
+    ...COLLATED_EXPRESSION_OPERATORS,
   },
   pipeline: require('mingo/operators/pipeline') as Operators,
   projection: require('mingo/operators/projection') as Operators,

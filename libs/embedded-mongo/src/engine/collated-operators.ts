@@ -1,0 +1,236 @@
+import { type Document } from 'bson';
+import { isPlainObject, keyOf } from '../bson/bson-values';
+import { type Collation, collationOf, foldStrings, hasString } from './collation';
+
+type ExpressionOperator = (obj: unknown, expr: unknown, options: unknown) => unknown;
+type Accumulator = (collection: unknown[], expr: unknown, options: unknown) => unknown;
+interface LazyIterator {
+  transform(fn: (items: unknown[]) => unknown): LazyIterator;
+  collect(): unknown[];
+}
+type PipelineOperator = (collection: LazyIterator, expr: unknown, options: unknown) => LazyIterator;
+
+// mingo's public subpath exports, invisible to the project's node10 type resolution.
+/* eslint-disable @typescript-eslint/no-require-imports */
+const EXPRESSION = require('mingo/operators/expression') as Record<string, ExpressionOperator>;
+const ACCUMULATOR = require('mingo/operators/accumulator') as Record<string, Accumulator>;
+const PIPELINE = require('mingo/operators/pipeline') as Record<string, PipelineOperator>;
+const { evalExpr } = require('mingo/core') as {
+  evalExpr: (obj: unknown, expr: unknown, options: unknown) => unknown;
+};
+const { resolve } = require('mingo/util') as { resolve: (obj: unknown, path: string) => unknown };
+const { Lazy } = require('mingo/lazy') as { Lazy: (items: unknown[]) => LazyIterator };
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/*
+ * Under a collation mongod compares strings by it wherever an aggregation compares values: `$group`
+ * keys, `$addToSet`, `$lookup` equality, the set expressions, `$in`, `$indexOfArray` (and the
+ * comparisons, see numeric-expression-operators). mingo compares binary, so these operators take
+ * over when a collation is in play and hand everything else to mingo's own.
+ */
+
+/** A key that values equal under the collation share: their strings replaced by their class. */
+function keyer(collation: Collation): (value: unknown) => string {
+  const classes = collation.newClasses();
+  const fold = (s: string): string => classes.representative(s);
+  return (value) => keyOf(foldStrings(value ?? null, fold));
+}
+
+/** Evaluated arguments handed back to a mingo operator without being evaluated again. */
+function literals(args: unknown): unknown {
+  return Array.isArray(args) ? args.map((v: unknown) => ({ $literal: v })) : { $literal: args };
+}
+
+/**
+ * An expression operator that evaluates its arguments and, when a collation is in play, they are
+ * arrays as expected and hold a string, answers with `collated`; otherwise mingo's operator does.
+ */
+function collatedExpression(
+  name: string,
+  collated: (args: unknown[], key: (value: unknown) => string) => unknown,
+  shapeOk: (args: unknown[]) => boolean,
+): ExpressionOperator {
+  return (obj, expr, options) => {
+    const collation = collationOf(options);
+    if (!collation) return EXPRESSION[name](obj, expr, options);
+    const args = evalExpr(obj, expr, options);
+    if (Array.isArray(expr) && Array.isArray(args) && shapeOk(args) && hasString(args)) {
+      return collated(args, keyer(collation));
+    }
+    return EXPRESSION[name](obj, Array.isArray(expr) ? literals(args) : expr, options);
+  };
+}
+
+const allArrays = (args: unknown[]): boolean => args.every(Array.isArray);
+
+function uniqueBy(values: readonly unknown[], key: (value: unknown) => string): unknown[] {
+  const seen = new Map<string, unknown>();
+  for (const v of values) {
+    const k = key(v);
+    if (!seen.has(k)) seen.set(k, v);
+  }
+  return [...seen.values()];
+}
+
+function keySet(values: readonly unknown[], key: (value: unknown) => string): Set<string> {
+  return new Set(values.map(key));
+}
+
+export const COLLATED_EXPRESSION_OPERATORS: Record<string, ExpressionOperator> = {
+  $in: collatedExpression(
+    '$in',
+    ([item, array], key) => {
+      const wanted = key(item);
+      return (array as unknown[]).some((v) => key(v) === wanted);
+    },
+    (args) => args.length === 2 && Array.isArray(args[1]),
+  ),
+  $indexOfArray: collatedExpression(
+    '$indexOfArray',
+    ([array, search, start, end], key) => {
+      const items = array as unknown[];
+      const from = (start as number | undefined) ?? 0;
+      const to = Math.min((end as number | undefined) ?? items.length, items.length);
+      const wanted = key(search);
+      for (let i = from; i < to; i++) if (key(items[i]) === wanted) return i;
+      return -1;
+    },
+    (args) =>
+      Array.isArray(args[0]) &&
+      args.slice(2).every((v) => v === undefined || (Number.isInteger(v) && (v as number) >= 0)),
+  ),
+  $setUnion: collatedExpression(
+    '$setUnion',
+    (args, key) => uniqueBy((args as unknown[][]).flat(), key),
+    allArrays,
+  ),
+  $setIntersection: collatedExpression(
+    '$setIntersection',
+    (args, key) => {
+      const [first, ...rest] = args as unknown[][];
+      if (!first) return [];
+      const others = rest.map((array) => keySet(array, key));
+      return uniqueBy(first, key).filter((v) => others.every((set) => set.has(key(v))));
+    },
+    allArrays,
+  ),
+  $setDifference: collatedExpression(
+    '$setDifference',
+    ([a, b], key) => {
+      const removed = keySet(b as unknown[], key);
+      return uniqueBy(a as unknown[], key).filter((v) => !removed.has(key(v)));
+    },
+    (args) => args.length === 2 && allArrays(args),
+  ),
+  $setEquals: collatedExpression(
+    '$setEquals',
+    (args, key) => {
+      const [first, ...rest] = (args as unknown[][]).map((array) => keySet(array, key));
+      return rest.every((set) => set.size === first.size && [...set].every((k) => first.has(k)));
+    },
+    (args) => args.length >= 2 && allArrays(args),
+  ),
+  $setIsSubset: collatedExpression(
+    '$setIsSubset',
+    ([a, b], key) => {
+      const superset = keySet(b as unknown[], key);
+      return (a as unknown[]).every((v) => superset.has(key(v)));
+    },
+    (args) => args.length === 2 && allArrays(args),
+  ),
+};
+
+export const COLLATED_ACCUMULATORS: Record<string, Accumulator> = {
+  /** Values equal under the collation are added once (the first one seen). */
+  $addToSet: (collection, expr, options) => {
+    const collation = collationOf(options);
+    if (!collation) return ACCUMULATOR.$addToSet(collection, expr, options);
+    return uniqueBy(ACCUMULATOR.$push(collection, expr, options) as unknown[], keyer(collation));
+  },
+};
+
+/**
+ * `$group` under a collation: documents whose `_id` values the collation calls equal form one group,
+ * whose `_id` is the first of them; mingo's `$group` computes each group's accumulators.
+ */
+function collatedGroup(collection: LazyIterator, expr: unknown, options: unknown): LazyIterator {
+  const collation = collationOf(options);
+  if (!collation || !isPlainObject(expr) || !('_id' in expr)) {
+    return PIPELINE.$group(collection, expr, options);
+  }
+  return collection.transform((items) => {
+    const key = keyer(collation);
+    const groups = new Map<string, { id: unknown; docs: unknown[] }>();
+    for (const item of items) {
+      const id = evalExpr(item, expr._id, options) ?? null;
+      const k = key(id);
+      const group = groups.get(k);
+      if (group) group.docs.push(item);
+      else groups.set(k, { id, docs: [item] });
+    }
+    const perGroup: Document = { ...expr, _id: { $literal: null } };
+    const out: unknown[] = [];
+    for (const { id, docs } of groups.values()) {
+      const [computed] = PIPELINE.$group(Lazy(docs), perGroup, options).collect() as Document[];
+      out.push({ ...computed, _id: id });
+    }
+    return Lazy(out);
+  });
+}
+
+/**
+ * `$lookup` with `localField`/`foreignField` under a collation: a local value matches foreign values
+ * (and elements of foreign arrays) the collation calls equal to it. The aggregation's collation
+ * applies; the foreign collection's default collation does not, as in mongod.
+ */
+function collatedLookup(collection: LazyIterator, expr: unknown, options: unknown): LazyIterator {
+  const collation = collationOf(options);
+  const resolver = (options as { collectionResolver?: (name: string) => unknown[] })
+    .collectionResolver;
+  if (
+    !collation ||
+    !resolver ||
+    !isPlainObject(expr) ||
+    typeof expr.from !== 'string' ||
+    typeof expr.localField !== 'string' ||
+    typeof expr.foreignField !== 'string' ||
+    typeof expr.as !== 'string'
+  ) {
+    return PIPELINE.$lookup(collection, expr, options);
+  }
+  const { localField, foreignField, as } = expr;
+  const pipeline = (expr.pipeline as Document[] | undefined) ?? [];
+  const key = keyer(collation);
+  const byKey = new Map<string, unknown[]>();
+  for (const doc of resolver(expr.from)) {
+    const value = resolve(doc, foreignField) ?? null;
+    for (const v of Array.isArray(value) ? value : [value]) {
+      const k = key(v);
+      const docs = byKey.get(k);
+      if (docs) docs.push(doc);
+      else byKey.set(k, [doc]);
+    }
+  }
+  const matching = (obj: unknown): unknown[] => {
+    const local = resolve(obj, localField) ?? null;
+    if (!Array.isArray(local)) return byKey.get(key(local)) ?? [];
+    return [...new Set(local.flatMap((v) => byKey.get(key(v)) ?? []))];
+  };
+  return collection.transform((items) =>
+    Lazy(
+      items.map((obj) => {
+        const matched = matching(obj);
+        if (pipeline.length === 0) return { ...(obj as Document), [as]: matched };
+        // The matched documents through the sub-pipeline, with the stage's `let` variables.
+        const stage = { from: matched, pipeline, let: expr.let, as };
+        const [joined] = PIPELINE.$lookup(Lazy([obj]), stage, options).collect();
+        return joined;
+      }),
+    ),
+  );
+}
+
+export const COLLATED_PIPELINE_OPERATORS: Record<string, PipelineOperator> = {
+  $group: collatedGroup,
+  $lookup: collatedLookup,
+};
