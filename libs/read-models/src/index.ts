@@ -31,3 +31,5 @@ export * from './rebuild/read-model-versions';
 export * from './rebuild/projection-rebuild';
 export * from './rebuild/projection-verify';
 export * from './rebuild/stored-event-source';
+export * from './as-of/as-of-snapshot.codec';
+export * from './as-of/as-of-snapshot.store';

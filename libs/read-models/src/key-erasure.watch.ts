@@ -90,6 +90,7 @@ export class KeyErasureWatch<C = Record<string, unknown>> {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private stopped = false;
+  private readonly listeners: Array<(customerIds: readonly string[]) => void> = [];
 
   constructor(
     db: Db,
@@ -102,6 +103,11 @@ export class KeyErasureWatch<C = Record<string, unknown>> {
     this.trustMs = options.trustMs ?? 1000;
     this.deadAfterMs = options.deadAfterMs ?? 2500;
     this.confirmWithinMs = options.confirmWithinMs ?? 5000;
+  }
+
+  /** Also calls `listener` with the customers whose keys this process drops (after `onErased`). */
+  onErased(listener: (customerIds: readonly string[]) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Registers this process and starts polling; the key cache is trusted from the first completed poll on. */
@@ -129,8 +135,7 @@ export class KeyErasureWatch<C = Record<string, unknown>> {
    * Throws ErasureUnconfirmedError when a live holder has not confirmed within `confirmWithinMs`.
    */
   async confirm(customerId: string, by: string): Promise<ErasureConfirmation> {
-    this.keys.forget([customerId]);
-    this.options.onErased?.([customerId]);
+    this.dropped([customerId]);
     const started = Date.now();
     const erasureId = randomUUID();
     const at = new Date(started);
@@ -190,6 +195,12 @@ export class KeyErasureWatch<C = Record<string, unknown>> {
     return found[0]?.certificate;
   }
 
+  private dropped(customerIds: readonly string[]): void {
+    this.keys.forget(customerIds);
+    this.options.onErased?.(customerIds);
+    for (const listener of this.listeners) listener(customerIds);
+  }
+
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
@@ -213,8 +224,7 @@ export class KeyErasureWatch<C = Record<string, unknown>> {
       .toArray();
     if (fresh.length > 0) {
       const ids = [...new Set(fresh.map((erasure) => erasure.customerId))];
-      this.keys.forget(ids);
-      this.options.onErased?.(ids);
+      this.dropped(ids);
       await this.erasures.updateMany({ _id: { $in: fresh.map((erasure) => erasure._id) } }, {
         $addToSet: { acks: this.holderId },
       } as UpdateFilter<KeyErasureDocument<C>>);

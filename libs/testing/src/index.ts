@@ -19,3 +19,4 @@ export function testServers(): { eventStoreUrl: string; mongoUrl: string } {
 export * from './counting.projection';
 export * from './memory-key-store';
 export * from './wait';
+export * from './comparable';
