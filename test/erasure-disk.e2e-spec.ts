@@ -6,7 +6,7 @@ import { loadConfig } from '@app/config';
 import { start as startEventStore } from '@app/embedded-eventstore';
 import { start as startMongo } from '@app/embedded-mongo';
 import { CHECKPOINTS_COLLECTION, customerProjections } from '@app/read-models';
-import { uniqueId } from '@app/testing';
+import { uniqueId, until } from '@app/testing';
 import { type ApiProcess, callApi, startApiProcess } from './support/api-process';
 
 // Distinctive values: found nowhere by chance.
@@ -121,10 +121,21 @@ describe('erasure leaves no personal data on disk', () => {
         filesUnder(mongoData).map((path) => ({ name: path, bytes: readFileSync(path) }));
       // The scan can see a key: before the erasure, it is in MongoDB's journal.
       expect(scan(onDisk(), { key }).length).toBeGreaterThan(0);
+      // An auditor's as-of leaves snapshots of the fold in MongoDB (written behind the answer).
+      const beforeErasure = new Date().toISOString();
+      const asOf = () =>
+        call('GET', `/v1/customers/${customerId}/as-of?at=${beforeErasure}`, 'dev-auditor');
+      expect((await asOf()).body.profile).toMatchObject({ name: NAME });
+      const snapshots = client.db(database).collection('as_of_snapshots');
+      await until(async () => (await snapshots.countDocuments({ customerId })) > 0);
 
       const erased = await call('POST', `/v1/customers/${customerId}/erase`, 'dev-admin');
       expect(erased.status).toBe(201);
       const position = erased.body.certificate!.stream.lastPosition;
+      expect(await snapshots.countDocuments({ customerId })).toBe(0);
+      const asOfAfter = await asOf();
+      expect(asOfAfter.status).toBe(200);
+      expect(JSON.stringify(asOfAfter.body)).not.toContain(NAME);
 
       // Rebuild every read model from zero: a fresh projector over the whole log.
       await projector.stop();

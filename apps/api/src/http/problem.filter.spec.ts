@@ -1,4 +1,4 @@
-import { type ArgumentsHost, ConsoleLogger, Logger, type LoggerService } from '@nestjs/common';
+import { type ArgumentsHost, ConsoleLogger, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { DOMAIN_ERROR_CODES, DomainError } from '@app/domain';
 import { ConcurrencyConflictError } from '@app/event-store';
@@ -6,6 +6,7 @@ import { ERROR_CODES } from './error-codes';
 import { itemError, ProblemFilter } from './problem.filter';
 import { StoreUnavailableError } from './store-unavailable';
 import { RequestValidationError } from './validation';
+import { CapturingLogger } from '../testing/capturing-logger';
 
 /** What an express response is told: status, headers, content type and body. */
 class FakeResponse {
@@ -28,16 +29,6 @@ class FakeResponse {
   send(text: string) {
     this.body = JSON.parse(text) as Record<string, unknown>;
     return this;
-  }
-}
-
-/** Keeps the errors logged, so a test can count them. */
-class CapturingLogger implements LoggerService {
-  readonly errors: string[] = [];
-  log() {}
-  warn() {}
-  error(message: unknown) {
-    this.errors.push(String(message));
   }
 }
 

@@ -1,9 +1,18 @@
 import { NotFoundException } from '@nestjs/common';
 import { customerStreamId } from '@app/domain';
 import { isEncrypted } from '@app/event-store';
-import { CUSTOMER_KEYS_COLLECTION, KeyErasureWatch, MongoCustomerKeyStore } from '@app/read-models';
+import {
+  AS_OF_SNAPSHOTS_COLLECTION,
+  AsOfSnapshotStore,
+  CUSTOMER_KEYS_COLLECTION,
+  KeyErasureWatch,
+  MongoCustomerKeyStore,
+} from '@app/read-models';
 import { uniqueId } from '@app/testing';
 import { ApiStores } from '../../testing/api-stores';
+import { asOfFoldVersion } from '../as-of-fold-version';
+import { AsOfSnapshots } from '../as-of-snapshots';
+import { GetAsOfHandler, GetAsOfQuery } from '../queries/get-as-of.query';
 import {
   EraseCustomerCommand,
   EraseCustomerHandler,
@@ -14,14 +23,32 @@ describe(EraseCustomerHandler.name, () => {
   let stores: ApiStores;
   let watch: KeyErasureWatch<ErasureCertificate>;
   let sut: EraseCustomerHandler;
+  let asOfSnapshots: AsOfSnapshots;
+
+  /** As-of snapshots of an API process, kept in memory and in this suite's MongoDB database. */
+  const processSnapshots = () =>
+    new AsOfSnapshots({
+      persisted: {
+        store: new AsOfSnapshotStore(stores.mongo.db),
+        foldVersion: asOfFoldVersion(stores.config.rules),
+      },
+    });
 
   beforeAll(async () => {
     stores = await ApiStores.open('erase');
     watch = new KeyErasureWatch(stores.mongo.db, stores.keys, {
       onErased: (ids) => ids.forEach((id) => stores.customers.forget(id)),
     });
+    asOfSnapshots = processSnapshots();
+    watch.onErased((ids) => asOfSnapshots.forgetErased(ids));
     await watch.start();
-    sut = new EraseCustomerHandler(stores.customers, stores.keys, watch, stores.reader);
+    sut = new EraseCustomerHandler(
+      stores.customers,
+      stores.keys,
+      watch,
+      stores.reader,
+      asOfSnapshots,
+    );
   });
   afterAll(async () => {
     await watch.stop();
@@ -127,5 +154,61 @@ describe(EraseCustomerHandler.name, () => {
     const keyDocs = stores.mongo.db.collection(CUSTOMER_KEYS_COLLECTION);
     expect(await keyDocs.countDocuments({ _id: customerId as never })).toBe(0);
     expect(await watch.certificateOf(customerId)).toBeUndefined();
+  });
+
+  describe('as-of snapshots', () => {
+    const persistedOf = (customerId: string) =>
+      stores.mongo.db.collection(AS_OF_SNAPSHOTS_COLLECTION).countDocuments({ customerId });
+    const asOf = (snapshots: AsOfSnapshots, customerId: string, at: Date, knownAt = new Date()) =>
+      new GetAsOfHandler(stores.reader, stores.keys, stores.config, snapshots).execute(
+        new GetAsOfQuery(customerId, at, knownAt, 'auditor'),
+      );
+
+    it("deletes the customer's snapshots from MongoDB and from the memory of every process", async () => {
+      const customerId = await customerWithPersonalData();
+      // Another API process, with its own snapshots and its own erasure watch.
+      const other = processSnapshots();
+      const otherWatch = new KeyErasureWatch(
+        stores.mongo.db,
+        new MongoCustomerKeyStore(stores.mongo.db),
+      );
+      otherWatch.onErased((ids) => other.forgetErased(ids));
+      await otherWatch.start();
+      try {
+        await asOf(asOfSnapshots, customerId, new Date());
+        await asOf(other, customerId, new Date());
+        await Promise.all([asOfSnapshots.flush(), other.flush()]);
+        expect(await persistedOf(customerId)).toBeGreaterThan(0);
+        expect(other.usable(customerId, Date.now(), Date.now())).toBeDefined();
+
+        await erase(customerId, 'asked to be forgotten');
+
+        expect(await persistedOf(customerId)).toBe(0);
+        expect(asOfSnapshots.usable(customerId, Date.now(), Date.now())).toBeUndefined();
+        // The erasure waited for the other process to acknowledge, which it does after dropping its snapshots.
+        expect(other.usable(customerId, Date.now(), Date.now())).toBeUndefined();
+      } finally {
+        await otherWatch.stop();
+      }
+    });
+
+    it('brings back no personal data in an as-of after the erasure, and stores no snapshot of it', async () => {
+      const customerId = await customerWithPersonalData();
+      const beforeErasure = new Date();
+      expect((await asOf(asOfSnapshots, customerId, beforeErasure)).profile.name).toBe(
+        'Ada Lovelace',
+      );
+      await asOfSnapshots.flush();
+
+      await erase(customerId, 'asked to be forgotten');
+
+      // As of a moment the customer still had a name: from memory, from MongoDB, or from the stream in a new process.
+      for (const snapshots of [asOfSnapshots, processSnapshots(), processSnapshots()]) {
+        const view = await asOf(snapshots, customerId, beforeErasure);
+        expect(JSON.stringify(view)).not.toMatch(/Ada|Lovelace|ada@example/);
+        await snapshots.flush();
+      }
+      expect(await persistedOf(customerId)).toBe(0);
+    });
   });
 });

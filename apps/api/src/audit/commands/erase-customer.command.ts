@@ -4,6 +4,7 @@ import { customerStreamId, type EraseCustomer, PERSONAL_FIELDS } from '@app/doma
 import { type CommandContext, isEncrypted, type StreamReader } from '@app/event-store';
 import type { KeyErasureWatch, MongoCustomerKeyStore } from '@app/read-models';
 import type { CustomerStore } from '../../infrastructure/customer-store';
+import { AsOfSnapshots } from '../as-of-snapshots';
 import {
   CUSTOMER_KEYS,
   CUSTOMER_STORE,
@@ -60,6 +61,7 @@ export class EraseCustomerHandler implements ICommandHandler<EraseCustomerComman
     @Inject(CUSTOMER_KEYS) private readonly keys: MongoCustomerKeyStore,
     @Inject(KEY_ERASURE_WATCH) private readonly watch: KeyErasureWatch<ErasureCertificate>,
     @Inject(STREAM_READER) private readonly reader: StreamReader,
+    private readonly asOfSnapshots: AsOfSnapshots,
   ) {}
 
   async execute({ customerId, reason, context }: EraseCustomerCommand) {
@@ -73,6 +75,9 @@ export class EraseCustomerHandler implements ICommandHandler<EraseCustomerComman
     const command: EraseCustomer = { type: 'EraseCustomer', customerId, reason, now };
     const result = await this.store.execute(customerId, { command, context, now });
     const confirmation = await this.watch.confirm(customerId, context.actor);
+    // Every live process has stopped writing as-of snapshots of the customer by now (see AsOfSnapshots.forget);
+    // deleted before the compaction below, so their sealed values leave the embedded MongoDB's files with it.
+    await this.asOfSnapshots.forget(customerId);
     const keyStorage = await this.keys.compactStorage();
     const earlier = alreadyErased ? await this.watch.certificateOf(customerId) : undefined;
     if (earlier) return { created: false, certificate: earlier };

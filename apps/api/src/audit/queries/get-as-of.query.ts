@@ -12,7 +12,7 @@ import {
 import type { CustomerKeyStore, StreamReader } from '@app/event-store';
 import { emptyProfile, finishProfile, foldStoredIntoProfile } from '@app/read-models';
 import { APP_CONFIG, CUSTOMER_KEYS, STREAM_READER } from '../../infrastructure/tokens';
-import { AsOfSnapshots } from '../as-of-snapshots';
+import { type AsOfSnapshot, AsOfSnapshots } from '../as-of-snapshots';
 import { type ProfileView, profileView } from '../../profiles/queries/get-profile.query';
 
 export interface AsOfView {
@@ -58,7 +58,7 @@ export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
     const decider = createCustomerDecider(rules);
     const [atMs, knownMs] = [at.getTime(), knownAt.getTime()];
     // Start from the newest fold of this stream that this query would have made itself (see AsOfSnapshot).
-    const start = this.snapshots.usable(customerId, atMs, knownMs);
+    const start = await this.snapshots.startFor(customerId, atMs, knownMs);
     let state = start?.state ?? decider.initialState;
     const doc = start ? structuredClone(start.profile) : emptyProfile(customerId);
     let applied = start?.eventsApplied ?? 0;
@@ -67,6 +67,7 @@ export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
     let recordedLater = 0;
     let occurredLater = 0;
     let lastRevision = start?.revision ?? -1;
+    const taken: AsOfSnapshot[] = [];
     // Sealed: the profile keeps personal values sealed like the read model; they are opened for the view below.
     for await (const stored of this.reader.readStream(customerStreamId(customerId), {
       open: 'sealed',
@@ -93,10 +94,10 @@ export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
       // Nothing left out so far: the fold up to here is one any query at or after these bounds would make.
       const whole = recordedLater === 0 && occurredLater === 0;
       if (whole && (lastRevision + 1) % this.snapshots.every === 0) {
-        this.snapshots.keep(customerId, snapshot());
+        taken.push(snapshot());
       }
     }
-    function snapshot() {
+    function snapshot(): AsOfSnapshot {
       return {
         revision: lastRevision,
         recordedUntil,
@@ -107,8 +108,11 @@ export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
       };
     }
     if (recordedLater === 0 && occurredLater === 0 && lastRevision >= 0) {
-      this.snapshots.keep(customerId, snapshot());
+      taken.push(snapshot());
     }
+    const key = (await this.keys.lookup([customerId])).get(customerId);
+    // A destroyed key (an erased customer): its sealed values are not written to MongoDB again.
+    for (const kept of taken) this.snapshots.keep(customerId, kept, { persist: key !== null });
     if (applied === 0) {
       throw new NotFoundException(
         `No events of customer ${customerId} at or before ${at.toISOString()} recorded by ${knownAt.toISOString()}`,
@@ -116,7 +120,6 @@ export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
     }
     const due = dueTransitions(state, at.toISOString(), rules);
     finishProfile(doc, rules, due);
-    const key = (await this.keys.lookup([customerId])).get(customerId);
     const profile = profileView(doc, key, role, {
       at,
       tierWindowDays: rules.tiers.windowDays,
