@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import {
   END,
   type EventStoreDBClient,
@@ -364,6 +365,185 @@ describe('persistent subscriptions to a stream', () => {
     for (const stream of streamsOf(a)) expect(streamsOf(b).has(stream)).toBe(false);
     expect(a.length + b.length).toBe(15);
     await client.deletePersistentSubscriptionToAll(group);
+  });
+
+  describe('statistics', () => {
+    it('with extraStatistics each consumer reports its ack latencies as EventStoreDB does (mean, median, fastest, quintiles, percentiles, highest); without it none', async () => {
+      const stream = uniqueStream('ps-extra');
+      await client.appendToStream(stream, testEvents(6));
+      for (const group of ['extra', 'plain']) {
+        await client.createPersistentSubscriptionToStream(
+          stream,
+          group,
+          persistentSubscriptionToStreamSettingsFromDefaults({
+            startFrom: START,
+            extraStatistics: group === 'extra',
+          }),
+        );
+      }
+      const slow = subscribe(stream, 'extra');
+      const acked: Received[] = [];
+      consume(slow, async (event) => {
+        await delay(40);
+        await slow.ack(event);
+        acked.push(event);
+      });
+      const plain = subscribe(stream, 'plain');
+      const plainAcked = consume(plain);
+      await until(() => acked.length === 6 && plainAcked.length === 6, 'six acks in each group');
+      await delay(100);
+      const info = await client.getPersistentSubscriptionToStreamInfo(stream, 'extra');
+      expect(info.settings.extraStatistics).toBe(true);
+      const latency = info.connections[0].extraStatistics!;
+      expect([...latency.keys()]).toEqual([
+        'mean',
+        'median',
+        'fastest',
+        'quintile 1',
+        'quintile 2',
+        'quintile 3',
+        'quintile 4',
+        'quintile 5',
+        '90%',
+        '95%',
+        '99%',
+        '99.5%',
+        '99.9%',
+        'highest',
+      ]);
+      // Every ack came at least 40 ms after its delivery (a timer may fire a millisecond early).
+      expect(latency.get('fastest')!).toBeGreaterThanOrEqual(39n);
+      expect(latency.get('quintile 1')).toBe(latency.get('fastest'));
+      expect(latency.get('median')!).toBeGreaterThanOrEqual(latency.get('fastest')!);
+      expect(latency.get('highest')!).toBeGreaterThanOrEqual(latency.get('median')!);
+      expect(latency.get('99.9%')).toBe(latency.get('highest'));
+      expect(latency.get('mean')!).toBeGreaterThanOrEqual(latency.get('fastest')!);
+      expect(latency.get('mean')!).toBeLessThanOrEqual(latency.get('highest')!);
+      const without = await client.getPersistentSubscriptionToStreamInfo(stream, 'plain');
+      expect(without.connections[0].extraStatistics).toBeUndefined();
+    });
+
+    it('each info request is a measurement: averagePerSecond and countSinceLastMeasurement cover the items since the previous one', async () => {
+      const stream = uniqueStream('ps-rate');
+      await client.appendToStream(stream, testEvents(10));
+      const createdBefore = performance.now();
+      await client.createPersistentSubscriptionToStream(
+        stream,
+        'g',
+        persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START }),
+      );
+      const createdAfter = performance.now();
+      const subscription = subscribe(stream, 'g');
+      const acked: Received[] = [];
+      consume(subscription, async (event) => {
+        await subscription.ack(event);
+        acked.push(event);
+      });
+      await until(() => acked.length === 10, 'ten acks');
+      await delay(100);
+      const askedAt = performance.now();
+      const info = await client.getPersistentSubscriptionToStreamInfo(stream, 'g');
+      const answeredAt = performance.now();
+      expect(info.stats.countSinceLastMeasurement).toBe(10n);
+      expect(info.stats.totalItems).toBe(10n);
+      // The server measured over a window inside [createdBefore, answeredAt] and around
+      // [createdAfter, askedAt].
+      const rate = info.stats.averagePerSecond;
+      expect(rate).toBeGreaterThanOrEqual(Math.floor(10_000 / (answeredAt - createdBefore)));
+      expect(rate).toBeLessThanOrEqual(Math.ceil(10_000 / (askedAt - createdAfter)));
+      const [connection] = info.connections;
+      expect(connection.countSinceLastMeasurement).toBe(10n);
+      expect(connection.averageItemsPerSecond).toBe(rate);
+      const again = await client.getPersistentSubscriptionToStreamInfo(stream, 'g');
+      expect(again.stats.countSinceLastMeasurement).toBe(0n);
+      expect(again.stats.averagePerSecond).toBe(0);
+      expect(again.connections[0].countSinceLastMeasurement).toBe(0n);
+    });
+  });
+
+  describe('buffers', () => {
+    it('reads ahead readBatchSize events at a time while more than a batch fits below historyBufferSize', async () => {
+      const stream = uniqueStream('ps-history');
+      await client.appendToStream(stream, testEvents(100));
+      await client.createPersistentSubscriptionToStream(
+        stream,
+        'g',
+        persistentSubscriptionToStreamSettingsFromDefaults({
+          startFrom: START,
+          historyBufferSize: 20,
+          readBatchSize: 5,
+        }),
+      );
+      // No consumer yet: batches at 0, 5 and 10 buffered; at 15 a batch no longer fits.
+      const idle = await client.getPersistentSubscriptionToStreamInfo(stream, 'g');
+      expect(idle.stats.readBufferCount).toBe(15);
+      expect(idle.stats.lastKnownEventRevision).toBe(14n);
+      expect(idle.status).toBe('Behind');
+      // A consumer holding 3 unacked: 12 left in the buffer, room for one more batch (17).
+      const received = consume(subscribe(stream, 'g', 3), () => Promise.resolve());
+      await until(() => received.length === 3, 'three deliveries');
+      const holding = await infoOnce(client, stream, (i) => i.stats.totalInFlightMessages === 3);
+      expect(holding.stats.readBufferCount).toBe(17);
+      expect(holding.stats.lastKnownEventRevision).toBe(19n);
+    });
+
+    it('refuses a group whose readBatchSize is not below historyBufferSize (EventStoreDB cannot build one)', async () => {
+      const stream = uniqueStream('ps-batch');
+      const refused = await client
+        .createPersistentSubscriptionToStream(
+          stream,
+          'g',
+          persistentSubscriptionToStreamSettingsFromDefaults({
+            historyBufferSize: 10,
+            readBatchSize: 10,
+          }),
+        )
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(Error);
+      expect((refused as Error).message).toContain(
+        'readBatchSize must be less than historyBufferSize',
+      );
+      const gone = await client
+        .getPersistentSubscriptionToStreamInfo(stream, 'g')
+        .catch((error: unknown) => error);
+      expect(gone).toBeInstanceOf(PersistentSubscriptionDoesNotExistError);
+    });
+
+    it('a live group keeps the newest liveBufferSize events; with its read buffer full it falls behind, and catching up rejoins the live events', async () => {
+      const stream = uniqueStream('ps-live');
+      await client.createPersistentSubscriptionToStream(
+        stream,
+        'g',
+        persistentSubscriptionToStreamSettingsFromDefaults({
+          startFrom: START,
+          historyBufferSize: 10,
+          readBatchSize: 2,
+          liveBufferSize: 4,
+        }),
+      );
+      await client.appendToStream(stream, testEvents(3));
+      const live = await infoOnce(client, stream, (i) => i.stats.readBufferCount === 3);
+      expect(live.status).toBe('Live');
+      expect(live.stats.liveBufferCount).toBe(3n);
+      await client.appendToStream(stream, testEvents(5));
+      const bounded = await infoOnce(client, stream, (i) => i.stats.readBufferCount === 8);
+      expect(bounded.stats.liveBufferCount).toBe(4n);
+      // Two more fit in the read buffer (10); the group falls behind with three left out.
+      await client.appendToStream(stream, testEvents(5));
+      const behind = await infoOnce(client, stream, (i) => i.status === 'Behind');
+      expect(behind.stats.readBufferCount).toBe(10);
+      expect(behind.stats.liveBufferCount).toBe(4n);
+      expect(behind.stats.lastKnownEventRevision).toBe(12n);
+      const received = consume(subscribe(stream, 'g', 20));
+      await until(() => received.length === 13, 'all thirteen events');
+      await delay(100);
+      expect(received.map((e) => e.event!.revision)).toEqual(
+        Array.from({ length: 13 }, (_, i) => BigInt(i)),
+      );
+      const rejoined = await infoOnce(client, stream, (i) => i.stats.totalItems === 13n);
+      expect(rejoined.status).toBe('Live');
+      expect(rejoined.stats.liveBufferCount).toBe(0n);
+    });
   });
 });
 

@@ -141,6 +141,10 @@ function settingsOf(settings: SettingsMessage | undefined, startFrom: StartFrom)
   ] as const) {
     if (!(result[key] >= 0)) throw new InvalidSettings(`${key} must not be negative`);
   }
+  // EventStoreDB reads a batch only while more than a batch fits below the history buffer.
+  if (result.readBatchSize >= result.historyBufferSize) {
+    throw new InvalidSettings('readBatchSize must be less than historyBufferSize');
+  }
   if (result.minCheckpointCount > result.maxCheckpointCount) {
     throw new InvalidSettings('the minimum checkpoint count must not exceed the maximum');
   }
@@ -350,9 +354,10 @@ function subscriptionInfo(
   info.setLastCheckpointedEventPosition(state.lastCheckpointed);
   info.setLastKnownEventPosition(state.lastKnown);
   info.setTotalItems(String(state.totalItems));
-  info.setCountSinceLastMeasurement('0');
+  info.setAveragePerSecond(state.averagePerSecond);
+  info.setCountSinceLastMeasurement(String(state.countSinceLastMeasurement));
   info.setReadBufferCount(state.readBufferCount);
-  info.setLiveBufferCount('0');
+  info.setLiveBufferCount(String(state.liveBufferCount));
   info.setRetryBufferCount(state.retryBufferCount);
   info.setTotalInFlightMessages(state.inFlight);
   info.setOutstandingMessagesCount(state.outstanding);
@@ -364,7 +369,16 @@ function subscriptionInfo(
       connection.setUsername(c.username);
       connection.setConnectionName(c.connectionName);
       connection.setTotalItems(String(c.totalItems));
-      connection.setCountSinceLastMeasurement('0');
+      connection.setAverageItemsPerSecond(c.averageItemsPerSecond);
+      connection.setCountSinceLastMeasurement(String(c.countSinceLastMeasurement));
+      connection.setObservedMeasurementsList(
+        c.latency.map(({ key, value }) => {
+          const measurement = new SubscriptionInfo.Measurement();
+          measurement.setKey(key);
+          measurement.setValue(String(value));
+          return measurement;
+        }),
+      );
       connection.setInFlightMessages(c.inFlight);
       connection.setAvailableSlots(c.availableSlots);
       return connection;

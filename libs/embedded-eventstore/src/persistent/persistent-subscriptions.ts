@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { ReadResp } from '@eventstore/db-client/generated/streams_pb';
 import { EventFilter, type FilterSpec } from '../store/event-filter';
 import { type EventStore, LINK_EVENT_TYPE, metastreamOf } from '../store/event-store';
@@ -18,6 +19,8 @@ const CONFIG_EVENT_TYPE = '$PersistentConfig';
 const CHECKPOINT_EVENT_TYPE = '$SubscriptionCheckpoint';
 export const ALL = '$all';
 const TIMEOUT_SCAN_MS = 50;
+/** How many of a consumer's latest ack/nack latencies extraStatistics keeps, as EventStoreDB does. */
+const LATENCY_WINDOW = 1000;
 
 export type ConsumerStrategy = 'RoundRobin' | 'DispatchToSingle' | 'Pinned';
 export type StartFrom = 'start' | 'end' | number;
@@ -76,7 +79,8 @@ interface Message {
   link: number | undefined;
   /** The source position (revision or commit position); undefined for a replayed parked message. */
   sequence: number | undefined;
-  pinKey: string;
+  /** The event whose source stream pins it (Pinned strategy), read only when needed. */
+  pinIndex: number;
   retryCount: number;
 }
 
@@ -85,6 +89,63 @@ interface Consumer {
   connection: ConsumerConnection;
   inFlight: Set<string>;
   totalItems: number;
+  /** totalItems at the last measurement (the last info request). */
+  measuredItems: number;
+  /** With extraStatistics: latency from delivery to ack or nack. */
+  latency: LatencyWindow | undefined;
+}
+
+/** A consumer's rate and latency figures, as a measurement reports them. */
+export interface ConsumerMeasurement {
+  averageItemsPerSecond: number;
+  countSinceLastMeasurement: number;
+  /** extraStatistics: latency summary in milliseconds, in EventStoreDB's order; empty when off. */
+  latency: { key: string; value: number }[];
+}
+
+/**
+ * A consumer's latest delivery-to-acknowledgement times (ms), summarised as EventStoreDB's
+ * extraStatistics are: mean, median, fastest, the quintile starts, upper percentiles and highest.
+ */
+export class LatencyWindow {
+  private readonly started = new Map<string, number>();
+  private readonly samples: number[] = [];
+  private next = 0;
+
+  start(id: string, now: number): void {
+    this.started.set(id, now);
+  }
+
+  end(id: string, now: number): void {
+    const startedAt = this.started.get(id);
+    if (startedAt === undefined) return;
+    this.started.delete(id);
+    const ms = Math.floor(now - startedAt);
+    if (this.samples.length < LATENCY_WINDOW) this.samples.push(ms);
+    else {
+      this.samples[this.next] = ms;
+      this.next = (this.next + 1) % LATENCY_WINDOW;
+    }
+  }
+
+  summary(): { key: string; value: number }[] {
+    const n = this.samples.length;
+    if (n === 0) return [];
+    const sorted = [...this.samples].sort((a, b) => a - b);
+    const at = (percent: number) => sorted[Math.min(n - 1, Math.floor((percent * n) / 100))];
+    const sum = sorted.reduce((total, ms) => total + ms, 0);
+    return [
+      { key: 'Mean', value: Math.floor(sum / n) },
+      { key: 'Median', value: sorted[Math.floor(n / 2)] },
+      { key: 'Fastest', value: sorted[0] },
+      ...[0, 20, 40, 60, 80].map((percent, i) => ({
+        key: `Quintile ${i + 1}`,
+        value: at(percent),
+      })),
+      ...[90, 95, 99, 99.5, 99.9].map((percent) => ({ key: `${percent}%`, value: at(percent) })),
+      { key: 'Highest', value: sorted[n - 1] },
+    ];
+  }
 }
 
 interface InFlight {
@@ -248,8 +309,24 @@ export class Group {
   private roundRobin = 0;
   /** Next source position to read: a revision for a stream, a commit position for `$all`. */
   private cursor = 0;
+  /**
+   * The read buffer: events read (at most historyBufferSize with the retries, readBatchSize at a
+   * time) or received live, waiting for a consumer.
+   */
   private readonly fetched: Message[] = [];
   private readonly retries: Message[] = [];
+  /**
+   * The group has read all there was and takes new events as they are committed, into the read
+   * buffer while it has room; when it is full the group falls behind and reads again.
+   */
+  private live = false;
+  /** The latest events committed since the group started (at most liveBufferSize of them). */
+  private readonly liveBuffer: Message[] = [];
+  /** Next source position the live feed has not seen. */
+  private liveCursor: number;
+  /** When and at what totalItems the last measurement (info request) was taken. */
+  private measuredAt = performance.now();
+  private measuredItems = 0;
   private readonly inFlight = new Map<string, InFlight>();
   /** Source positions read and not yet handled, in order, with whether they are handled. */
   private readonly window: { sequence: number; done: boolean }[] = [];
@@ -272,6 +349,9 @@ export class Group {
     this.filter = config.filter ? new EventFilter(config.filter) : undefined;
     this.checkpoint = this.readCheckpoint();
     this.cursor = this.initialCursor();
+    this.liveCursor = Math.max(this.cursor, this.endOfSource());
+    // As EventStoreDB's, a group reads ahead into its buffer at once, consumers or not.
+    this.fill();
   }
 
   get isAll(): boolean {
@@ -296,6 +376,11 @@ export class Group {
     const from = this.config.settings.startFrom;
     if (from === 'start') return 0;
     if (from !== 'end') return from;
+    return this.endOfSource();
+  }
+
+  /** The source position after the last committed event. */
+  private endOfSource(): number {
     if (this.isAll) return this.store.table.position[this.store.committed - 1] + 1 || 0;
     const state = this.store.streamState(this.config.stream);
     let visible = state?.revisions.length ?? 0;
@@ -315,6 +400,8 @@ export class Group {
       connection,
       inFlight: new Set(),
       totalItems: 0,
+      measuredItems: 0,
+      latency: this.config.settings.extraStatistics ? new LatencyWindow() : undefined,
     };
     this.consumers.push(consumer);
     this.timer ??= setInterval(() => this.expireMessages(), TIMEOUT_SCAN_MS).unref();
@@ -383,6 +470,7 @@ export class Group {
     if (!held) return undefined;
     this.inFlight.delete(id);
     held.consumer.inFlight.delete(id);
+    held.consumer.latency?.end(id, performance.now());
     return held;
   }
 
@@ -510,9 +598,11 @@ export class Group {
 
   pump(): void {
     if (this.stopped) return;
+    this.receiveLive();
     for (;;) {
+      this.fill();
       if (!this.consumers.some((c) => c.inFlight.size < c.connection.bufferSize)) return;
-      const message = this.retries[0] ?? this.fetched[0] ?? this.fetch();
+      const message = this.retries[0] ?? this.fetched[0];
       if (!message) return;
       const consumer = this.choose(message);
       if (!consumer) return;
@@ -527,7 +617,8 @@ export class Group {
     const strategy = this.config.settings.strategy;
     if (strategy === 'DispatchToSingle') return this.consumers.find(free);
     if (strategy === 'Pinned') {
-      const pinned = this.consumers[hash(message.pinKey) % this.consumers.length];
+      const pinKey = viewRecorded(this.store, message.pinIndex).stream;
+      const pinned = this.consumers[hash(pinKey) % this.consumers.length];
       return free(pinned) ? pinned : undefined;
     }
     for (let i = 0; i < this.consumers.length; i++) {
@@ -549,6 +640,7 @@ export class Group {
     });
     consumer.inFlight.add(message.id);
     consumer.totalItems++;
+    consumer.latency?.start(message.id, performance.now());
     const positionOf = message.link ?? message.event!;
     consumer.connection.send({
       event: message.event === undefined ? undefined : table.recorded(message.event),
@@ -565,50 +657,103 @@ export class Group {
       link = index;
       event = this.store.resolveLink(index);
     }
-    const table = this.store.table;
-    const pinned = viewRecorded(this.store, event ?? index);
     return {
-      id: table.id(link ?? index),
+      id: this.store.table.id(link ?? index),
       event,
       link,
       sequence,
-      pinKey: pinned.stream,
+      pinIndex: event ?? index,
       retryCount,
     };
   }
 
-  // Reads the next batch of the source into `fetched`, advancing the cursor.
-  private fetch(): Message | undefined {
-    const batch = Math.max(1, this.config.settings.readBatchSize);
+  /** Up to `count` source events from position `from` on, and the position after them. */
+  private readSource(from: number, count: number): { messages: Message[]; next: number } {
+    const messages: Message[] = [];
+    let next = from;
     if (this.isAll) {
-      for (const index of this.store.readAll('forwards', this.cursor, batch, this.filter)) {
+      for (const index of this.store.readAll('forwards', from, count, this.filter)) {
         const position = this.store.table.position[index];
-        this.cursor = position + 1;
-        this.push(this.messageOf(index, position));
+        messages.push(this.messageOf(index, position));
+        next = position + 1;
       }
     } else {
-      const plan = this.store.readStream(
-        this.config.stream,
-        'forwards',
-        BigInt(this.cursor),
-        batch,
-      );
+      const plan = this.store.readStream(this.config.stream, 'forwards', BigInt(from), count);
       if (plan.kind === 'ok') {
         const revisions = this.store.streamState(this.config.stream)!.revisions;
         for (const index of plan.indexes) {
-          const revision = revisions.indexOf(index, this.cursor);
-          this.cursor = revision + 1;
-          this.push(this.messageOf(index, revision));
+          const revision = revisions.indexOf(index, next);
+          messages.push(this.messageOf(index, revision));
+          next = revision + 1;
         }
       }
     }
-    return this.fetched[0];
+    // Short of `count`: everything there is was read (a filter may have skipped the rest).
+    if (messages.length < count) next = Math.max(next, this.endOfSource());
+    return { messages, next };
+  }
+
+  /**
+   * Behind, the group reads a batch of readBatchSize events whenever its buffer (read and retry)
+   * has more than a batch of room below historyBufferSize, as EventStoreDB's does. Reaching the
+   * live events (or the end), it goes live again.
+   */
+  private fill(): void {
+    const { historyBufferSize, readBatchSize } = this.config.settings;
+    const batch = Math.max(1, readBatchSize);
+    const limit = Math.max(historyBufferSize, batch + 1);
+    while (!this.live && !this.stopped) {
+      if (limit - (this.retries.length + this.fetched.length) <= batch) return;
+      const { messages, next } = this.readSource(this.cursor, batch);
+      this.cursor = next;
+      for (const message of messages) {
+        const oldestLive = this.liveBuffer[0];
+        if (oldestLive && message.sequence! >= oldestLive.sequence!) {
+          this.rejoinLive(message.sequence!);
+          return;
+        }
+        this.push(message);
+      }
+      if (messages.length < batch) this.rejoinLive(this.cursor);
+    }
+  }
+
+  /** Catching up met the live events: those not read yet join the read buffer, and it is live. */
+  private rejoinLive(from: number): void {
+    for (const message of this.liveBuffer.splice(0)) {
+      if (message.sequence! >= from) this.push(message);
+    }
+    this.cursor = Math.max(this.cursor, this.liveCursor);
+    this.liveCursor = this.cursor;
+    this.live = true;
+  }
+
+  /**
+   * Events committed since the last look. Each is kept in the live buffer (the newest
+   * liveBufferSize); a live group also puts it in the read buffer while that holds fewer than
+   * historyBufferSize, and falls behind when it is full.
+   */
+  private receiveLive(): void {
+    const { messages, next } = this.readSource(this.liveCursor, Number.MAX_SAFE_INTEGER);
+    this.liveCursor = next;
+    const { historyBufferSize, liveBufferSize } = this.config.settings;
+    for (const message of messages) {
+      this.lastKnown = Math.max(this.lastKnown ?? -1, message.sequence!);
+      if (this.live) {
+        if (this.fetched.length < historyBufferSize) {
+          this.push(message);
+          this.cursor = message.sequence! + 1;
+        } else this.live = false;
+      }
+      this.liveBuffer.push(message);
+      if (this.liveBuffer.length > liveBufferSize) this.liveBuffer.shift();
+    }
   }
 
   private push(message: Message): void {
     this.fetched.push(message);
     this.window.push({ sequence: message.sequence!, done: false });
-    this.lastKnown = message.sequence;
+    this.lastKnown = Math.max(this.lastKnown ?? -1, message.sequence!);
   }
 
   // ---- information --------------------------------------------------------------------------
@@ -628,9 +773,19 @@ export class Group {
         : from === 'end'
           ? '-1'
           : String(from);
-    const caughtUp = this.fetched.length === 0 && this.fetch() === undefined;
+    // Each info request is a measurement: rates over the time since the previous one.
+    const now = performance.now();
+    const elapsedMs = now - this.measuredAt;
+    const perSecond = (count: number) =>
+      elapsedMs > 0 ? Math.floor((count * 1000) / elapsedMs) : 0;
+    const countSinceLastMeasurement = this.totalItems - this.measuredItems;
+    this.measuredAt = now;
+    this.measuredItems = this.totalItems;
     return {
-      status: caughtUp ? 'Live' : 'CatchingUp',
+      // EventStoreDB's state names: Behind while reading what is stored, Live once it has read it all.
+      status: this.live ? 'Live' : 'Behind',
+      averagePerSecond: perSecond(countSinceLastMeasurement),
+      countSinceLastMeasurement,
       startFrom,
       lastCheckpointed: lastOf(this.checkpoint),
       lastKnown: lastOf(
@@ -638,18 +793,29 @@ export class Group {
       ),
       totalItems: this.totalItems,
       readBufferCount: this.fetched.length,
+      liveBufferCount: this.liveBuffer.length,
       retryBufferCount: this.retries.length,
       inFlight: this.inFlight.size,
       outstanding: this.inFlight.size + this.retries.length,
       parked: this.parkedCount(),
-      connections: this.consumers.map((c) => ({
-        from: c.connection.from,
-        username: c.connection.username,
-        connectionName: c.connection.connectionName,
-        totalItems: c.totalItems,
-        inFlight: c.inFlight.size,
-        availableSlots: c.connection.bufferSize - c.inFlight.size,
-      })),
+      connections: this.consumers.map((c) => {
+        const count = c.totalItems - c.measuredItems;
+        c.measuredItems = c.totalItems;
+        const measurement: ConsumerMeasurement = {
+          averageItemsPerSecond: perSecond(count),
+          countSinceLastMeasurement: count,
+          latency: c.latency?.summary() ?? [],
+        };
+        return {
+          from: c.connection.from,
+          username: c.connection.username,
+          connectionName: c.connection.connectionName,
+          totalItems: c.totalItems,
+          inFlight: c.inFlight.size,
+          availableSlots: c.connection.bufferSize - c.inFlight.size,
+          ...measurement,
+        };
+      }),
     };
   }
 }
