@@ -125,7 +125,7 @@ describe('erasure leaves no personal data on disk', () => {
       const beforeErasure = new Date().toISOString();
       const asOf = () =>
         call('GET', `/v1/customers/${customerId}/as-of?at=${beforeErasure}`, 'dev-auditor');
-      expect((await asOf()).body.profile).toMatchObject({ name: NAME });
+      expect((await asOf()).body).toMatchObject({ profile: { name: NAME } });
       const snapshots = client.db(database).collection('as_of_snapshots');
       await until(async () => (await snapshots.countDocuments({ customerId })) > 0);
 
