@@ -2,7 +2,10 @@
 // (events/s), and as-of now (ms), each beside reading the same stream through the official client with nothing
 // else (the ceiling). The embedded servers (TLS and users, as the API runs them by default) and the API run as child
 // processes; this process stores the customer through the API, reads and measures. Prints a table and writes
-// bench/results/audit-history.json. Sizes: BENCH_AUDIT_EVENTS (default 10 000), BENCH_AUDIT_RUNS.
+// bench/results/audit-history.json. Sizes: BENCH_AUDIT_EVENTS (default 10 000), BENCH_AUDIT_RUNS, and
+// BENCH_AUDIT_RESTARTS (default 3): rounds of two new API processes started after the first one stopped, timing
+// the as-of of the customer (from the snapshots kept in MongoDB) as the first request of one, and after an as-of of
+// another customer in the other.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -15,6 +18,7 @@ const ROOT = join(__dirname, '..');
 const EVENTS = Number(process.env.BENCH_AUDIT_EVENTS ?? 10_000);
 const RUNS = Number(process.env.BENCH_AUDIT_RUNS ?? 10);
 const PAGE_RUNS = 200;
+const RESTARTS = Number(process.env.BENCH_AUDIT_RESTARTS ?? 3);
 
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
@@ -83,20 +87,24 @@ async function main(): Promise<void> {
   const children = [eventStore.child, mongo.child];
   try {
     const eventStoreUrl = eventStore.match[1];
-    const api = await startProcess(
-      'apps/api/src/main.ts',
-      [],
-      {
-        EVENTSTORE_URL: eventStoreUrl,
-        MONGODB_URL: mongo.match[1],
-        MONGODB_DB: 'bench_audit',
-        PORT: '0',
-        CRM_REVIEW_INTERVAL_MINUTES: '0',
-      },
-      /API listening on (http:\/\/\S+) /,
-    );
-    children.push(api.child);
-    const base = api.match[1];
+    const startApi = async () => {
+      const started = await startProcess(
+        'apps/api/src/main.ts',
+        [],
+        {
+          EVENTSTORE_URL: eventStoreUrl,
+          MONGODB_URL: mongo.match[1],
+          MONGODB_DB: 'bench_audit',
+          PORT: '0',
+          CRM_REVIEW_INTERVAL_MINUTES: '0',
+        },
+        /API listening on (http:\/\/\S+) /,
+      );
+      children.push(started.child);
+      return { child: started.child, base: started.match[1] };
+    };
+    let api = await startApi();
+    const { base } = api;
     const customerId = 'bench-audit-1';
 
     // One customer, a touchpoint a day over the past years (each with a sealed note), stored through the API.
@@ -111,6 +119,18 @@ async function main(): Promise<void> {
       },
     });
     if (created.status !== 201) throw new Error(`register: ${created.status} ${created.text}`);
+    // Another customer, whose as-of warms a new process up before the one measured.
+    const otherCustomerId = 'bench-audit-2';
+    const other = await call(`${base}/v1/customers`, {
+      method: 'POST',
+      key: 'dev-ingest',
+      body: {
+        customerId: otherCustomerId,
+        name: 'Other Customer',
+        occurredAt: '2000-01-01T00:00:00Z',
+      },
+    });
+    if (other.status !== 201) throw new Error(`register: ${other.status} ${other.text}`);
     const start = Date.parse('2000-01-02T00:00:00Z');
     // Spread over the years up to yesterday, so every business time is in the past.
     const step = Math.floor((Date.now() - 86_400_000 - start) / EVENTS);
@@ -194,17 +214,36 @@ async function main(): Promise<void> {
       ndjsonBytes = response.bytes;
     }
 
-    const asOfMs: number[] = [];
-    for (let run = 0; run < RUNS * 3; run += 1) {
+    const asOfNow = async (apiBase: string, keep: boolean, id = customerId) => {
       const at = new Date().toISOString();
-      const response = await call(`${base}/v1/customers/${customerId}/as-of?at=${at}`, {
+      const response = await call(`${apiBase}/v1/customers/${id}/as-of?at=${at}`, {
         key: 'dev-auditor',
-        keep: run === 0,
+        keep,
       });
       if (response.status !== 200) throw new Error(`as-of: ${response.status} ${response.text}`);
-      asOfMs.push(response.ms);
-    }
+      return response.ms;
+    };
+    const asOfMs: number[] = [];
+    for (let run = 0; run < RUNS * 3; run += 1) asOfMs.push(await asOfNow(base, run === 0));
     await client.dispose();
+
+    // A new process (a restart, another replica) knows nothing of the customer but what MongoDB holds: the first
+    // process wrote its snapshots behind its answers, and writes what is still queued when it stops.
+    const newProcessMs: number[] = [];
+    const newProcessWarmedMs: number[] = [];
+    const restart = async () => {
+      await stop(api.child);
+      api = await startApi();
+    };
+    for (let run = 0; run < RESTARTS; run += 1) {
+      // The process's very first request: connections to both stores and every code path still cold.
+      await restart();
+      newProcessMs.push(await asOfNow(api.base, false));
+      // After one as-of of another customer, as in a replica that is already serving requests.
+      await restart();
+      await asOfNow(api.base, false, otherCustomerId);
+      newProcessWarmedMs.push(await asOfNow(api.base, false));
+    }
 
     const rawP50 = percentile(rawMs, 50);
     const ndjsonP50 = percentile(ndjsonMs, 50);
@@ -243,6 +282,16 @@ async function main(): Promise<void> {
         targetMs: 200,
         rawReadP50Ms: round(rawP50),
       },
+      asOfNewProcess: {
+        // The first as-of of the customer in each new API process, from the snapshots kept in MongoDB.
+        restarts: RESTARTS,
+        firstRequestMs: newProcessMs.map((ms) => round(ms)),
+        p50Ms: RESTARTS > 0 ? round(percentile(newProcessMs, 50)) : null,
+        // The same after the process answered one as-of of another customer.
+        afterAnotherAsOfMs: newProcessWarmedMs.map((ms) => round(ms)),
+        afterAnotherAsOfP50Ms: RESTARTS > 0 ? round(percentile(newProcessWarmedMs, 50)) : null,
+        targetMs: 200,
+      },
     };
     console.table({
       'raw readStream (client)': {
@@ -258,6 +307,14 @@ async function main(): Promise<void> {
       'as-of now, first (whole stream folded)': { ms: results.asOfNow.firstMs, 'events/s': '' },
       'as-of now p50': { ms: results.asOfNow.p50Ms, 'events/s': '' },
       'as-of now p99': { ms: results.asOfNow.p99Ms, 'events/s': '' },
+      'as-of now, new process, its first request (persisted snapshots), p50': {
+        ms: results.asOfNewProcess.p50Ms,
+        'events/s': '',
+      },
+      'as-of now, new process, after one as-of of another customer, p50': {
+        ms: results.asOfNewProcess.afterAnotherAsOfP50Ms,
+        'events/s': '',
+      },
     });
     mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
     writeFileSync(
