@@ -208,6 +208,42 @@ describe('embedded-mongo: collations', () => {
     expect(other.executionStats).toMatchObject({ nReturned: 1, totalDocsExamined: 20 });
   });
 
+  it('update $addToSet, $pull and $pullAll compare array elements by the collation', async () => {
+    interface Tagged {
+      _id: string;
+      tags: string[];
+      nested?: { list: string[] };
+    }
+    const coll = db.collection<Tagged>('tagged');
+    const collation = { locale: 'en', strength: 2 };
+    await coll.insertOne({ _id: 't1', tags: ['Red', 'blue'], nested: { list: ['Green'] } });
+    await coll.updateOne(
+      { _id: 't1' },
+      { $addToSet: { tags: { $each: ['RED', 'BLUE', 'yellow', 'YELLOW'] } } },
+      { collation },
+    );
+    expect((await coll.findOne({ _id: 't1' }))!.tags).toEqual(['Red', 'blue', 'yellow']);
+    await coll.updateOne({ _id: 't1' }, { $pull: { tags: 'red' } }, { collation });
+    await coll.updateOne({ _id: 't1' }, { $pullAll: { 'nested.list': ['GREEN'] } }, { collation });
+    const after = (await coll.findOne({ _id: 't1' }))!;
+    expect(after.tags).toEqual(['blue', 'yellow']);
+    expect(after.nested).toEqual({ list: [] });
+    // Binary without a collation: 'BLUE' is another member, and 'Blue' pulls nothing.
+    await coll.updateOne({ _id: 't1' }, { $addToSet: { tags: 'BLUE' } });
+    await coll.updateOne({ _id: 't1' }, { $pull: { tags: 'Blue' } });
+    expect((await coll.findOne({ _id: 't1' }))!.tags).toEqual(['blue', 'yellow', 'BLUE']);
+    // The collection default applies to updates that name no collation.
+    await db.createCollection('tagged_ci', { collation });
+    const ci = db.collection<Tagged>('tagged_ci');
+    await ci.insertOne({ _id: 't2', tags: ['Red'] });
+    const result = await ci.findOneAndUpdate(
+      { _id: 't2' },
+      { $addToSet: { tags: 'RED' } },
+      { returnDocument: 'after' },
+    );
+    expect(result!.tags).toEqual(['Red']);
+  });
+
   describe('aggregation under a collation', () => {
     const strength1 = { locale: 'en', strength: 1 };
 

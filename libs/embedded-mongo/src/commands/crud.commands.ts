@@ -106,12 +106,20 @@ interface FindSpec {
   collation?: Collation | null;
 }
 
+/** The collation an operation runs with: its own (null: simple), else the collection's default. */
+function effectiveCollation(
+  store: CollectionStore | undefined,
+  asked: Collation | null | undefined,
+): Collation | undefined {
+  return asked === undefined ? store?.collation : (asked ?? undefined);
+}
+
 export function runFind(
   store: CollectionStore | undefined,
   spec: FindSpec,
   stats?: QueryStats,
 ): StoredDoc[] {
-  const collation = spec.collation === undefined ? store?.collation : (spec.collation ?? undefined);
+  const collation = effectiveCollation(store, spec.collation);
   const query = compileFilter(spec.filter, spec.variables, collation);
   if (!store) return [];
   // Without sort or skip the first `limit` matches are the answer: stop scanning there.
@@ -325,6 +333,7 @@ const update: CommandHandler = async (ctx) => {
           );
         }
         const existing = catalog.get(ctx.db, name);
+        const collation = effectiveCollation(existing, statement.collation);
         const matches = runFind(existing, {
           filter: statement.q,
           limit: statement.multi ? 0 : 1,
@@ -338,6 +347,7 @@ const update: CommandHandler = async (ctx) => {
             modifier,
             statement.arrayFilters,
             statement.variables,
+            collation,
           );
           checkId(record.doc);
           const store = catalog.ensure(ctx.db, name, changes);
@@ -354,6 +364,7 @@ const update: CommandHandler = async (ctx) => {
             arrayFilters: statement.arrayFilters,
             filter: statement.q,
             variables: statement.variables,
+            collation,
           });
           n++;
           if (!outcome.modified) continue;
@@ -463,7 +474,13 @@ const findAndModify: CommandHandler = async (ctx) => {
     }
     if (!match) {
       if (!upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
-      const record = buildUpsert(query, modifier!, arrayFilters, variables);
+      const record = buildUpsert(
+        query,
+        modifier!,
+        arrayFilters,
+        variables,
+        effectiveCollation(existing, collation),
+      );
       checkId(record.doc);
       const store = catalog.ensure(ctx.db, name, changes);
       const idKey = keyOf(record.doc._id);
@@ -475,7 +492,12 @@ const findAndModify: CommandHandler = async (ctx) => {
         ok: 1,
       };
     }
-    const outcome = applyModifier(match, modifier!, { arrayFilters, filter: query, variables });
+    const outcome = applyModifier(match, modifier!, {
+      arrayFilters,
+      filter: query,
+      variables,
+      collation: effectiveCollation(existing, collation),
+    });
     if (outcome.modified) {
       const idKey = keyOf(match.doc._id);
       existing!.checkWrite(idKey, outcome.record, false, bypass);
@@ -513,7 +535,7 @@ const distinct: CommandHandler = (ctx) => {
   const store = ctx.state.catalog.get(ctx.db, name);
   const filter = optionalDocument(ctx.body, 'query') ?? {};
   const explicit = parseCollation(ctx.body.collation);
-  const collation = explicit === undefined ? store?.collation : (explicit ?? undefined);
+  const collation = effectiveCollation(store, explicit);
   const docs = store?.view
     ? findOnView(ctx, name, { filter, collation: explicit })
     : runFind(store, { filter, collation: collation ?? null }).map((r) => fromView(r.doc, r.hints));

@@ -1,6 +1,6 @@
 import { type Document } from 'bson';
-import { isPlainObject, keyOf } from '../bson/bson-values';
-import { type Collation, collationOf, foldStrings, hasString } from './collation';
+import { isPlainObject } from '../bson/bson-values';
+import { collationOf, hasString } from './collation';
 
 type ExpressionOperator = (obj: unknown, expr: unknown, options: unknown) => unknown;
 type Accumulator = (collection: unknown[], expr: unknown, options: unknown) => unknown;
@@ -29,13 +29,6 @@ const { Lazy } = require('mingo/lazy') as { Lazy: (items: unknown[]) => LazyIter
  * over when a collation is in play and hand everything else to mingo's own.
  */
 
-/** A key that values equal under the collation share: their strings replaced by their class. */
-function keyer(collation: Collation): (value: unknown) => string {
-  const classes = collation.newClasses();
-  const fold = (s: string): string => classes.representative(s);
-  return (value) => keyOf(foldStrings(value ?? null, fold));
-}
-
 /** Evaluated arguments handed back to a mingo operator without being evaluated again. */
 function literals(args: unknown): unknown {
   return Array.isArray(args) ? args.map((v: unknown) => ({ $literal: v })) : { $literal: args };
@@ -55,7 +48,7 @@ function collatedExpression(
     if (!collation) return EXPRESSION[name](obj, expr, options);
     const args = evalExpr(obj, expr, options);
     if (Array.isArray(expr) && Array.isArray(args) && shapeOk(args) && hasString(args)) {
-      return collated(args, keyer(collation));
+      return collated(args, collation.equalityKey());
     }
     return EXPRESSION[name](obj, Array.isArray(expr) ? literals(args) : expr, options);
   };
@@ -145,7 +138,10 @@ export const COLLATED_ACCUMULATORS: Record<string, Accumulator> = {
   $addToSet: (collection, expr, options) => {
     const collation = collationOf(options);
     if (!collation) return ACCUMULATOR.$addToSet(collection, expr, options);
-    return uniqueBy(ACCUMULATOR.$push(collection, expr, options) as unknown[], keyer(collation));
+    return uniqueBy(
+      ACCUMULATOR.$push(collection, expr, options) as unknown[],
+      collation.equalityKey(),
+    );
   },
 };
 
@@ -159,7 +155,7 @@ function collatedGroup(collection: LazyIterator, expr: unknown, options: unknown
     return PIPELINE.$group(collection, expr, options);
   }
   return collection.transform((items) => {
-    const key = keyer(collation);
+    const key = collation.equalityKey();
     const groups = new Map<string, { id: unknown; docs: unknown[] }>();
     for (const item of items) {
       const id = evalExpr(item, expr._id, options) ?? null;
@@ -200,7 +196,7 @@ function collatedLookup(collection: LazyIterator, expr: unknown, options: unknow
   }
   const { localField, foreignField, as } = expr;
   const pipeline = (expr.pipeline as Document[] | undefined) ?? [];
-  const key = keyer(collation);
+  const key = collation.equalityKey();
   const byKey = new Map<string, unknown[]>();
   for (const doc of resolver(expr.from)) {
     const value = resolve(doc, foreignField) ?? null;

@@ -1,5 +1,5 @@
 import { type Document } from 'bson';
-import { isPlainObject } from '../bson/bson-values';
+import { isPlainObject, keyOf } from '../bson/bson-values';
 import { enumValue, wrongType } from './field-checks';
 import { MongoCommandError } from './mongo-error';
 
@@ -70,6 +70,16 @@ export class Collation {
   /** A fresh set of equivalence classes under this collation, for one operation ($group, …). */
   newClasses(): CollationClasses {
     return new CollationClasses(this.collator);
+  }
+
+  /**
+   * A key values equal under this collation share (their strings replaced by their class, inside
+   * arrays and documents too), over fresh classes: for the values of one operation.
+   */
+  equalityKey(): (value: unknown) => string {
+    const classes = this.newClasses();
+    const fold = (s: string): string => classes.representative(s);
+    return (value) => keyOf(foldStrings(value ?? null, fold));
   }
 
   private get classes(): CollationClasses {

@@ -16,7 +16,8 @@ import { type DecimalOperand, decimalArithmetic, isNumeric } from '../bson/exact
 import { type StoredDoc } from './collection-store';
 import { type NumberType, numberTypeOf } from './numeric-query-operators';
 import { runPipeline } from './mingo-aggregator';
-import { rejectScripts } from './query-tools';
+import { MINGO_OPTIONS, Query, rejectScripts } from './query-tools';
+import { type Collation } from './collation';
 import { MongoCommandError, asCommandError } from './mongo-error';
 
 type UpdateOperator = (expr: Document, arrayFilters?: Document[]) => (doc: Document) => string[];
@@ -285,6 +286,8 @@ export function applyModifier(
     filter?: Document;
     inserting?: boolean;
     variables?: Document;
+    /** The statement's (or the collection's) collation: `$addToSet` and `$pull` compare by it. */
+    collation?: Collation;
   },
 ): UpdateOutcome {
   const before = record.doc;
@@ -338,6 +341,13 @@ export function applyModifier(
         for (const [path, type] of typed.resultTypes) resultTypes.set(path, type);
         if (Object.keys(spec).length === 0) continue;
       }
+      if (options.collation && !modifier.positional && COLLATED_ARRAY_OPERATORS.has(op)) {
+        const collated = collatedArrayUpdate(op, spec, doc, options.collation);
+        spec = collated.rest;
+        if (collated.applied.length > 0) modified = true;
+        replaced.push(...collated.applied);
+        if (Object.keys(spec).length === 0) continue;
+      }
       let effective = op;
       if (op === '$setOnInsert') {
         if (!options.inserting) continue;
@@ -372,6 +382,95 @@ export function applyModifier(
   }
 }
 
+const COLLATED_ARRAY_OPERATORS = new Set(['$addToSet', '$pull', '$pullAll']);
+
+/**
+ * `$addToSet`, `$pull` and `$pullAll` under a collation, as mongod applies them: values the
+ * collation calls equal are one set member, and `$pull` conditions match by it. Paths through
+ * arrays or into a non-document, and malformed operands, are left (`rest`) to mingo, which
+ * compares binary or answers mongod's error.
+ */
+function collatedArrayUpdate(
+  op: string,
+  spec: Document,
+  doc: Record<string, unknown>,
+  collation: Collation,
+): { rest: Document; applied: string[] } {
+  const rest: Document = {};
+  const applied: string[] = [];
+  for (const [path, operand] of Object.entries(spec)) {
+    const parent = parentOf(doc, path, op === '$addToSet');
+    if (!parent) {
+      rest[path] = operand;
+      continue;
+    }
+    const field = path.slice(path.lastIndexOf('.') + 1);
+    const current = parent[field];
+    if (current !== undefined && !Array.isArray(current)) {
+      rest[path] = operand;
+      continue;
+    }
+    const key = collation.equalityKey();
+    let next: unknown[] | undefined;
+    if (op === '$addToSet') {
+      const each = isPlainObject(operand) && '$each' in operand ? operand.$each : [operand];
+      if (!Array.isArray(each)) {
+        rest[path] = operand;
+        continue;
+      }
+      const items = current ?? [];
+      const seen = new Set(items.map(key));
+      const added = each.filter((value) => {
+        const k = key(value);
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      });
+      if (current === undefined || added.length > 0) next = [...items, ...cloneView(added)];
+    } else if (op === '$pullAll') {
+      if (!Array.isArray(operand)) {
+        rest[path] = operand;
+        continue;
+      }
+      const removed = new Set(operand.map(key));
+      if (current) next = current.filter((value) => !removed.has(key(value)));
+    } else if (current) {
+      // As mingo and mongod: a value or an operator condition tests each element, a document
+      // without operators is a query on document elements.
+      const wrap = !isPlainObject(operand) || Object.keys(operand).some((k) => k.startsWith('$'));
+      const query = new Query(wrap ? { k: operand } : operand, {
+        ...MINGO_OPTIONS,
+        collation,
+      });
+      next = current.filter((value) => !query.test(wrap ? { k: value } : value));
+    }
+    if (next && (current === undefined || next.length !== current.length)) {
+      parent[field] = next;
+      applied.push(path);
+    }
+  }
+  return { rest, applied };
+}
+
+/**
+ * The document holding a dotted path's last field (missing ones created when `create`, else an
+ * empty stand-in); undefined when the path runs through an array or a scalar.
+ */
+function parentOf(
+  doc: Record<string, unknown>,
+  path: string,
+  create: boolean,
+): Record<string, unknown> | undefined {
+  let current = doc;
+  for (const part of path.split('.').slice(0, -1)) {
+    const next = current[part];
+    if (next === undefined) current = create ? (current[part] = {}) : {};
+    else if (isPlainObject(next)) current = next;
+    else return undefined;
+  }
+  return current;
+}
+
 /**
  * mingo's $push ignores $sort/$slice/$position when the array does not exist yet (it just stores
  * $each); starting from an empty array gives MongoDB's result.
@@ -396,6 +495,7 @@ export function buildUpsert(
   modifier: Modifier,
   arrayFilters?: Document[],
   variables?: Document,
+  collation?: Collation,
 ): StoredDoc {
   if (modifier.kind === 'replace') {
     const replacement = modifier.doc;
@@ -412,6 +512,7 @@ export function buildUpsert(
     arrayFilters,
     inserting: true,
     variables,
+    collation,
   }).record;
   const { _id, ...rest } = record.doc;
   const doc = { _id: _id === undefined ? new ObjectId() : _id, ...rest };
