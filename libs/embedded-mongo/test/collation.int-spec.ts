@@ -190,6 +190,28 @@ describe('embedded-mongo: collations', () => {
     });
   });
 
+  it('a collated index serves string ranges of queries with its collation, in collation order', async () => {
+    const fruit = db.collection<AnyDoc>('fruit');
+    const collation = { locale: 'en', strength: 2 };
+    await fruit.createIndex({ name: 1 }, { collation });
+    await fruit.insertMany(
+      ['apple', 'Banana', 'cherry', 'Date', 'banana', 'Äpfel', 'date'].map((name) => ({ name })),
+    );
+    const plan = await fruit
+      .find({ name: { $gte: 'b', $lt: 'D' } }, { collation })
+      .explain('executionStats');
+    expect(JSON.stringify(plan.queryPlanner)).toContain('"indexName":"name_1"');
+    expect(plan.executionStats).toMatchObject({ nReturned: 3, totalDocsExamined: 3 });
+    const found = await fruit
+      .find({ name: { $gt: 'APPLE', $lte: 'date' } }, { collation, sort: { name: 1, _id: 1 } })
+      .toArray();
+    expect(names(found)).toEqual(['Banana', 'banana', 'cherry', 'Date', 'date']);
+    // Binary, the index cannot answer: 'D' < 'a' < 'b' in code points.
+    const binary = await fruit.find({ name: { $gte: 'b', $lt: 'D' } }).explain('executionStats');
+    expect(JSON.stringify(binary.queryPlanner)).not.toContain('name_1');
+    expect(binary.executionStats).toMatchObject({ nReturned: 0 });
+  });
+
   it('a string _id condition with the collection default collation uses the _id index; another collation scans', async () => {
     await db.createCollection('codes', { collation: { locale: 'en', strength: 2 } });
     const codes = db.collection<AnyDoc>('codes');

@@ -60,6 +60,12 @@ export class CollectionIndex {
     return this.spec.name;
   }
 
+  /** The index's order: MongoDB's, strings by the index collation when it has one. */
+  private order(a: unknown, b: unknown): number {
+    const collation = this.collation;
+    return collation ? compareValues(a, b, (x, y) => collation.compare(x, y)) : compareValues(a, b);
+  }
+
   /**
    * The hash key of a value: strings replaced by their class under the collation, so equal strings
    * share it. Lookups pass `register: false` so that query values are not remembered as classes.
@@ -238,7 +244,7 @@ export class CollectionIndex {
     let hi = sorted.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareValues(sorted[mid].value, value);
+      const c = this.order(sorted[mid].value, value);
       if (c < 0 || (mode === 'first-gt' && c === 0)) lo = mid + 1;
       else hi = mid;
     }
@@ -263,7 +269,7 @@ export class CollectionIndex {
       );
       this.staleIds.clear();
     }
-    this.sorted.sort((a, b) => compareValues(a.value, b.value));
+    this.sorted.sort((a, b) => this.order(a.value, b.value));
     this.sortedDirty = false;
     return this.sorted;
   }

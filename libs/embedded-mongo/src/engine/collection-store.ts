@@ -305,7 +305,9 @@ export class CollectionStore {
         if (eq) {
           ids = index.lookupFirstEqual(eq);
           score = 2;
-        } else if (!index.collation) {
+        } else {
+          // A collated index is in its collation's order; string bounds reach it only from a
+          // query with that collation (checked above).
           const range = rangeBounds(first);
           if (range) {
             ids = index.lookupRange(range.lower, range.upper, this.records);
