@@ -1,7 +1,7 @@
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import type { CustomerCommand } from '@app/domain';
 import { AS_OF_SNAPSHOTS_COLLECTION, AsOfSnapshotStore, connectMongo } from '@app/read-models';
-import { comparable, testServers, uniqueId } from '@app/testing';
+import { comparable, testServers, uniqueId, until } from '@app/testing';
 import { ApiStores } from '../testing/api-stores';
 import { CapturingLogger } from '../testing/capturing-logger';
 import { asOfFoldVersion } from './as-of-fold-version';
@@ -174,6 +174,45 @@ describe(AsOfSnapshots.name, () => {
     await sut.flush();
     expect(await persistedOf(customerId)).toEqual([]);
     expect(await newProcess().startFor(customerId, Date.now(), Date.now())).toBeUndefined();
+  });
+
+  it("does not resume from a snapshot whose last event is not the stream's (another event store), and drops it", async () => {
+    // Two customers with streams of the same length; B's snapshot stored under A's id stands for a snapshot of a
+    // stream that an event store replaced under MongoDB since.
+    const [a, b] = [uniqueId('asof-a'), uniqueId('asof-b')];
+    for (const [id, amount] of [
+      [a, 10],
+      [b, 20],
+    ] as const) {
+      await stores.register(id, {}, '2026-01-01T00:00:00Z');
+      await stores.touch(id, {
+        kind: 'purchase',
+        orderId: 'o',
+        amount,
+        occurredAt: '2026-01-02T00:00:00Z',
+      });
+    }
+    const first = newProcess();
+    await handler(first).execute(new GetAsOfQuery(b, new Date(), new Date(), 'auditor'));
+    await first.flush();
+    const collection = stores.mongo.db.collection<{
+      _id: string;
+      customerId: string;
+      tipEventId: string;
+    }>(AS_OF_SNAPSHOTS_COLLECTION);
+    const [ofB] = await collection.find({ customerId: b }).toArray();
+    await collection.insertOne({ ...ofB, _id: ofB._id.replace(b, a), customerId: a });
+
+    const query = new GetAsOfQuery(a, new Date(), new Date(), 'auditor');
+    const sut = newProcess();
+    const view = await handler(sut).execute(query);
+    expect(view.profile).toMatchObject({ spend: { lifetime: 10 } });
+    expect(view).toEqual(await cold(query));
+    await sut.flush();
+    // B's snapshot is gone from A's (deleted, or replaced by A's own at the same revision).
+    await until(
+      async () => !(await collection.findOne({ customerId: a, tipEventId: ofB.tipEventId })),
+    );
   });
 
   it('keeps in memory only a snapshot that holds a personal value in clear', async () => {

@@ -98,11 +98,11 @@ export class AsOfSnapshots {
     await this.persisted?.store.forget(customerId);
   }
 
-  /** forget() for customers another process erased, failures logged. */
-  forgetErased(customerIds: readonly string[]): void {
+  /** forget() without waiting (customers another process erased, snapshots of another stream), failures logged. */
+  forgetLater(customerIds: readonly string[]): void {
     for (const customerId of customerIds) {
       this.forget(customerId).catch((error: unknown) =>
-        this.failed('deleting the as-of snapshots of an erased customer', error),
+        this.failed('deleting as-of snapshots from MongoDB', error),
       );
     }
   }

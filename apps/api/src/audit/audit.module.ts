@@ -29,7 +29,7 @@ import { GetHistoryHandler, StreamHistoryHandler } from './queries/get-history.q
             foldVersion: asOfFoldVersion(config.rules),
           },
         });
-        watch.onErased((customerIds) => snapshots.forgetErased(customerIds));
+        watch.onErased((customerIds) => snapshots.forgetLater(customerIds));
         return snapshots;
       },
     },

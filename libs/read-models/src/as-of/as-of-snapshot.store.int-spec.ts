@@ -47,6 +47,7 @@ function snapshotOf(
   profile.spendByDay = [{ day: new Date('2026-02-01'), amount: 10, margin: 2 }];
   return {
     revision,
+    tip: { eventId: `event-${revision}`, chain: revision % 2 ? 'ab12' : null },
     recordedUntil: at(bounds.recordedUntil),
     occurredUntil: at(bounds.occurredUntil),
     eventsApplied: revision + 1,

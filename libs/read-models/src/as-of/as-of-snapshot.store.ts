@@ -13,6 +13,11 @@ export const AS_OF_SNAPSHOTS_COLLECTION = 'as_of_snapshots';
  */
 export interface AsOfSnapshot {
   revision: number;
+  /**
+   * The event at `revision`: its id, and its hash chain when it has one (which covers every event before it too). A
+   * query resumes only if the stream still holds this event there (not an event store replaced under MongoDB).
+   */
+  tip: { eventId: string; chain: string | null };
   recordedUntil: number;
   occurredUntil: number;
   /** Customer events folded (events of other types are skipped and not counted). */
@@ -29,6 +34,8 @@ interface AsOfSnapshotDocument {
   customerId: string;
   foldVersion: string;
   revision: number;
+  tipEventId: string;
+  tipChain: string | null;
   recordedUntil: Date;
   occurredUntil: Date;
   eventsApplied: number;
@@ -88,6 +95,8 @@ export class AsOfSnapshotStore {
         customerId,
         foldVersion,
         revision: snapshot.revision,
+        tipEventId: snapshot.tip.eventId,
+        tipChain: snapshot.tip.chain,
         recordedUntil: new Date(snapshot.recordedUntil),
         occurredUntil: new Date(snapshot.occurredUntil),
         eventsApplied: snapshot.eventsApplied,
@@ -130,6 +139,7 @@ export class AsOfSnapshotStore {
     );
     return {
       revision: found.revision,
+      tip: { eventId: found.tipEventId, chain: found.tipChain },
       recordedUntil: found.recordedUntil.getTime(),
       occurredUntil: found.occurredUntil.getTime(),
       eventsApplied: found.eventsApplied,

@@ -40,7 +40,7 @@ describe(EraseCustomerHandler.name, () => {
       onErased: (ids) => ids.forEach((id) => stores.customers.forget(id)),
     });
     asOfSnapshots = processSnapshots();
-    watch.onErased((ids) => asOfSnapshots.forgetErased(ids));
+    watch.onErased((ids) => asOfSnapshots.forgetLater(ids));
     await watch.start();
     sut = new EraseCustomerHandler(
       stores.customers,
@@ -172,7 +172,7 @@ describe(EraseCustomerHandler.name, () => {
         stores.mongo.db,
         new MongoCustomerKeyStore(stores.mongo.db),
       );
-      otherWatch.onErased((ids) => other.forgetErased(ids));
+      otherWatch.onErased((ids) => other.forgetLater(ids));
       await otherWatch.start();
       try {
         await asOf(asOfSnapshots, customerId, new Date());

@@ -4,13 +4,19 @@ import type { AppConfig, Role } from '@app/config';
 import {
   createCustomerDecider,
   type CustomerEvent,
+  type CustomerState,
   customerStreamId,
   dueTransitions,
   eventOccurredAt,
   isCustomerEventType,
 } from '@app/domain';
-import type { CustomerKeyStore, StreamReader } from '@app/event-store';
-import { emptyProfile, finishProfile, foldStoredIntoProfile } from '@app/read-models';
+import type { CustomerKeyStore, StoredEvent, StreamReader } from '@app/event-store';
+import {
+  emptyProfile,
+  finishProfile,
+  foldStoredIntoProfile,
+  type ProfileDocument,
+} from '@app/read-models';
 import { APP_CONFIG, CUSTOMER_KEYS, STREAM_READER } from '../../infrastructure/tokens';
 import { type AsOfSnapshot, AsOfSnapshots } from '../as-of-snapshots';
 import { type ProfileView, profileView } from '../../profiles/queries/get-profile.query';
@@ -44,6 +50,16 @@ export class GetAsOfQuery extends Query<AsOfView> {
   }
 }
 
+/** What a fold of the stream left: the state and profile, how many events it applied and left out, its snapshots. */
+interface Fold {
+  state: CustomerState;
+  doc: ProfileDocument;
+  applied: number;
+  recordedLater: number;
+  occurredLater: number;
+  taken: AsOfSnapshot[];
+}
+
 @QueryHandler(GetAsOfQuery)
 export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
   constructor(
@@ -55,61 +71,16 @@ export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
 
   async execute({ customerId, at, knownAt, role }: GetAsOfQuery): Promise<AsOfView> {
     const { rules } = this.config;
-    const decider = createCustomerDecider(rules);
     const [atMs, knownMs] = [at.getTime(), knownAt.getTime()];
     // Start from the newest fold of this stream that this query would have made itself (see AsOfSnapshot).
     const start = await this.snapshots.startFor(customerId, atMs, knownMs);
-    let state = start?.state ?? decider.initialState;
-    const doc = start ? structuredClone(start.profile) : emptyProfile(customerId);
-    let applied = start?.eventsApplied ?? 0;
-    let recordedUntil = start?.recordedUntil ?? Number.NEGATIVE_INFINITY;
-    let occurredUntil = start?.occurredUntil ?? Number.NEGATIVE_INFINITY;
-    let recordedLater = 0;
-    let occurredLater = 0;
-    let lastRevision = start?.revision ?? -1;
-    const taken: AsOfSnapshot[] = [];
-    // Sealed: the profile keeps personal values sealed like the read model; they are opened for the view below.
-    for await (const stored of this.reader.readStream(customerStreamId(customerId), {
-      open: 'sealed',
-      fromRevision: lastRevision + 1,
-    })) {
-      lastRevision = stored.revision;
-      if (isCustomerEventType(stored.type)) {
-        const recorded = Date.parse(stored.metadata.recordedAt);
-        const event = { type: stored.type, data: stored.data } as CustomerEvent;
-        // Transitions count from their effective moment, like every event from its business time.
-        const occurred = Date.parse(eventOccurredAt(event));
-        if (!(recorded <= knownMs)) {
-          recordedLater += 1;
-        } else if (!(occurred <= atMs)) {
-          occurredLater += 1;
-        } else {
-          state = decider.evolve(state, event);
-          foldStoredIntoProfile(doc, stored);
-          applied += 1;
-          recordedUntil = Math.max(recordedUntil, recorded);
-          occurredUntil = Math.max(occurredUntil, occurred);
-        }
-      }
-      // Nothing left out so far: the fold up to here is one any query at or after these bounds would make.
-      const whole = recordedLater === 0 && occurredLater === 0;
-      if (whole && (lastRevision + 1) % this.snapshots.every === 0) {
-        taken.push(snapshot());
-      }
+    let fold = await this.fold(customerId, atMs, knownMs, start);
+    if (!fold) {
+      // The stream no longer holds the snapshot's last event: the snapshots are of another stream. Drop them.
+      this.snapshots.forgetLater([customerId]);
+      fold = (await this.fold(customerId, atMs, knownMs, undefined))!;
     }
-    function snapshot(): AsOfSnapshot {
-      return {
-        revision: lastRevision,
-        recordedUntil,
-        occurredUntil,
-        eventsApplied: applied,
-        state,
-        profile: structuredClone(doc),
-      };
-    }
-    if (recordedLater === 0 && occurredLater === 0 && lastRevision >= 0) {
-      taken.push(snapshot());
-    }
+    const { state, doc, applied, recordedLater, occurredLater, taken } = fold;
     const key = (await this.keys.lookup([customerId])).get(customerId);
     // A destroyed key (an erased customer): its sealed values are not written to MongoDB again.
     for (const kept of taken) this.snapshots.keep(customerId, kept, { persist: key !== null });
@@ -138,4 +109,86 @@ export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
       profile,
     };
   }
+
+  /**
+   * Folds the events recorded by `knownMs` that took effect by `atMs`, from `start` when given (undefined when the
+   * stream does not hold the start's last event at its revision), taking a snapshot wherever nothing was left out.
+   */
+  private async fold(
+    customerId: string,
+    atMs: number,
+    knownMs: number,
+    start: AsOfSnapshot | undefined,
+  ): Promise<Fold | undefined> {
+    const decider = createCustomerDecider(this.config.rules);
+    let state = start?.state ?? decider.initialState;
+    const doc = start ? structuredClone(start.profile) : emptyProfile(customerId);
+    let applied = start?.eventsApplied ?? 0;
+    let recordedUntil = start?.recordedUntil ?? Number.NEGATIVE_INFINITY;
+    let occurredUntil = start?.occurredUntil ?? Number.NEGATIVE_INFINITY;
+    let recordedLater = 0;
+    let occurredLater = 0;
+    let lastRevision = start?.revision ?? -1;
+    let tip: AsOfSnapshot['tip'] = start?.tip ?? { eventId: '', chain: null };
+    const taken: AsOfSnapshot[] = [];
+    // Sealed: the profile keeps personal values sealed like the read model; they are opened for the view below.
+    // From the start's own last event, to check that it is still the one there.
+    const events = this.reader.readStream(customerStreamId(customerId), {
+      open: 'sealed',
+      fromRevision: start?.revision ?? 0,
+    });
+    let resumed = !start;
+    for await (const stored of events) {
+      if (!resumed) {
+        if (stored.revision !== start!.revision || !isTip(stored, start!.tip)) return undefined;
+        resumed = true;
+        continue;
+      }
+      lastRevision = stored.revision;
+      tip = { eventId: stored.id, chain: stored.metadata.chain ?? null };
+      if (isCustomerEventType(stored.type)) {
+        const recorded = Date.parse(stored.metadata.recordedAt);
+        const event = { type: stored.type, data: stored.data } as CustomerEvent;
+        // Transitions count from their effective moment, like every event from its business time.
+        const occurred = Date.parse(eventOccurredAt(event));
+        if (!(recorded <= knownMs)) {
+          recordedLater += 1;
+        } else if (!(occurred <= atMs)) {
+          occurredLater += 1;
+        } else {
+          state = decider.evolve(state, event);
+          foldStoredIntoProfile(doc, stored);
+          applied += 1;
+          recordedUntil = Math.max(recordedUntil, recorded);
+          occurredUntil = Math.max(occurredUntil, occurred);
+        }
+      }
+      // Nothing left out so far: the fold up to here is one any query at or after these bounds would make.
+      const whole = recordedLater === 0 && occurredLater === 0;
+      if (whole && (lastRevision + 1) % this.snapshots.every === 0) {
+        taken.push(snapshot());
+      }
+    }
+    if (!resumed) return undefined;
+    function snapshot(): AsOfSnapshot {
+      return {
+        revision: lastRevision,
+        tip,
+        recordedUntil,
+        occurredUntil,
+        eventsApplied: applied,
+        state,
+        profile: structuredClone(doc),
+      };
+    }
+    if (recordedLater === 0 && occurredLater === 0 && lastRevision >= 0) {
+      taken.push(snapshot());
+    }
+    return { state, doc, applied, recordedLater, occurredLater, taken };
+  }
+}
+
+/** Whether a stored event is the one a snapshot ended with: the same id, and the same chain hash if it had one. */
+function isTip(stored: StoredEvent, tip: AsOfSnapshot['tip']): boolean {
+  return stored.id === tip.eventId && (stored.metadata.chain ?? null) === tip.chain;
 }
