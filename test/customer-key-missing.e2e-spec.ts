@@ -40,6 +40,37 @@ describe('a customer whose key went missing', () => {
     expect(other.status).toBe(201);
   });
 
+  it('refuses the item of a batch whose customer lost its key and creates no key; the other items are stored', async () => {
+    const customerId = uniqueId('cust');
+    expect((await send(first, purchase({ customerId, note: 'Ms Jane Roe' }))).status).toBe(201);
+    const keys = first.mongo.db.collection('customer_keys');
+    await keys.deleteOne({ _id: customerId as never });
+    const before = await storedEvents(first.eventStore, customerId);
+    const newcomer = uniqueId('cust');
+
+    const answer = await request(second.http)
+      .post('/v1/touchpoints/batch')
+      .set('Authorization', KEYS.ingest)
+      .send({
+        touchpoints: [
+          purchase({ customerId, note: 'Flat 4' }),
+          purchase({ customerId: newcomer, note: 'Mr John Doe' }),
+        ],
+      });
+    expect(answer.status).toBe(200);
+    expect(answer.body.results).toMatchObject([
+      {
+        index: 0,
+        status: 'rejected',
+        errors: [expect.objectContaining({ code: 'CUSTOMER_KEY_MISSING' })],
+      },
+      { index: 1, status: 'created' },
+    ]);
+    expect(await storedEvents(first.eventStore, customerId)).toEqual(before);
+    expect(await keys.countDocuments({ _id: customerId as never })).toBe(0);
+    expect(await keys.countDocuments({ _id: newcomer as never })).toBe(1);
+  });
+
   it('still answers 410 for an erased customer (a destroyed key is not a missing one)', async () => {
     const customerId = uniqueId('cust');
     expect((await send(first, purchase({ customerId, note: 'Ms Jane Roe' }))).status).toBe(201);

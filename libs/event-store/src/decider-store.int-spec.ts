@@ -279,4 +279,51 @@ describe(DeciderStore.name, () => {
     for await (const stored of newStore().read(entity)) erased.push(stored);
     expect(erased[0].data).toEqual({ id: 'a', readAsVersion: 2 });
   });
+  describe('prepare', () => {
+    /** Counts the key store calls a decision makes, around the same in-memory keys. */
+    function countingKeys() {
+      const calls: string[] = [];
+      const counted = {
+        obtain: (ids: readonly string[]) => {
+          calls.push(`obtain ${ids.length}`);
+          return keys.obtain(ids);
+        },
+        lookup: (ids: readonly string[]) => {
+          calls.push(`lookup ${ids.length}`);
+          return keys.lookup(ids);
+        },
+        destroy: (id: string) => keys.destroy(id),
+      };
+      return { calls, counted };
+    }
+
+    it('gets the keys of many new streams in one call, and their decisions need no key call of their own', async () => {
+      const { calls, counted } = countingKeys();
+      const sut = new DeciderStore(client, definition, counted);
+      const entities = [uniqueId('e'), uniqueId('e'), uniqueId('e')];
+      await sut.prepare(entities);
+      expect(calls).toEqual(['lookup 3', 'obtain 3']);
+      expect(entities.every((entity) => keys.keys.get(entity))).toBe(true);
+      calls.length = 0;
+      for (const entity of entities) await sut.execute(entity, add(`${entity}-a`, 'Call Mr Jones'));
+      // Each append still asks for its key (the key store answers from its cache), but nothing reads it first.
+      expect(calls).toEqual(['obtain 1', 'obtain 1', 'obtain 1']);
+      for (const entity of entities) {
+        const stored = [];
+        for await (const event of newStore().read(entity)) stored.push(event.data);
+        expect(stored).toEqual([{ id: `${entity}-a`, note: 'Call Mr Jones', readAsVersion: 2 }]);
+      }
+    });
+
+    it('loses nothing when another process writes a prepared stream before the decision', async () => {
+      const entity = uniqueId('e');
+      const sut = newStore();
+      await sut.prepare([entity]);
+      await newStore(otherProcess).execute(entity, add(`${entity}-other`, 'From elsewhere'));
+      await sut.execute(entity, add(`${entity}-mine`, 'From here'));
+      const stored = [];
+      for await (const event of newStore().read(entity)) stored.push(event.data.id);
+      expect(stored).toEqual([`${entity}-other`, `${entity}-mine`]);
+    });
+  });
 });

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import {
   type AppendExpectedRevision,
   type EventStoreDBClient,
@@ -95,6 +96,8 @@ export interface DeciderStoreOptions {
 export class DeciderStore<C, E extends DomainEvent, S> {
   private readonly states: StreamStates<E, S>;
   private readonly queue = new KeyedQueue();
+  /** Snapshots `prepare` just read, for the next decision on each of those streams to start from. */
+  private readonly prepared: LRUCache<string, StreamSnapshot<S>>;
   private readonly locator: AppendLocator;
   private readonly conflictRetries: number;
   private readonly clock: () => Date;
@@ -119,6 +122,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     });
     this.states = new StreamStates(reader, decider, options.cacheSize ?? 50_000);
     this.locator = new AppendLocator(reader);
+    this.prepared = new LRUCache({ max: PREPARED_STREAMS });
   }
 
   /** The stream's current state and revision (-1: no stream). */
@@ -181,6 +185,15 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     // or a command refused against that state, makes us read what others appended and decide again.
     let snapshot = this.states.lastSeen(entityId);
     let current = false;
+    // A snapshot `prepare` read for this decision is as current as one read below, unless a write since moved on.
+    const prepared = this.prepared.get(entityId);
+    if (prepared) {
+      this.prepared.delete(entityId);
+      if (prepared.revision === snapshot.revision) {
+        snapshot = prepared;
+        current = true;
+      }
+    }
     const readAhead = async () => {
       snapshot = await this.states.catchUp(entityId, snapshot);
       current = true;
@@ -319,18 +332,55 @@ export class DeciderStore<C, E extends DomainEvent, S> {
   }
 
   /**
-   * Fetches the existing data keys of these entities in one round trip, ahead of work that will store personal
-   * data for many of them; later look-ups are then served from the key store's cache.
+   * Gets streams ready for decisions that will store personal data (a batch's customers, or one send's), so that
+   * none needs a read-first and a second decision, nor key round trips of its own: each stream this process has
+   * not seen is read (a key may be created only for a stream known to hold no sealed data, see `append`) and its
+   * state kept for the coming decision; then the keys are obtained in one round trip, created where missing. For
+   * several streams the keys that exist are fetched while the streams are read. Nothing is appended; a stream that
+   * changes before its decision is read again there.
    */
-  async prepareKeys(entityIds: readonly string[]): Promise<void> {
-    // Looked up, not created: a stream not read yet may hold data sealed with a key that went missing.
-    if (entityIds.length > 0) await this.keys.lookup(entityIds);
+  async prepare(entityIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(entityIds)];
+    if (ids.length === 0 || this.baseline.plaintext) return;
+    const unseen = ids.filter((id) => this.states.lastSeen(id).revision < 0);
+    await Promise.all([
+      ids.length > 1 ? this.keys.lookup(ids) : undefined,
+      runLimited(unseen, PREPARE_READS, async (id) => {
+        this.prepared.set(id, await this.states.catchUp(id));
+      }),
+    ]);
+    // As `append` decides: a key is created only for a stream read and found without sealed data.
+    const sealed = ids.filter((id) => {
+      const snapshot = this.prepared.get(id) ?? this.states.lastSeen(id);
+      return snapshot.sealed || !(this.prepared.has(id) || snapshot.revision >= 0);
+    });
+    // A key missing for a sealed stream (CUSTOMER_KEY_MISSING) is left for the decision to report.
+    await this.keys.obtain(ids, { sealed }).catch((error: unknown) => {
+      if (!isKeyMissing(error)) throw error;
+    });
   }
 
   /** Forgets cached state (after erasure, or to force a full re-read). */
   forget(entityId: string): void {
     this.states.forget(entityId);
   }
+}
+
+/** Streams `prepare` may keep ready at once (a batch's customers, a few batches in flight). */
+const PREPARED_STREAMS = 10_000;
+/** Stream reads `prepare` keeps in flight. */
+const PREPARE_READS = 64;
+
+async function runLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 function pause(ms: number): Promise<void> {

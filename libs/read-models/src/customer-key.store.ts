@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Binary, type Collection, type Db, MongoServerError } from 'mongodb';
 import { isOnlyDuplicateKeys } from './mongo';
+import { Rounds } from './rounds';
 
 /** Mirrors CustomerKeyStore of @app/event-store; kept structural so this lib needs no event store import. */
 export interface CustomerKeys {
@@ -27,6 +28,9 @@ const DESTROYED = Symbol('destroyed key');
 type CachedKey = Buffer | typeof DESTROYED;
 const fromCache = (cached: CachedKey): Buffer | null => (cached === DESTROYED ? null : cached);
 
+/** Customers per round trip at most (a batch of the API has up to 1 000). */
+const ROUND_IDS = 1000;
+
 /**
  * The customer's stream holds data sealed with a key that is no longer in MongoDB (not destroyed: a destroyed key
  * leaves a tombstone). Creating a new key would make every sealed field unreadable for good, so nothing is
@@ -50,7 +54,7 @@ export class CustomerKeyMissingError extends Error {
  * Per-customer data keys in MongoDB. Creation is an upsert with $setOnInsert, so concurrent writers agree on one
  * key; the key is journaled before any event sealed with it is appended. Destroying a key (erasure) keeps the
  * document as a tombstone so no new key is ever made for that customer. Calls made in the same tick are
- * coalesced into one round trip, which keeps batch ingestion to one key query per batch.
+ * coalesced into one round trip, and so are calls made while one is in flight.
  */
 export class MongoCustomerKeyStore implements CustomerKeys {
   private readonly collection: Collection<KeyDocument>;
@@ -59,7 +63,9 @@ export class MongoCustomerKeyStore implements CustomerKeys {
   /** Customers this process knows to be erased: a key loaded for one of them by a read in flight is not kept. */
   private readonly erased = new Set<string>();
   private cacheTrusted: () => boolean = () => true;
-  private pending: { ids: Set<string>; create: boolean; done: Promise<void> } | undefined;
+  // Look-ups, and creations, asked for while one is in flight go together in the next round trip.
+  private readonly lookups = new Rounds<true, never>((ids) => this.loadNow(ids, false), ROUND_IDS);
+  private readonly creations = new Rounds<true, never>((ids) => this.loadNow(ids, true), ROUND_IDS);
 
   constructor(db: Db, cacheSize = 100_000) {
     this.collection = db.collection<KeyDocument>(CUSTOMER_KEYS_COLLECTION);
@@ -163,21 +169,13 @@ export class MongoCustomerKeyStore implements CustomerKeys {
     return result;
   }
 
-  private load(ids: string[], create: boolean): Promise<void> {
-    if (this.pending && this.pending.create === create) {
-      ids.forEach((id) => this.pending!.ids.add(id));
-      return this.pending.done;
-    }
-    const batch = { ids: new Set(ids), create, done: Promise.resolve() };
-    batch.done = Promise.resolve().then(async () => {
-      if (this.pending === batch) this.pending = undefined;
-      await this.loadNow([...batch.ids], create);
-    });
-    this.pending = batch;
-    return batch.done;
+  private async load(ids: string[], create: boolean): Promise<void> {
+    await (create ? this.creations : this.lookups).add(ids.map((id) => [id, true]));
   }
 
-  private async loadNow(ids: string[], create: boolean): Promise<void> {
+  /** Reads (and with `create`, first creates) the keys of a round; they land in the cache. */
+  private async loadNow(round: Map<string, true>, create: boolean): Promise<Map<string, never>> {
+    const ids = [...round.keys()];
     let toRead = ids;
     if (create) {
       const now = new Date();
@@ -202,11 +200,13 @@ export class MongoCustomerKeyStore implements CustomerKeys {
         if (!(error instanceof MongoServerError && isOnlyDuplicateKeys(error))) throw error;
       }
     }
-    if (toRead.length === 0) return;
-    const found = await this.collection.find({ _id: { $in: toRead } }).toArray();
-    for (const doc of found) {
-      this.remember(doc._id, doc.key ? Buffer.from(doc.key.buffer) : null);
+    if (toRead.length > 0) {
+      const found = await this.collection.find({ _id: { $in: toRead } }).toArray();
+      for (const doc of found) {
+        this.remember(doc._id, doc.key ? Buffer.from(doc.key.buffer) : null);
+      }
     }
+    return new Map<string, never>();
   }
 
   private remember(id: string, key: Buffer | null): void {

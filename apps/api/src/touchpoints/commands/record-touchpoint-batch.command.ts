@@ -74,11 +74,11 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
       request: touchpointRequest(dto, context, now),
       bytes: Buffer.byteLength(JSON.stringify(dto)),
     }));
-    // Every id claimed in one round trip, and one key query for every customer that gets personal data in this
-    // batch, instead of one per customer; both before anything is appended.
+    // Every id claimed in one round trip, and the streams of the customers that get personal data made ready
+    // (keys fetched or created in one round trip each, unseen streams read), both before anything is appended.
     const [claims] = await Promise.all([
       claimTouchpointIds(this.ids, all),
-      this.store.prepareKeys([
+      this.store.prepare([
         ...new Set(
           all
             .filter(({ dto }) => touchpointCarriesPersonalData(dto))

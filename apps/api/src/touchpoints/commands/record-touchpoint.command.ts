@@ -1,5 +1,6 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
+import { touchpointCarriesPersonalData } from '@app/domain';
 import type { CommandContext } from '@app/event-store';
 import type { CustomerStore } from '../../infrastructure/customer-store';
 import type { TouchpointIdStore } from '@app/read-models';
@@ -33,7 +34,11 @@ export class RecordTouchpointHandler implements ICommandHandler<RecordTouchpoint
     const { customerId } = touchpoint;
     const request = touchpointRequest(touchpoint, context, new Date().toISOString());
     const eventId = request.touchpointEventId;
-    const claims = await claimTouchpointIds(this.ids, [{ dto: touchpoint, request }]);
+    // The id claimed and, for personal data, the stream made ready (its key, a first read) at the same time.
+    const [claims] = await Promise.all([
+      claimTouchpointIds(this.ids, [{ dto: touchpoint, request }]),
+      touchpointCarriesPersonalData(touchpoint) ? this.store.prepare([customerId]) : undefined,
+    ]);
     if (claims.reused[0]) throw claims.reused[0];
     const result = await this.store.execute(customerId, request, {
       mayBeResent: claims.mayBeResent,
