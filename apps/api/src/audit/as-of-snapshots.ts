@@ -30,7 +30,7 @@ export class AsOfSnapshots {
   readonly every: number;
   private readonly persisted: PersistedSnapshots | undefined;
   private readonly logger = new Logger(AsOfSnapshots.name);
-  /** Erasures this process has seen per customer: a write queued or under way before one is undone after it. */
+  /** forget() calls per customer (erasures, stale snapshots): a write queued or under way before one is undone. */
   private readonly erasures = new Map<string, number>();
   private writing: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -89,7 +89,7 @@ export class AsOfSnapshots {
   }
 
   /**
-   * Erasure: drops the customer's snapshots from memory and from MongoDB, and undoes any write of them still queued
+   * Drops the customer's snapshots (erasure) from memory and from MongoDB, and undoes any write of them still queued
    * or under way (it deletes again once done). Throws when MongoDB could not delete them.
    */
   async forget(customerId: string): Promise<void> {
