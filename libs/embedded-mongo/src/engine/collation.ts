@@ -82,12 +82,19 @@ export class Collation {
     return (value) => keyOf(foldStrings(value ?? null, fold));
   }
 
+  /** How many classes `key` has registered. */
+  get classCount(): number {
+    return this.ownClasses?.size ?? 0;
+  }
+
   private get classes(): CollationClasses {
     return (this.ownClasses ??= this.newClasses());
   }
   private ownClasses: CollationClasses | undefined;
 }
 
+/** Removals after which long-kept classes may start over, however few they are. */
+export const MIN_CLASS_RENEWAL = 10_000;
 /** Strings kept in collation order in blocks of at most this many, split in two when full. */
 const BLOCK_SIZE = 512;
 /** Exact strings whose representative is remembered; the memo starts over past this. */
@@ -100,11 +107,13 @@ const MEMO_SIZE = 100_000;
  * with `compare`, never by folding characters by hand, so the classes are exactly ICU's (`ß` and
  * `ss` at strength 1, canonical equivalents, ignorable characters, digit runs under
  * numericOrdering). A class is remembered once registered, even when no stored value is left in
- * it: memory grows with the distinct classes ever registered, not with the values held now.
+ * it; whoever keeps classes for long (an index) starts over with fresh ones now and then.
  */
 export class CollationClasses {
   private readonly blocks: string[][] = [];
   private readonly memo = new Map<string, string>();
+  /** How many classes are registered. */
+  size = 0;
 
   constructor(private readonly collator: Intl.Collator) {}
 
@@ -142,6 +151,7 @@ export class CollationClasses {
         return this.remember(value, block[at]);
     }
     if (!register) return value;
+    this.size++;
     if (!block) blocks.push([value]);
     else {
       block.splice(at, 0, value);

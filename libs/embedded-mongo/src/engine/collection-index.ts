@@ -1,7 +1,7 @@
 import { Query } from 'mingo';
 import { type Document } from 'bson';
 import { canonicalRank, collectPathValues, compareValues, keyOf } from '../bson/bson-values';
-import { type Collation, foldStrings, parseCollation } from './collation';
+import { type Collation, MIN_CLASS_RENEWAL, foldStrings, parseCollation } from './collation';
 import { MongoCommandError } from './mongo-error';
 import { renderValue } from './render-value';
 
@@ -44,6 +44,8 @@ export class CollectionIndex {
   private readonly staleIds = new Set<string>();
   private readonly partial: Query | undefined;
   readonly collation: Collation | undefined;
+  /** Entries removed since the collation's classes were new (see classesStale). */
+  private classRemovals = 0;
 
   constructor(
     readonly spec: IndexSpec,
@@ -181,7 +183,18 @@ export class CollectionIndex {
     }
   }
 
+  /**
+   * The collation's classes keep every string ever indexed. After more removals than `live`
+   * documents (and at least MIN_CLASS_RENEWAL), the store rebuilds the index over fresh classes:
+   * the classes stay within the live ones plus that many, and a rebuild costs at most one
+   * document per removal on average.
+   */
+  classesStale(live: number): boolean {
+    return this.collation !== undefined && this.classRemovals > Math.max(MIN_CLASS_RENEWAL, live);
+  }
+
   private removeKeys({ full, first }: IndexKeys, id: string): void {
+    if (this.collation) this.classRemovals++;
     for (const key of full) removeFrom(this.byKey, key, id);
     if (this.fields.length > 1)
       for (const v of first) removeFrom(this.byFirst, this.hashKey(v), id);

@@ -10,7 +10,13 @@ import {
 import { renderValue } from './render-value';
 import { type Matcher } from './query-tools';
 import { CollectionIndex, type IndexSpec } from './collection-index';
-import { type Collation, foldStrings, parseCollation } from './collation';
+import {
+  type Collation,
+  type CollationClasses,
+  MIN_CLASS_RENEWAL,
+  foldStrings,
+  parseCollation,
+} from './collation';
 import { type DocumentValidator, validatorOf } from './document-validator';
 import { MongoCommandError } from './mongo-error';
 
@@ -67,7 +73,10 @@ export class CollectionStore {
   /** The collection's default collation, for queries and indexes that name none. */
   readonly collation: Collation | undefined;
   /** With a default collation: the `_id` key under it → the stored `_id` key (uniqueness). */
-  private readonly collatedIds: Map<string, string> | undefined;
+  private collatedIds: Map<string, string> | undefined;
+  /** The classes collatedIds keys strings by, and the removals since they were new. */
+  private idClasses: CollationClasses | undefined;
+  private idRemovals = 0;
 
   constructor(
     public db: string,
@@ -79,6 +88,7 @@ export class CollectionStore {
     this.validator = validatorOf(options);
     this.collation = parseCollation(options.collation) ?? undefined;
     this.collatedIds = this.collation ? new Map() : undefined;
+    this.idClasses = this.collation?.newClasses();
   }
 
   /** Replaces the options (collMod), with what they imply. */
@@ -142,12 +152,40 @@ export class CollectionStore {
     if (this.capped) this.cappedBytes += sizeOf(next) - (previous ? sizeOf(previous) : 0);
     if (!previous) this.collatedIds?.set(this.collatedIdKey(next.doc._id), idKey);
     this.records.set(idKey, next);
+    if (previous) this.renewStaleClasses();
+  }
+
+  /** How many classes the `_id` keys of a default collation hold (they start over now and then). */
+  get idClassCount(): number {
+    return this.idClasses?.size ?? 0;
   }
 
   /** The `_id` index follows the collection's default collation: ids it calls equal share this key. */
   private collatedIdKey(id: unknown, register = true): string {
-    const collation = this.collation!;
-    return keyOf(foldStrings(id, (s) => collation.key(s, register)));
+    const classes = this.idClasses!;
+    return keyOf(foldStrings(id, (s) => classes.representative(s, register)));
+  }
+
+  /**
+   * Collation classes remember every string ever keyed; after more removals than there are
+   * documents (see CollectionIndex.classesStale) the keys are rebuilt over fresh classes.
+   */
+  private renewStaleClasses(): void {
+    for (const [name, index] of this.indexes) {
+      if (!index.classesStale(this.records.size)) continue;
+      const fresh = new CollectionIndex(index.spec, this.ns);
+      for (const [id, record] of this.records) fresh.add(record.doc, id);
+      this.indexes.set(name, fresh);
+    }
+    const classes = this.idClasses;
+    if (classes && this.idRemovals > Math.max(MIN_CLASS_RENEWAL, this.records.size)) {
+      this.idClasses = this.collation!.newClasses();
+      this.idRemovals = 0;
+      this.collatedIds = new Map();
+      for (const [idKey, record] of this.records) {
+        this.collatedIds.set(this.collatedIdKey(record.doc._id), idKey);
+      }
+    }
   }
 
   get latestRecordId(): number {
@@ -190,8 +228,12 @@ export class CollectionStore {
     if (!previous) return false;
     for (const index of this.indexes.values()) index.remove(previous.doc, idKey);
     if (this.capped) this.cappedBytes -= sizeOf(previous);
-    this.collatedIds?.delete(this.collatedIdKey(previous.doc._id));
+    if (this.collatedIds) {
+      this.collatedIds.delete(this.collatedIdKey(previous.doc._id));
+      this.idRemovals++;
+    }
     this.records.delete(idKey);
+    this.renewStaleClasses();
     return true;
   }
 
