@@ -366,6 +366,30 @@ describe('embedded-mongo: collations', () => {
       expect(binary).toEqual({ inList: false, same: false });
     });
 
+    it('$sortArray orders strings by the collation, by value or by a field', async () => {
+      const [result] = await people()
+        .aggregate<AnyDoc>(
+          [
+            { $match: { _id: 1 } },
+            {
+              $project: {
+                _id: 0,
+                values: { $sortArray: { input: ['b', 'C', 'a', 'É', 'e'], sortBy: 1 } },
+                docs: {
+                  $sortArray: { input: [{ n: 'b' }, { n: 'a' }, { n: 'C' }], sortBy: { n: -1 } },
+                },
+              },
+            },
+          ],
+          { collation: { locale: 'en' } },
+        )
+        .toArray();
+      expect(result).toEqual({
+        values: ['a', 'b', 'C', 'e', 'É'],
+        docs: [{ n: 'C' }, { n: 'b' }, { n: 'a' }],
+      });
+    });
+
     it('$expr in a find compares strings by the find collation', async () => {
       const found = await people()
         .find({ $expr: { $eq: ['$name', 'EMILE'] } }, { collation: strength1 })

@@ -1,5 +1,5 @@
 import { type Document } from 'bson';
-import { isPlainObject } from '../bson/bson-values';
+import { compareValues, isPlainObject } from '../bson/bson-values';
 import { collationOf, hasString } from './collation';
 
 type ExpressionOperator = (obj: unknown, expr: unknown, options: unknown) => unknown;
@@ -123,6 +123,7 @@ export const COLLATED_EXPRESSION_OPERATORS: Record<string, ExpressionOperator> =
     },
     (args) => args.length >= 2 && allArrays(args),
   ),
+  $sortArray: collatedSortArray,
   $setIsSubset: collatedExpression(
     '$setIsSubset',
     ([a, b], key) => {
@@ -132,6 +133,34 @@ export const COLLATED_EXPRESSION_OPERATORS: Record<string, ExpressionOperator> =
     (args) => args.length === 2 && allArrays(args),
   ),
 };
+
+/** `$sortArray` under a collation: MongoDB's order with strings by the collation. */
+function collatedSortArray(obj: unknown, expr: unknown, options: unknown): unknown {
+  const collation = collationOf(options);
+  if (!collation || !isPlainObject(expr)) return EXPRESSION.$sortArray(obj, expr, options);
+  const { input, sortBy } = evalExpr(obj, expr, options) as { input: unknown; sortBy: unknown };
+  const strings = (a: string, b: string): number => collation.compare(a, b);
+  if (Array.isArray(input) && hasString(input)) {
+    if (sortBy === 1 || sortBy === -1) {
+      return [...input].sort((a, b) => sortBy * compareValues(a, b, strings));
+    }
+    const fields = isPlainObject(sortBy) ? Object.entries(sortBy) : [];
+    if (fields.length > 0 && fields.every(([, dir]) => dir === 1 || dir === -1)) {
+      return [...input].sort((a, b) => {
+        for (const [path, dir] of fields) {
+          const c = compareValues(resolve(a, path), resolve(b, path), strings);
+          if (c !== 0) return c * (dir as number);
+        }
+        return 0;
+      });
+    }
+  }
+  return EXPRESSION.$sortArray(
+    obj,
+    { input: { $literal: input }, sortBy: { $literal: sortBy } },
+    options,
+  );
+}
 
 export const COLLATED_ACCUMULATORS: Record<string, Accumulator> = {
   /** Values equal under the collation are added once (the first one seen). */
