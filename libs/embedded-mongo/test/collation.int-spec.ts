@@ -1,4 +1,4 @@
-import { type CollectionInfo, type Db, type MongoClient } from 'mongodb';
+import { type CollectionInfo, type Db, type Document, type MongoClient } from 'mongodb';
 import { type AnyDoc, closeTestDatabase, openTestDatabase, serverError } from './test-database';
 
 const names = (docs: AnyDoc[]): unknown[] => docs.map((d) => d.name as unknown);
@@ -464,6 +464,46 @@ describe('embedded-mongo: collations', () => {
         ])
         .toArray();
       expect(ids(subPipeline)).toEqual(['i2', 'i4']);
+    });
+
+    it('$graphLookup follows connections the collation calls equal, within maxDepth', async () => {
+      const staff = db.collection<AnyDoc>('staff');
+      await staff.insertMany([
+        { _id: 'dev', name: 'Dev', reportsTo: 'ELIOT' },
+        { _id: 'eliot', name: 'Eliot', reportsTo: 'ron' },
+        { _id: 'ron', name: 'Ron', reportsTo: 'ANDREW' },
+        { _id: 'andrew', name: 'Andrew' },
+      ]);
+      const chain = (maxDepth?: number) => ({
+        $graphLookup: {
+          from: 'staff',
+          startWith: '$reportsTo',
+          connectFromField: 'reportsTo',
+          connectToField: 'name',
+          as: 'chain',
+          depthField: 'depth',
+          ...(maxDepth === undefined ? {} : { maxDepth }),
+        },
+      });
+      const run = async (stage: Document, collation?: { locale: string; strength: number }) => {
+        const [dev] = await staff
+          .aggregate<AnyDoc>([{ $match: { _id: 'dev' } }, stage], collation ? { collation } : {})
+          .toArray();
+        return (dev.chain as AnyDoc[])
+          .map((d) => [d._id, d.depth] as [string, number])
+          .sort((a, b) => a[1] - b[1]);
+      };
+      const collation = { locale: 'en', strength: 2 };
+      expect(await run(chain(), collation)).toEqual([
+        ['eliot', 0],
+        ['ron', 1],
+        ['andrew', 2],
+      ]);
+      expect(await run(chain(1), collation)).toEqual([
+        ['eliot', 0],
+        ['ron', 1],
+      ]);
+      expect(await run(chain())).toEqual([]);
     });
 
     it('$lookup from a view needs the view to have the aggregation collation (167 otherwise)', async () => {

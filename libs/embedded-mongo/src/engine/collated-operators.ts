@@ -20,6 +20,9 @@ const { evalExpr } = require('mingo/core') as {
 };
 const { resolve } = require('mingo/util') as { resolve: (obj: unknown, path: string) => unknown };
 const { Lazy } = require('mingo/lazy') as { Lazy: (items: unknown[]) => LazyIterator };
+const { Query } = require('mingo/query') as {
+  Query: new (condition: Document, options: unknown) => { test(doc: unknown): boolean };
+};
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /*
@@ -255,7 +258,80 @@ function collatedLookup(collection: LazyIterator, expr: unknown, options: unknow
   );
 }
 
+/** The values a path holds, array elements one by one; null for none. */
+function valuesAt(doc: unknown, path: string): unknown[] {
+  const value = resolve(doc, path) ?? null;
+  return Array.isArray(value) ? value : [value];
+}
+
+/**
+ * `$graphLookup` under a collation: each step follows `connectFromField` values to the documents
+ * whose `connectToField` the collation calls equal to them (breadth first, each document once, at
+ * the depth it is first reached), within `restrictSearchWithMatch` and `maxDepth`.
+ */
+function collatedGraphLookup(
+  collection: LazyIterator,
+  expr: unknown,
+  options: unknown,
+): LazyIterator {
+  const collation = collationOf(options);
+  const resolver = (options as { collectionResolver?: (name: string) => unknown[] })
+    .collectionResolver;
+  if (
+    !collation ||
+    !resolver ||
+    !isPlainObject(expr) ||
+    typeof expr.from !== 'string' ||
+    typeof expr.connectFromField !== 'string' ||
+    typeof expr.connectToField !== 'string' ||
+    typeof expr.as !== 'string' ||
+    !(expr.maxDepth === undefined || typeof expr.maxDepth === 'number')
+  ) {
+    return PIPELINE.$graphLookup(collection, expr, options);
+  }
+  const { connectFromField, connectToField, as } = expr;
+  const maxDepth = expr.maxDepth ?? Infinity;
+  const depthField = typeof expr.depthField === 'string' ? expr.depthField : undefined;
+  const restrict = new Query((expr.restrictSearchWithMatch as Document | undefined) ?? {}, options);
+  const key = collation.equalityKey();
+  const byKey = new Map<string, Document[]>();
+  for (const doc of resolver(expr.from) as Document[]) {
+    if (!restrict.test(doc)) continue;
+    for (const v of valuesAt(doc, connectToField)) {
+      const k = key(v);
+      const docs = byKey.get(k);
+      if (docs) docs.push(doc);
+      else byKey.set(k, [doc]);
+    }
+  }
+  return collection.transform((items) =>
+    Lazy(
+      items.map((obj) => {
+        const start = evalExpr(obj, expr.startWith, options) ?? null;
+        const reached = new Map<Document, number>();
+        let frontier = Array.isArray(start) ? start : [start];
+        for (let depth = 0; frontier.length > 0 && depth <= maxDepth; depth++) {
+          const next: unknown[] = [];
+          for (const value of frontier) {
+            for (const doc of byKey.get(key(value)) ?? []) {
+              if (reached.has(doc)) continue;
+              reached.set(doc, depth);
+              next.push(...valuesAt(doc, connectFromField));
+            }
+          }
+          frontier = next;
+        }
+        const found = [...reached].map(([doc, depth]) =>
+          depthField ? { ...doc, [depthField]: depth } : doc,
+        );
+        return { ...(obj as Document), [as]: found };
+      }),
+    ),
+  );
+}
+
 export const COLLATED_PIPELINE_OPERATORS: Record<string, PipelineOperator> = {
   $group: collatedGroup,
   $lookup: collatedLookup,
+  $graphLookup: collatedGraphLookup,
 };
