@@ -212,33 +212,12 @@ function collatedGroup(collection: LazyIterator, expr: unknown, options: unknown
  * applies; the foreign collection's default collation does not, as in mongod.
  */
 function collatedLookup(collection: LazyIterator, expr: unknown, options: unknown): LazyIterator {
-  const collation = collationOf(options);
-  const resolver = (options as { collectionResolver?: (name: string) => unknown[] })
-    .collectionResolver;
-  if (
-    !collation ||
-    !resolver ||
-    !isPlainObject(expr) ||
-    typeof expr.from !== 'string' ||
-    typeof expr.localField !== 'string' ||
-    typeof expr.foreignField !== 'string' ||
-    typeof expr.as !== 'string'
-  ) {
-    return PIPELINE.$lookup(collection, expr, options);
-  }
-  const { localField, foreignField, as } = expr;
-  const pipeline = (expr.pipeline as Document[] | undefined) ?? [];
-  const key = collation.equalityKey();
-  const byKey = new Map<string, unknown[]>();
-  for (const doc of resolver(expr.from)) {
-    const value = resolve(doc, foreignField) ?? null;
-    for (const v of Array.isArray(value) ? value : [value]) {
-      const k = key(v);
-      const docs = byKey.get(k);
-      if (docs) docs.push(doc);
-      else byKey.set(k, [doc]);
-    }
-  }
+  const join = collatedJoin(expr, options, ['localField', 'foreignField']);
+  if (!join) return PIPELINE.$lookup(collection, expr, options);
+  const { localField, foreignField, as } = join.spec as Record<string, string>;
+  const pipeline = (join.spec.pipeline as Document[] | undefined) ?? [];
+  const { key } = join;
+  const byKey = indexByKey(join.foreign, foreignField, key);
   const matching = (obj: unknown): unknown[] => {
     const local = resolve(obj, localField) ?? null;
     if (!Array.isArray(local)) return byKey.get(key(local)) ?? [];
@@ -250,12 +229,50 @@ function collatedLookup(collection: LazyIterator, expr: unknown, options: unknow
         const matched = matching(obj);
         if (pipeline.length === 0) return { ...(obj as Document), [as]: matched };
         // The matched documents through the sub-pipeline, with the stage's `let` variables.
-        const stage = { from: matched, pipeline, let: expr.let, as };
+        const stage = { from: matched, pipeline, let: join.spec.let, as };
         const [joined] = PIPELINE.$lookup(Lazy([obj]), stage, options).collect();
         return joined;
       }),
     ),
   );
+}
+
+/**
+ * A join stage to run under the operation's collation: `from` names a collection (read through
+ * the resolver, so a foreign view must share the collation) and `as` and `fields` are strings.
+ * Undefined when there is no collation or the stage is not of that shape (mingo handles it).
+ */
+function collatedJoin(
+  expr: unknown,
+  options: unknown,
+  fields: string[],
+): { spec: Document; foreign: unknown[]; key: (value: unknown) => string } | undefined {
+  const collation = collationOf(options);
+  const resolver = (options as { collectionResolver?: (name: string) => unknown[] })
+    .collectionResolver;
+  if (!collation || !resolver || !isPlainObject(expr) || typeof expr.from !== 'string') {
+    return undefined;
+  }
+  if (![...fields, 'as'].every((field) => typeof expr[field] === 'string')) return undefined;
+  return { spec: expr, foreign: resolver(expr.from), key: collation.equalityKey() };
+}
+
+/** Documents by the key of each value `path` holds in them (array elements one by one). */
+function indexByKey(
+  docs: readonly unknown[],
+  path: string,
+  key: (value: unknown) => string,
+): Map<string, unknown[]> {
+  const byKey = new Map<string, unknown[]>();
+  for (const doc of docs) {
+    for (const v of valuesAt(doc, path)) {
+      const k = key(v);
+      const found = byKey.get(k);
+      if (found) found.push(doc);
+      else byKey.set(k, [doc]);
+    }
+  }
+  return byKey;
 }
 
 /** The values a path holds, array elements one by one; null for none. */
@@ -274,41 +291,25 @@ function collatedGraphLookup(
   expr: unknown,
   options: unknown,
 ): LazyIterator {
-  const collation = collationOf(options);
-  const resolver = (options as { collectionResolver?: (name: string) => unknown[] })
-    .collectionResolver;
-  if (
-    !collation ||
-    !resolver ||
-    !isPlainObject(expr) ||
-    typeof expr.from !== 'string' ||
-    typeof expr.connectFromField !== 'string' ||
-    typeof expr.connectToField !== 'string' ||
-    typeof expr.as !== 'string' ||
-    !(expr.maxDepth === undefined || typeof expr.maxDepth === 'number')
-  ) {
+  const join = collatedJoin(expr, options, ['connectFromField', 'connectToField']);
+  const maxDepth: unknown = join?.spec.maxDepth ?? Infinity;
+  if (!join || typeof maxDepth !== 'number') {
     return PIPELINE.$graphLookup(collection, expr, options);
   }
-  const { connectFromField, connectToField, as } = expr;
-  const maxDepth = expr.maxDepth ?? Infinity;
-  const depthField = typeof expr.depthField === 'string' ? expr.depthField : undefined;
-  const restrict = new Query((expr.restrictSearchWithMatch as Document | undefined) ?? {}, options);
-  const key = collation.equalityKey();
-  const byKey = new Map<string, Document[]>();
-  for (const doc of resolver(expr.from) as Document[]) {
-    if (!restrict.test(doc)) continue;
-    for (const v of valuesAt(doc, connectToField)) {
-      const k = key(v);
-      const docs = byKey.get(k);
-      if (docs) docs.push(doc);
-      else byKey.set(k, [doc]);
-    }
-  }
+  const { spec, key } = join;
+  const { connectFromField, connectToField, as } = spec as Record<string, string>;
+  const depthField = typeof spec.depthField === 'string' ? spec.depthField : undefined;
+  const restrict = new Query((spec.restrictSearchWithMatch as Document | undefined) ?? {}, options);
+  const byKey = indexByKey(
+    join.foreign.filter((doc) => restrict.test(doc)),
+    connectToField,
+    key,
+  );
   return collection.transform((items) =>
     Lazy(
       items.map((obj) => {
-        const start = evalExpr(obj, expr.startWith, options) ?? null;
-        const reached = new Map<Document, number>();
+        const start = evalExpr(obj, spec.startWith, options) ?? null;
+        const reached = new Map<unknown, number>();
         let frontier = Array.isArray(start) ? start : [start];
         for (let depth = 0; frontier.length > 0 && depth <= maxDepth; depth++) {
           const next: unknown[] = [];
@@ -322,7 +323,7 @@ function collatedGraphLookup(
           frontier = next;
         }
         const found = [...reached].map(([doc, depth]) =>
-          depthField ? { ...doc, [depthField]: depth } : doc,
+          depthField ? { ...(doc as Document), [depthField]: depth } : doc,
         );
         return { ...(obj as Document), [as]: found };
       }),
