@@ -27,9 +27,10 @@ const { Query } = require('mingo/query') as {
 
 /*
  * Under a collation mongod compares strings by it wherever an aggregation compares values: `$group`
- * keys, `$addToSet`, `$lookup` equality, the set expressions, `$in`, `$indexOfArray` (and the
- * comparisons, see numeric-expression-operators). mingo compares binary, so these operators take
- * over when a collation is in play and hand everything else to mingo's own.
+ * keys, `$addToSet`, `$lookup` and `$graphLookup` equality, the set expressions, `$in`,
+ * `$indexOfArray`, `$sortArray` (and the comparisons and `$min`/`$max`, see
+ * numeric-expression-operators). mingo compares binary, so these operators take over when a
+ * collation is in play and hand everything else to mingo's own.
  */
 
 /** Evaluated arguments handed back to a mingo operator without being evaluated again. */
