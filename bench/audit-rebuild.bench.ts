@@ -223,7 +223,8 @@ async function main(): Promise<void> {
       ['--port', '0', '--data', join(work, 'mongo'), '--insecure'],
       {},
       /(mongodb:\/\/\S+)/,
-      ['--max-old-space-size=8192'],
+      // e.g. BENCH_MONGO_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where MongoDB spends its time
+      ['--max-old-space-size=8192', ...(process.env.BENCH_MONGO_NODE_ARGS?.split(' ') ?? [])],
     );
     children.push(mongoServer.child);
     const esUrl = es.match[1];
@@ -345,15 +346,20 @@ async function main(): Promise<void> {
     let lastLog = 0;
     // The monotonic clock (µs) that --cpu-prof profiles stamp their samples with, to cut a profile to the rebuild.
     const rebuildStart = process.hrtime.bigint() / 1000n;
-    const result = await rebuildProjection({
-      db,
-      projection,
-      source: storedEventSource(reader, client, CUSTOMER_STREAM_PREFIX),
-      onProgress: (p) => {
-        if (Date.now() - lastLog < 5000 && p.phase === 'building') return;
-        lastLog = Date.now();
-        console.log(`  rebuild ${p.phase}: ${p.events} events, ${p.eventsPerSecond} events/s`);
-      },
+    // CPU per event of every process while the rebuild runs (the live projector and the trickle included).
+    const everyProcess = { ...servers, projector: projector.child.pid! };
+    const { cpu: rebuildCpu, ...result } = await withCpu(everyProcess, async () => {
+      const rebuilt = await rebuildProjection({
+        db,
+        projection,
+        source: storedEventSource(reader, client, CUSTOMER_STREAM_PREFIX),
+        onProgress: (p) => {
+          if (Date.now() - lastLog < 5000 && p.phase === 'building') return;
+          lastLog = Date.now();
+          console.log(`  rebuild ${p.phase}: ${p.events} events, ${p.eventsPerSecond} events/s`);
+        },
+      });
+      return { ...rebuilt, events: rebuilt.events };
     });
     trickling = false;
     console.log(`rebuild: monotonic µs ${rebuildStart}..${process.hrtime.bigint() / 1000n}`);
@@ -370,11 +376,27 @@ async function main(): Promise<void> {
     // Ceilings in the same run: the rebuild's own reading with no projection, and MongoDB taking the rebuilt
     // profiles once (durable unordered bulk upserts of 1 000, no reading, folding or guards).
     const t0 = performance.now();
-    let readEvents = 0;
-    for await (const _event of reader.readAll({ prefix: CUSTOMER_STREAM_PREFIX, open: 'sealed' })) {
-      readEvents += 1;
-    }
+    const { events: readEvents, cpu: readCpu } = await withCpu(everyProcess, async () => {
+      let events = 0;
+      for await (const _event of reader.readAll({
+        prefix: CUSTOMER_STREAM_PREFIX,
+        open: 'sealed',
+      })) {
+        events += 1;
+      }
+      return { events };
+    });
     const readCeiling = readEvents / ((performance.now() - t0) / 1000);
+    // Two cores can read at most 2 s of CPU per second: the CPU the bare read takes per event (client and event store)
+    // bounds any rebuild, before it folds or writes anything.
+    const cpuSum = (cpu: Record<string, number>) =>
+      Object.values(cpu).reduce((sum, us) => sum + us, 0);
+    const twoCoreReadCeiling = (cpus().length * 1e6) / cpuSum(readCpu.usPerEvent);
+    console.log(
+      `CPU µs per event: bare read ${JSON.stringify(readCpu.usPerEvent)} (all cores can read at most ` +
+        `${Math.round(twoCoreReadCeiling)} events/s); rebuild ${JSON.stringify(rebuildCpu.usPerEvent)}, ` +
+        `other processes ${(rebuildCpu.otherCpuShare * 100).toFixed(0)} % of the machine meanwhile`,
+    );
     const profilesWritten = await writeCeilingOf(db, ['profiles']);
     const writeSeconds = profilesWritten.seconds;
     const writeCeiling = result.build.events / writeSeconds;
@@ -425,6 +447,10 @@ async function main(): Promise<void> {
         appendedDuringRebuild: trickled,
         ceilings: {
           readEventsPerSecond: Math.round(readCeiling),
+          readCpuUsPerEvent: readCpu.usPerEvent,
+          allCoresReadEventsPerSecond: Math.round(twoCoreReadCeiling),
+          rebuildCpuUsPerEvent: rebuildCpu.usPerEvent,
+          otherCpuShareDuringRebuild: rebuildCpu.otherCpuShare,
           eventsRead: readEvents,
           profilesWritten: profilesWritten.documents,
           writeSeconds: Math.round(writeSeconds * 10) / 10,

@@ -5,7 +5,11 @@ import {
 } from '@app/domain';
 import type { Db } from 'mongodb';
 import { asCustomerEvent, customerIdOf, instant, isoWeek } from '../projection/customer-event';
-import { type DocumentFolder, foldIntoCollection } from '../projection/document-fold';
+import {
+  bufferedFolds,
+  type DocumentFolder,
+  foldIntoCollection,
+} from '../projection/document-fold';
 import type { Projection, ProjectedEvent } from '../projection/projection';
 import {
   type ComplaintFact,
@@ -40,6 +44,11 @@ export function factsProjection(): Projection {
         complaintFolder,
       );
     },
+    buffered: () =>
+      bufferedFolds([
+        [INTERACTIONS_COLLECTION, interactionFolder],
+        [COMPLAINTS_COLLECTION, complaintFolder],
+      ]),
   };
 }
 

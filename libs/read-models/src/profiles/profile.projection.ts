@@ -13,7 +13,11 @@ import {
   instant,
   utcDay,
 } from '../projection/customer-event';
-import { type DocumentFolder, foldIntoCollection } from '../projection/document-fold';
+import {
+  bufferedFolds,
+  type DocumentFolder,
+  foldIntoCollection,
+} from '../projection/document-fold';
 import { type Projection, type ProjectedEvent, storedPosition } from '../projection/projection';
 import { type ProfileDocument, PROFILES_COLLECTION, type SealedField } from './profile.document';
 
@@ -44,6 +48,7 @@ export function profilesProjection(rules: ReviewThresholds): Projection {
     async apply(db: Db, events: readonly ProjectedEvent[]) {
       await foldIntoCollection(db.collection<ProfileDocument>(PROFILES_COLLECTION), events, folder);
     },
+    buffered: () => bufferedFolds([[PROFILES_COLLECTION, folder]]),
   };
 }
 

@@ -4,7 +4,7 @@ import {
   type Filter,
   MongoBulkWriteError,
 } from 'mongodb';
-import { type ProjectedEvent, storedPosition } from './projection';
+import { type BufferedProjection, type ProjectedEvent, storedPosition } from './projection';
 
 /** Every read-model document records the commit position of the last event applied to it. */
 export interface PositionedDocument {
@@ -33,31 +33,93 @@ export async function foldIntoCollection<D extends PositionedDocument>(
   events: readonly ProjectedEvent[],
   folder: DocumentFolder<D>,
 ): Promise<number> {
-  const touched = new Set<string>();
-  for (const event of events) for (const key of folder.keys(event)) touched.add(key);
-  if (touched.size === 0) return 0;
-  const current = new Map<string, D | null>();
-  const stored = await collection.find({ _id: { $in: [...touched] } } as Filter<D>).toArray();
-  for (const doc of stored) current.set(doc._id, doc as D);
-  const changed = new Set<string>();
-  for (const event of events) {
-    const position = storedPosition(event.position);
-    for (const key of folder.keys(event)) {
-      const before = current.get(key) ?? null;
-      if (before && before.position >= position) continue;
-      const after = folder.apply(before, event, key);
-      // The same object back means "unchanged", unless it is this batch's own copy, which a folder may change in place.
-      if (after === before && !changed.has(key)) continue;
-      if (after) after.position = position;
-      current.set(key, after);
-      changed.add(key);
+  const buffer = new DocumentBuffer(folder);
+  await buffer.fold(collection, events);
+  return buffer.flush(collection);
+}
+
+/**
+ * foldIntoCollection over many batches with the documents kept in memory between them: each batch loads only the
+ * documents the buffer does not hold yet, and `flush` writes each document changed since the last flush once,
+ * however many batches changed it. Only for a writer that alone writes the collection (a rebuild's copy): what it
+ * holds is then what is stored, plus its own changes.
+ */
+export class DocumentBuffer<D extends PositionedDocument> {
+  private readonly docs = new Map<string, D | null>();
+  /** Documents the folder returned, which it may change in place later: any such return is a change. */
+  private readonly made = new Set<string>();
+  private readonly dirty = new Set<string>();
+
+  /** Beyond this many documents held, a flush also forgets the ones it wrote (they are loaded again if needed). */
+  constructor(
+    private readonly folder: DocumentFolder<D>,
+    private readonly maxDocuments = 100_000,
+  ) {}
+
+  /** Documents changed and not written yet. */
+  get pending(): number {
+    return this.dirty.size;
+  }
+
+  async fold(collection: Collection<D>, events: readonly ProjectedEvent[]): Promise<void> {
+    const missing = new Set<string>();
+    for (const event of events)
+      for (const key of this.folder.keys(event)) if (!this.docs.has(key)) missing.add(key);
+    if (missing.size > 0) {
+      const stored = await collection.find({ _id: { $in: [...missing] } } as Filter<D>).toArray();
+      for (const key of missing) this.docs.set(key, null);
+      for (const doc of stored) this.docs.set(doc._id, doc as D);
+    }
+    for (const event of events) {
+      const position = storedPosition(event.position);
+      for (const key of this.folder.keys(event)) {
+        const before = this.docs.get(key) ?? null;
+        if (before && before.position >= position) continue;
+        const after = this.folder.apply(before, event, key);
+        // The same object back means "unchanged", unless the folder made it and may have changed it in place.
+        if (after === before && !this.made.has(key)) continue;
+        if (after) after.position = position;
+        this.docs.set(key, after);
+        this.made.add(key);
+        this.dirty.add(key);
+      }
     }
   }
-  await writeGuarded(
-    collection,
-    [...changed].map((key) => [key, current.get(key) ?? null]),
-  );
-  return changed.size;
+
+  /** Writes every document changed since the last flush, guarded by position; answers how many. */
+  async flush(collection: Collection<D>): Promise<number> {
+    const changed = [...this.dirty];
+    await writeGuarded(
+      collection,
+      changed.map((key) => [key, this.docs.get(key) ?? null]),
+    );
+    this.dirty.clear();
+    if (this.docs.size > this.maxDocuments) {
+      this.docs.clear();
+      this.made.clear();
+    }
+    return changed.length;
+  }
+}
+
+/** A projection's buffered form from its collections and the folder of each (see Projection.buffered). */
+export function bufferedFolds(
+  folds: ReadonlyArray<readonly [collection: string, folder: DocumentFolder<PositionedDocument>]>,
+): BufferedProjection {
+  const buffers = folds.map(([name, folder]) => [name, new DocumentBuffer(folder)] as const);
+  return {
+    get pending() {
+      return buffers.reduce((sum, [, buffer]) => sum + buffer.pending, 0);
+    },
+    async apply(db, events) {
+      for (const [name, buffer] of buffers)
+        await buffer.fold(db.collection<PositionedDocument>(name), events);
+    },
+    async flush(db) {
+      for (const [name, buffer] of buffers)
+        await buffer.flush(db.collection<PositionedDocument>(name));
+    },
+  };
 }
 
 /**

@@ -54,6 +54,19 @@ export interface Projection {
    * retries transient store errors and isolates an event that cannot be handled (dead letter).
    */
   apply(db: Db, events: readonly ProjectedEvent[]): Promise<void>;
+  /**
+   * The same projection for a writer that alone writes its collections (a rebuild's copy): documents kept in
+   * memory across batches, each changed one written once per `flush` instead of once per batch.
+   */
+  buffered?(): BufferedProjection;
+}
+
+/** See Projection.buffered: `apply` folds in memory (reading what it does not hold), `flush` writes. */
+export interface BufferedProjection {
+  /** Documents changed and not written yet. */
+  readonly pending: number;
+  apply(db: Db, events: readonly ProjectedEvent[]): Promise<void>;
+  flush(db: Db): Promise<void>;
 }
 
 /** Commit position as stored in read-model documents. */

@@ -199,27 +199,46 @@ async function runRebuild(
     },
     Math.max(10, Math.floor(leaseMs / 3)),
   );
+  // The copy is written by this rebuild alone: a projection that can keeps its documents in memory across batches
+  // and writes each changed one once per flush (about every FLUSH_EVERY_MS), not once per batch; the checkpoint
+  // moves at each flush, after the documents are durable, as it does after each batch otherwise.
+  const buffer = copy.buffered?.();
+  let unflushed = { events: 0, since: Date.now() };
+  const recordThrough = async (through: EventPosition, applied: number, started: number) => {
+    const recorded = await checkpoints.record(
+      copy.name,
+      { through, state: 'catching_up', applied, size: applied, ms: Date.now() - started },
+      leaseMs,
+    );
+    if (!recorded) throw new Error(`lost the lease of ${copy.name}`);
+  };
+  const flush = async () => {
+    if (!buffer || !position || unflushed.events === 0) return;
+    const started = Date.now();
+    await buffer.flush(durableDb);
+    await recordThrough(position, unflushed.events, started);
+    unflushed = { events: 0, since: Date.now() };
+  };
   const drain = async (phase: RebuildPhase) => {
     await applyInBatches(source.readAfter(position), batchSize, async (batch) => {
       const started = Date.now();
-      await copy.apply(durableDb, batch);
       const through = batch[batch.length - 1].position;
-      const recorded = await checkpoints.record(
-        copy.name,
-        {
-          through,
-          state: 'catching_up',
-          applied: batch.length,
-          size: batch.length,
-          ms: Date.now() - started,
-        },
-        leaseMs,
-      );
-      if (!recorded) throw new Error(`lost the lease of ${copy.name}`);
-      position = through;
+      if (buffer) {
+        await buffer.apply(durableDb, batch);
+        position = through;
+        unflushed.events += batch.length;
+        if (buffer.pending >= FLUSH_DOCUMENTS || Date.now() - unflushed.since >= FLUSH_EVERY_MS) {
+          await flush();
+        }
+      } else {
+        await copy.apply(durableDb, batch);
+        await recordThrough(through, batch.length, started);
+        position = through;
+      }
       events += batch.length;
       report(phase);
     });
+    await flush();
   };
   try {
     await copy.setup(db);
@@ -321,6 +340,10 @@ async function runRebuild(
     clearInterval(renewals);
   }
 }
+
+/** A buffered rebuild writes its changed documents when this many are waiting, or after FLUSH_EVERY_MS. */
+const FLUSH_DOCUMENTS = 50_000;
+const FLUSH_EVERY_MS = 10_000;
 
 /**
  * Takes (or resets) the rebuild's checkpoint document unless a live lease holds it; a failed or abandoned rebuild

@@ -1,5 +1,5 @@
 import type { CollectionOptions, Db, Document } from 'mongodb';
-import type { Projection } from '../projection/projection';
+import type { BufferedProjection, Projection } from '../projection/projection';
 
 /**
  * The same projection writing beside itself: each collection it declares in `collections` becomes
@@ -15,6 +15,17 @@ export function renamedProjection(projection: Projection, suffix: string): Proje
     collections: projection.collections.map((name) => names.get(name)!),
     setup: (db) => projection.setup(mapped(db)),
     apply: (db, events) => projection.apply(mapped(db), events),
+    buffered: projection.buffered && (() => renamedBuffer(projection.buffered!(), mapped)),
+  };
+}
+
+function renamedBuffer(buffer: BufferedProjection, mapped: (db: Db) => Db): BufferedProjection {
+  return {
+    get pending() {
+      return buffer.pending;
+    },
+    apply: (db, events) => buffer.apply(mapped(db), events),
+    flush: (db) => buffer.flush(mapped(db)),
   };
 }
 

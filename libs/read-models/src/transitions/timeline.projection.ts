@@ -2,6 +2,7 @@ import type { Db } from 'mongodb';
 import { asCustomerEvent, customerIdOf } from '../projection/customer-event';
 import {
   type DocumentFolder,
+  bufferedFolds,
   foldIntoCollection,
   type PositionedDocument,
 } from '../projection/document-fold';
@@ -140,6 +141,7 @@ export function timelinesProjection(): Projection {
         timelineFolder,
       );
     },
+    buffered: () => bufferedFolds([[TIMELINES_COLLECTION, timelineFolder]]),
   };
 }
 
