@@ -38,7 +38,7 @@ import {
   BatchAppendResp,
   ReadReq,
 } from '@eventstore/db-client/generated/streams_pb';
-import { EventStore } from '@app/embedded-eventstore';
+import { EMBEDDED_EVENTSTORE_NODE_FLAGS, EventStore } from '@app/embedded-eventstore';
 import {
   compareModes,
   type Comparison,
@@ -77,6 +77,8 @@ async function startServerProcess(
   const child = spawn(
     process.execPath,
     [
+      // As the launcher and `npm run embedded:eventstore` start it.
+      ...EMBEDDED_EVENTSTORE_NODE_FLAGS,
       ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '-r',
       join(ROOT, 'scripts', 'register-ts.js'),

@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { BACKWARDS, END, EventStoreDBClient, START } from '@eventstore/db-client';
-import { EventStore } from '@app/embedded-eventstore';
+import { EMBEDDED_EVENTSTORE_NODE_FLAGS, EventStore } from '@app/embedded-eventstore';
 import { cpuMsOf, rssOf } from './cpu';
 
 const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
@@ -32,12 +32,22 @@ interface ServerProcess {
   readyMs: number;
 }
 
-/** A server process (`root`'s cli.ts, --insecure) on `dataDir`; resolves when it prints its connection string. */
-export async function startServer(root: string, dataDir: string, extra: string[] = []) {
+/**
+ * A server process (`root`'s cli.ts, --insecure) on `dataDir`; resolves when it prints its connection string. Each
+ * server runs with the V8 flags it is started with in production: today's its EMBEDDED_EVENTSTORE_NODE_FLAGS, the
+ * one before (which had none) with none.
+ */
+export async function startServer(
+  root: string,
+  dataDir: string,
+  extra: string[] = [],
+  nodeFlags: readonly string[] = EMBEDDED_EVENTSTORE_NODE_FLAGS,
+) {
   const started = process.hrtime.bigint();
   const child = spawn(
     process.execPath,
     [
+      ...nodeFlags,
       '-r',
       join(root, 'scripts', 'register-ts.js'),
       join(root, 'libs/embedded-eventstore/src/cli.ts'),
@@ -150,7 +160,7 @@ async function compareReads(options: StorageBenchOptions) {
   cpSync(dir, baseDir, { recursive: true });
   const servers = {
     today: await startServer(options.root, dir),
-    before: await startServer(options.baseRoot!, baseDir),
+    before: await startServer(options.baseRoot!, baseDir, [], []),
   };
   const clients = {
     today: EventStoreDBClient.connectionString(servers.today.url),

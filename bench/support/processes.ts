@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { EMBEDDED_EVENTSTORE_NODE_FLAGS } from '@app/embedded-eventstore';
 import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
 
 const ROOT = join(__dirname, '..', '..');
@@ -20,6 +21,7 @@ const stopping = new WeakSet<ChildProcess>();
 /** Node flags each entry point gets, as the launcher starts it. */
 const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   'libs/embedded-mongo/src/cli.ts': EMBEDDED_MONGO_NODE_FLAGS,
+  'libs/embedded-eventstore/src/cli.ts': EMBEDDED_EVENTSTORE_NODE_FLAGS,
 };
 
 /**

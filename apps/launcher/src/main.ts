@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '@app/config';
+import { EMBEDDED_EVENTSTORE_NODE_FLAGS } from '@app/embedded-eventstore';
 import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
 import { type Child, redact, startChild, stopChild } from './processes';
 
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
         ['--port', '0', '--data', dir],
         env,
         /(esdb:\/\/\S+)/,
+        { nodeFlags: EMBEDDED_EVENTSTORE_NODE_FLAGS },
       );
       watch(child);
       env.EVENTSTORE_URL = match[1];
