@@ -200,7 +200,7 @@ async function runRebuild(
     Math.max(10, Math.floor(leaseMs / 3)),
   );
   // The copy is written by this rebuild alone: a projection that can keeps its documents in memory across batches
-  // and writes each changed one once per flush (about every FLUSH_EVERY_MS), not once per batch; the checkpoint
+  // and writes each changed one once per flush (see FLUSH_EVERY_MS), not once per batch; the checkpoint
   // moves at each flush, after the documents are durable, as it does after each batch otherwise.
   const buffer = copy.buffered?.();
   let unflushed = { events: 0, since: Date.now() };
@@ -341,9 +341,14 @@ async function runRebuild(
   }
 }
 
-/** A buffered rebuild writes its changed documents when this many are waiting, or after FLUSH_EVERY_MS. */
-const FLUSH_DOCUMENTS = 50_000;
-const FLUSH_EVERY_MS = 10_000;
+/**
+ * A buffered rebuild writes its changed documents when this many are waiting, or after FLUSH_EVERY_MS. Every flush
+ * rewrites each document changed since the last one (and the store journals each in full), so flushes are rare:
+ * often enough that a failed rebuild replays at most a minute, and a buffer holds at most about this many documents
+ * (DocumentBuffer's own bound).
+ */
+const FLUSH_DOCUMENTS = 100_000;
+const FLUSH_EVERY_MS = 60_000;
 
 /**
  * Takes (or resets) the rebuild's checkpoint document unless a live lease holds it; a failed or abandoned rebuild
