@@ -27,7 +27,7 @@ const MAX_QUEUED_WRITES = 64;
 export class AsOfSnapshots {
   private readonly byCustomer: LRUCache<string, AsOfSnapshot[]>;
   /** A snapshot is taken every this many revisions, and at the end of every fold that left nothing out. */
-  readonly every: number;
+  private readonly every: number;
   private readonly persisted: PersistedSnapshots | undefined;
   private readonly logger = new Logger(AsOfSnapshots.name);
   /** forget() calls per customer (erasures, stale snapshots): a write queued or under way before one is undone. */
@@ -121,7 +121,7 @@ export class AsOfSnapshots {
     // The newest one taken at the end of a fold (between the regular ones) is replaced by later ones.
     const last = snapshots.at(-1);
     const kept =
-      last && !this.isRegular(last) && last.revision < snapshot.revision
+      last && !this.isRegular(last.revision) && last.revision < snapshot.revision
         ? snapshots.slice(0, -1)
         : snapshots;
     const next = [...kept, snapshot].sort((a, b) => a.revision - b.revision);
@@ -129,8 +129,9 @@ export class AsOfSnapshots {
     return true;
   }
 
-  private isRegular(snapshot: AsOfSnapshot): boolean {
-    return (snapshot.revision + 1) % this.every === 0;
+  /** Whether a fold takes a snapshot at `revision` (when nothing was left out up to it): every `every` revisions. */
+  isRegular(revision: number): boolean {
+    return (revision + 1) % this.every === 0;
   }
 
   private erasuresOf(customerId: string): number {
@@ -150,7 +151,7 @@ export class AsOfSnapshots {
       if (erased()) return;
       try {
         const { store, foldVersion } = persisted;
-        const final = !this.isRegular(snapshot);
+        const final = !this.isRegular(snapshot.revision);
         if ((await store.save(customerId, foldVersion, snapshot, { final })) === 'too-large') {
           this.logger.warn(`as-of snapshot of ${customerId} too large for MongoDB: kept in memory`);
         }

@@ -75,7 +75,7 @@ function fromPlain(value: unknown, seen: Map<object, unknown>): unknown {
   const collection = copyCollection(value, seen, fromPlain);
   if (collection !== undefined) return collection;
   const record = value as Record<string, unknown>;
-  if (!(TAG in record)) return copyRecord(record, {}, seen);
+  if (!(TAG in record)) return copyRecord(record, seen);
   const tagged = value as Tagged;
   switch (tagged[TAG]) {
     case 'PersistentMap': {
@@ -90,7 +90,7 @@ function fromPlain(value: unknown, seen: Map<object, unknown>): unknown {
       return series;
     }
     case 'Object':
-      return copyRecord(tagged.value, {}, seen, value);
+      return copyRecord(tagged.value, seen, value);
     default: {
       const unknown: never = tagged;
       throw new TypeError(`unknown as-of snapshot tag ${JSON.stringify(unknown)}`);
@@ -129,10 +129,10 @@ function copyCollection(
 
 function copyRecord(
   from: Record<string, unknown>,
-  to: Record<string, unknown>,
   seen: Map<object, unknown>,
   seenAs: object = from,
 ): Record<string, unknown> {
+  const to: Record<string, unknown> = {};
   seen.set(seenAs, to);
   for (const key of Object.keys(from)) to[key] = fromPlain(from[key], seen);
   return to;

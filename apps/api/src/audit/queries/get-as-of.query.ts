@@ -165,7 +165,7 @@ export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
       }
       // Nothing left out so far: the fold up to here is one any query at or after these bounds would make.
       const whole = recordedLater === 0 && occurredLater === 0;
-      if (whole && (lastRevision + 1) % this.snapshots.every === 0) {
+      if (whole && this.snapshots.isRegular(lastRevision)) {
         taken.push(snapshot());
       }
     }
