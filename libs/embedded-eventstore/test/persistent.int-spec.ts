@@ -76,6 +76,19 @@ describe('persistent subscriptions to a stream', () => {
     await client.dispose();
   });
 
+  /** Creates `group` on `stream` with EventStoreDB's default settings but for `changes`. */
+  function createGroup(
+    stream: string,
+    group: string,
+    changes?: Parameters<typeof persistentSubscriptionToStreamSettingsFromDefaults>[0],
+  ) {
+    return client.createPersistentSubscriptionToStream(
+      stream,
+      group,
+      persistentSubscriptionToStreamSettingsFromDefaults(changes),
+    );
+  }
+
   function subscribe(stream: string, group: string, bufferSize = 10) {
     const subscription = client.subscribeToPersistentSubscriptionToStream(stream, group, {
       bufferSize,
@@ -86,18 +99,8 @@ describe('persistent subscriptions to a stream', () => {
 
   it('creates a group, refuses to create it twice, lists it, reports it and deletes it', async () => {
     const stream = uniqueStream('ps-admin');
-    await client.createPersistentSubscriptionToStream(
-      stream,
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({ maxRetryCount: 3 }),
-    );
-    const twice = await client
-      .createPersistentSubscriptionToStream(
-        stream,
-        'g',
-        persistentSubscriptionToStreamSettingsFromDefaults(),
-      )
-      .catch((error: unknown) => error);
+    await createGroup(stream, 'g', { maxRetryCount: 3 });
+    const twice = await createGroup(stream, 'g').catch((error: unknown) => error);
     expect(twice).toBeInstanceOf(PersistentSubscriptionExistsError);
     const info = await client.getPersistentSubscriptionToStreamInfo(stream, 'g');
     expect(info.eventSource).toBe(stream);
@@ -125,15 +128,11 @@ describe('persistent subscriptions to a stream', () => {
   it('catches up from the start, then delivers live events, and acks advance the checkpoint', async () => {
     const stream = uniqueStream('ps-catchup');
     await client.appendToStream(stream, testEvents(3));
-    await client.createPersistentSubscriptionToStream(
-      stream,
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({
-        startFrom: START,
-        checkPointLowerBound: 1,
-        checkPointUpperBound: 1,
-      }),
-    );
+    await createGroup(stream, 'g', {
+      startFrom: START,
+      checkPointLowerBound: 1,
+      checkPointUpperBound: 1,
+    });
     const subscription = subscribe(stream, 'g');
     const received = consume(subscription);
     await until(() => received.length === 3, 'the three stored events');
@@ -156,11 +155,7 @@ describe('persistent subscriptions to a stream', () => {
   it('starts from the end when told to: only events written after the group was created arrive', async () => {
     const stream = uniqueStream('ps-end');
     await client.appendToStream(stream, testEvents(2));
-    await client.createPersistentSubscriptionToStream(
-      stream,
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: END }),
-    );
+    await createGroup(stream, 'g', { startFrom: END });
     const received = consume(subscribe(stream, 'g'));
     await delay(100);
     await client.appendToStream(stream, testEvents(1));
@@ -172,11 +167,7 @@ describe('persistent subscriptions to a stream', () => {
   it('nack retry delivers again with a growing retry count, and parks after the maximum retry count', async () => {
     const stream = uniqueStream('ps-retry');
     await client.appendToStream(stream, testEvents(1));
-    await client.createPersistentSubscriptionToStream(
-      stream,
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START, maxRetryCount: 2 }),
-    );
+    await createGroup(stream, 'g', { startFrom: START, maxRetryCount: 2 });
     const subscription = subscribe(stream, 'g');
     const received = consume(subscription, (event) => subscription.nack('retry', 'not now', event));
     await until(() => received.length === 3, 'three deliveries');
@@ -194,11 +185,7 @@ describe('persistent subscriptions to a stream', () => {
   it('nack park parks at once, skip moves on, and replayParked delivers the parked events again', async () => {
     const stream = uniqueStream('ps-park');
     await client.appendToStream(stream, testEvents(3));
-    await client.createPersistentSubscriptionToStream(
-      stream,
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START }),
-    );
+    await createGroup(stream, 'g', { startFrom: START });
     const subscription = subscribe(stream, 'g');
     let replaying = false;
     const received = consume(subscription, (event) => {
@@ -221,15 +208,11 @@ describe('persistent subscriptions to a stream', () => {
   it('an event not acked within the message timeout is delivered again', async () => {
     const stream = uniqueStream('ps-timeout');
     await client.appendToStream(stream, testEvents(1));
-    await client.createPersistentSubscriptionToStream(
-      stream,
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({
-        startFrom: START,
-        messageTimeout: 200,
-        maxRetryCount: 5,
-      }),
-    );
+    await createGroup(stream, 'g', {
+      startFrom: START,
+      messageTimeout: 200,
+      maxRetryCount: 5,
+    });
     const subscription = subscribe(stream, 'g');
     const received = consume(subscription, async (event) => {
       if (event.retryCount >= 1) await subscription.ack(event);
@@ -243,11 +226,7 @@ describe('persistent subscriptions to a stream', () => {
   it('nack stop drops the consumers of the group; a consumer that returns gets the event again', async () => {
     const stream = uniqueStream('ps-stop');
     await client.appendToStream(stream, testEvents(1));
-    await client.createPersistentSubscriptionToStream(
-      stream,
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START }),
-    );
+    await createGroup(stream, 'g', { startFrom: START });
     const first = subscribe(stream, 'g');
     let ended = false;
     first.on('error', () => (ended = true));
@@ -262,11 +241,7 @@ describe('persistent subscriptions to a stream', () => {
 
   it('round robin spreads events over two consumers of one group, each event going to one of them', async () => {
     const stream = uniqueStream('ps-rr');
-    await client.createPersistentSubscriptionToStream(
-      stream,
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({ consumerStrategyName: 'RoundRobin' }),
-    );
+    await createGroup(stream, 'g', { consumerStrategyName: 'RoundRobin' });
     const a = consume(subscribe(stream, 'g'));
     const b = consume(subscribe(stream, 'g'));
     await delay(200);
@@ -280,16 +255,12 @@ describe('persistent subscriptions to a stream', () => {
   it('writes a checkpoint after checkPointAfter once checkPointLowerBound events are handled', async () => {
     const stream = uniqueStream('ps-checkpoint-after');
     await client.appendToStream(stream, testEvents(2));
-    await client.createPersistentSubscriptionToStream(
-      stream,
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({
-        startFrom: START,
-        checkPointAfter: 300,
-        checkPointLowerBound: 2,
-        checkPointUpperBound: 1000,
-      }),
-    );
+    await createGroup(stream, 'g', {
+      startFrom: START,
+      checkPointAfter: 300,
+      checkPointLowerBound: 2,
+      checkPointUpperBound: 1000,
+    });
     const received = consume(subscribe(stream, 'g'));
     await until(() => received.length === 2, 'two deliveries');
     const checkpoints = `$persistentsubscription-${stream}::g-checkpoint`;
@@ -304,11 +275,7 @@ describe('persistent subscriptions to a stream', () => {
 
   it('refuses a consumer beyond maxSubscriberCount', async () => {
     const stream = uniqueStream('ps-max');
-    await client.createPersistentSubscriptionToStream(
-      stream,
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({ maxSubscriberCount: 1 }),
-    );
+    await createGroup(stream, 'g', { maxSubscriberCount: 1 });
     consume(subscribe(stream, 'g'));
     await delay(200);
     const second = subscribe(stream, 'g');
@@ -318,13 +285,9 @@ describe('persistent subscriptions to a stream', () => {
 
   it('dispatch to single sends to the first consumer until its buffer is full', async () => {
     const stream = uniqueStream('ps-single');
-    await client.createPersistentSubscriptionToStream(
-      stream,
-      'g',
-      persistentSubscriptionToStreamSettingsFromDefaults({
-        consumerStrategyName: 'DispatchToSingle',
-      }),
-    );
+    await createGroup(stream, 'g', {
+      consumerStrategyName: 'DispatchToSingle',
+    });
     const first = subscribe(stream, 'g', 3);
     const held: Received[] = [];
     const a = consume(first, async (event) => {
@@ -372,14 +335,10 @@ describe('persistent subscriptions to a stream', () => {
       const stream = uniqueStream('ps-extra');
       await client.appendToStream(stream, testEvents(6));
       for (const group of ['extra', 'plain']) {
-        await client.createPersistentSubscriptionToStream(
-          stream,
-          group,
-          persistentSubscriptionToStreamSettingsFromDefaults({
-            startFrom: START,
-            extraStatistics: group === 'extra',
-          }),
-        );
+        await createGroup(stream, group, {
+          startFrom: START,
+          extraStatistics: group === 'extra',
+        });
       }
       const slow = subscribe(stream, 'extra');
       const acked: Received[] = [];
@@ -427,11 +386,7 @@ describe('persistent subscriptions to a stream', () => {
       const stream = uniqueStream('ps-rate');
       await client.appendToStream(stream, testEvents(10));
       const createdBefore = performance.now();
-      await client.createPersistentSubscriptionToStream(
-        stream,
-        'g',
-        persistentSubscriptionToStreamSettingsFromDefaults({ startFrom: START }),
-      );
+      await createGroup(stream, 'g', { startFrom: START });
       const createdAfter = performance.now();
       const subscription = subscribe(stream, 'g');
       const acked: Received[] = [];
@@ -465,15 +420,11 @@ describe('persistent subscriptions to a stream', () => {
     it('reads ahead readBatchSize events at a time while more than a batch fits below historyBufferSize', async () => {
       const stream = uniqueStream('ps-history');
       await client.appendToStream(stream, testEvents(100));
-      await client.createPersistentSubscriptionToStream(
-        stream,
-        'g',
-        persistentSubscriptionToStreamSettingsFromDefaults({
-          startFrom: START,
-          historyBufferSize: 20,
-          readBatchSize: 5,
-        }),
-      );
+      await createGroup(stream, 'g', {
+        startFrom: START,
+        historyBufferSize: 20,
+        readBatchSize: 5,
+      });
       // No consumer yet: batches at 0, 5 and 10 buffered; at 15 a batch no longer fits.
       const idle = await client.getPersistentSubscriptionToStreamInfo(stream, 'g');
       expect(idle.stats.readBufferCount).toBe(15);
@@ -489,16 +440,10 @@ describe('persistent subscriptions to a stream', () => {
 
     it('refuses a group whose readBatchSize is not below historyBufferSize (EventStoreDB cannot build one)', async () => {
       const stream = uniqueStream('ps-batch');
-      const refused = await client
-        .createPersistentSubscriptionToStream(
-          stream,
-          'g',
-          persistentSubscriptionToStreamSettingsFromDefaults({
-            historyBufferSize: 10,
-            readBatchSize: 10,
-          }),
-        )
-        .catch((error: unknown) => error);
+      const refused = await createGroup(stream, 'g', {
+        historyBufferSize: 10,
+        readBatchSize: 10,
+      }).catch((error: unknown) => error);
       expect(refused).toBeInstanceOf(Error);
       expect((refused as Error).message).toContain(
         'readBatchSize must be less than historyBufferSize',
@@ -511,16 +456,12 @@ describe('persistent subscriptions to a stream', () => {
 
     it('a live group keeps the newest liveBufferSize events; with its read buffer full it falls behind, and catching up rejoins the live events', async () => {
       const stream = uniqueStream('ps-live');
-      await client.createPersistentSubscriptionToStream(
-        stream,
-        'g',
-        persistentSubscriptionToStreamSettingsFromDefaults({
-          startFrom: START,
-          historyBufferSize: 10,
-          readBatchSize: 2,
-          liveBufferSize: 4,
-        }),
-      );
+      await createGroup(stream, 'g', {
+        startFrom: START,
+        historyBufferSize: 10,
+        readBatchSize: 2,
+        liveBufferSize: 4,
+      });
       await client.appendToStream(stream, testEvents(3));
       const live = await infoOnce(client, stream, (i) => i.stats.readBufferCount === 3);
       expect(live.status).toBe('Live');

@@ -1,4 +1,10 @@
-import { type CollectionInfo, type Db, type Document, type MongoClient } from 'mongodb';
+import {
+  type CollationOptions,
+  type CollectionInfo,
+  type Db,
+  type Document,
+  type MongoClient,
+} from 'mongodb';
 import { type AnyDoc, closeTestDatabase, openTestDatabase, serverError } from './test-database';
 
 const names = (docs: AnyDoc[]): unknown[] => docs.map((d) => d.name as unknown);
@@ -268,6 +274,19 @@ describe('embedded-mongo: collations', () => {
 
   describe('aggregation under a collation', () => {
     const strength1 = { locale: 'en', strength: 1 };
+    /** The expressions evaluated on the person with _id 1, under `collation` when one is given. */
+    const projectFirst = async (
+      expressions: Document,
+      collation?: CollationOptions,
+    ): Promise<AnyDoc> => {
+      const [result] = await people()
+        .aggregate<AnyDoc>(
+          [{ $match: { _id: 1 } }, { $project: { _id: 0, ...expressions } }],
+          collation ? { collation } : {},
+        )
+        .toArray();
+      return result;
+    };
 
     it('$group puts values the collation calls equal in one group, keyed by the first one seen', async () => {
       const groups = await people()
@@ -317,31 +336,23 @@ describe('embedded-mongo: collations', () => {
     });
 
     it('$in, $setUnion, $setIntersection, $setIsSubset, $indexOfArray and $eq compare strings by the collation', async () => {
-      const [result] = await people()
-        .aggregate<AnyDoc>(
-          [
-            { $match: { _id: 1 } },
-            {
-              $project: {
-                _id: 0,
-                inList: { $in: ['ZOE', ['zoë', 'adam']] },
-                union: {
-                  $setUnion: [
-                    ['Zoë', 'adam'],
-                    ['ZOE', 'ADAM', 'emile'],
-                  ],
-                },
-                common: { $setIntersection: [['Zoë', 'adam'], ['zoe']] },
-                subset: { $setIsSubset: [['ZOE'], ['zoë']] },
-                at: { $indexOfArray: [['adam', 'EMILE', 'zoe'], 'Zoë'] },
-                same: { $eq: ['$name', 'zoe'] },
-                after: { $gt: ['$name', 'ZOE'] },
-              },
-            },
-          ],
-          { collation: strength1 },
-        )
-        .toArray();
+      const result = await projectFirst(
+        {
+          inList: { $in: ['ZOE', ['zoë', 'adam']] },
+          union: {
+            $setUnion: [
+              ['Zoë', 'adam'],
+              ['ZOE', 'ADAM', 'emile'],
+            ],
+          },
+          common: { $setIntersection: [['Zoë', 'adam'], ['zoe']] },
+          subset: { $setIsSubset: [['ZOE'], ['zoë']] },
+          at: { $indexOfArray: [['adam', 'EMILE', 'zoe'], 'Zoë'] },
+          same: { $eq: ['$name', 'zoe'] },
+          after: { $gt: ['$name', 'ZOE'] },
+        },
+        strength1,
+      );
       expect(result).toEqual({
         inList: true,
         union: ['Zoë', 'adam', 'emile'],
@@ -351,39 +362,23 @@ describe('embedded-mongo: collations', () => {
         same: true,
         after: false,
       });
-      const [binary] = await people()
-        .aggregate<AnyDoc>([
-          { $match: { _id: 1 } },
-          {
-            $project: {
-              _id: 0,
-              inList: { $in: ['ZOE', ['zoë', 'adam']] },
-              same: { $eq: ['$name', 'zoe'] },
-            },
-          },
-        ])
-        .toArray();
+      const binary = await projectFirst({
+        inList: { $in: ['ZOE', ['zoë', 'adam']] },
+        same: { $eq: ['$name', 'zoe'] },
+      });
       expect(binary).toEqual({ inList: false, same: false });
     });
 
     it('$sortArray orders strings by the collation, by value or by a field', async () => {
-      const [result] = await people()
-        .aggregate<AnyDoc>(
-          [
-            { $match: { _id: 1 } },
-            {
-              $project: {
-                _id: 0,
-                values: { $sortArray: { input: ['b', 'C', 'a', 'É', 'e'], sortBy: 1 } },
-                docs: {
-                  $sortArray: { input: [{ n: 'b' }, { n: 'a' }, { n: 'C' }], sortBy: { n: -1 } },
-                },
-              },
-            },
-          ],
-          { collation: { locale: 'en' } },
-        )
-        .toArray();
+      const result = await projectFirst(
+        {
+          values: { $sortArray: { input: ['b', 'C', 'a', 'É', 'e'], sortBy: 1 } },
+          docs: {
+            $sortArray: { input: [{ n: 'b' }, { n: 'a' }, { n: 'C' }], sortBy: { n: -1 } },
+          },
+        },
+        { locale: 'en' },
+      );
       expect(result).toEqual({
         values: ['a', 'b', 'C', 'e', 'É'],
         docs: [{ n: 'C' }, { n: 'b' }, { n: 'a' }],

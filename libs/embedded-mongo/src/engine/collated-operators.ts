@@ -143,7 +143,7 @@ function collatedSortArray(obj: unknown, expr: unknown, options: unknown): unkno
   const collation = collationOf(options);
   if (!collation || !isPlainObject(expr)) return EXPRESSION.$sortArray(obj, expr, options);
   const { input, sortBy } = evalExpr(obj, expr, options) as { input: unknown; sortBy: unknown };
-  const strings = (a: string, b: string): number => collation.compare(a, b);
+  const strings = collation.compare;
   if (Array.isArray(input) && hasString(input)) {
     if (sortBy === 1 || sortBy === -1) {
       return [...input].sort((a, b) => sortBy * compareValues(a, b, strings));

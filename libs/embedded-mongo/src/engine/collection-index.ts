@@ -64,8 +64,7 @@ export class CollectionIndex {
 
   /** The index's order: MongoDB's, strings by the index collation when it has one. */
   private order(a: unknown, b: unknown): number {
-    const collation = this.collation;
-    return collation ? compareValues(a, b, (x, y) => collation.compare(x, y)) : compareValues(a, b);
+    return compareValues(a, b, this.collation?.compare);
   }
 
   /**

@@ -84,19 +84,13 @@ function literals(args: unknown): unknown {
   return Array.isArray(args) ? args.map((v: unknown) => ({ $literal: v })) : { $literal: args };
 }
 
-/** Strings compared by the operation's collation, if it has one (binary otherwise). */
-function stringOrder(options: unknown): ((a: string, b: string) => number) | undefined {
-  const collation = collationOf(options);
-  return collation ? (a, b) => collation.compare(a, b) : undefined;
-}
-
 function exactComparison(name: string, test: (c: number) => unknown): ExpressionOperator {
   return (obj, expr, options) => {
     const args = evalExpr(obj, expr, options);
     if (Array.isArray(args) && args.length === 2) {
       if (isNumeric(args[0]) && isNumeric(args[1])) return test(compareNumeric(args[0], args[1]));
       // Under a collation strings compare by it, inside arrays and documents too (MongoDB's order).
-      const strings = stringOrder(options);
+      const strings = collationOf(options)?.compare;
       if (strings && args.some(hasString)) return test(compareValues(args[0], args[1], strings));
     }
     return EXPRESSION[name](obj, Array.isArray(args) ? literals(args) : expr, options);
@@ -134,7 +128,7 @@ export const NUMERIC_EXPRESSION_OPERATORS: Record<string, ExpressionOperator> = 
  */
 function extreme(sign: 1 | -1): Accumulator {
   return (collection, expr, options) => {
-    const strings = stringOrder(options);
+    const strings = collationOf(options)?.compare;
     let best: unknown = null;
     for (const v of ACCUMULATOR.$push(collection, expr, options) as unknown[]) {
       if (v === null || v === undefined) continue;

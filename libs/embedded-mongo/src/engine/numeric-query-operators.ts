@@ -35,7 +35,7 @@ function equalsCollated(
   wanted: readonly unknown[],
   collation: Collation,
 ): boolean {
-  const strings = (a: string, b: string): number => collation.compare(a, b);
+  const strings = collation.compare;
   return candidates(doc, selector).some((v) =>
     wanted.some((w) => compareValues(v, w, strings) === 0),
   );

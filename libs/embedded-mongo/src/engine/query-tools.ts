@@ -296,7 +296,7 @@ export function sortDocuments<T>(
     }
     return { path, desc: dir === -1 };
   });
-  const strings = collation ? (a: string, b: string) => collation.compare(a, b) : undefined;
+  const strings = collation?.compare;
   const keyed = items.map((item) => {
     const doc = docOf(item);
     return { item, keys: fields.map((f) => sortKey(doc, f.path, f.desc, strings)) };
