@@ -19,7 +19,7 @@ import {
 import { PersonalDataErasedError, RevisionMismatchError } from './errors';
 import type { CommandContext } from './envelope';
 import { chainGenesis } from './hash-chain';
-import { KeyedQueue } from './keyed-queue';
+import { forEachConcurrently, KeyedQueue } from './keyed-queue';
 import type { CustomerKeyStore } from './personal-data';
 import { sealAndChain } from './sealed-append';
 import { type StoredEvent, StreamReader } from './stream-reader';
@@ -345,7 +345,7 @@ export class DeciderStore<C, E extends DomainEvent, S> {
     const unseen = ids.filter((id) => this.states.lastSeen(id).revision < 0);
     await Promise.all([
       ids.length > 1 ? this.keys.lookup(ids) : undefined,
-      runLimited(unseen, PREPARE_READS, async (id) => {
+      forEachConcurrently(unseen, PREPARE_READS, async (id) => {
         this.prepared.set(id, await this.states.catchUp(id));
       }),
     ]);
@@ -370,18 +370,6 @@ export class DeciderStore<C, E extends DomainEvent, S> {
 const PREPARED_STREAMS = 10_000;
 /** Stream reads `prepare` keeps in flight. */
 const PREPARE_READS = 64;
-
-async function runLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

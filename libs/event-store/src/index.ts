@@ -5,6 +5,7 @@ export * from './decider-store';
 export * from './envelope';
 export * from './errors';
 export * from './hash-chain';
+export { forEachConcurrently } from './keyed-queue';
 export * from './personal-data';
 export * from './streams';
 export * from './stream-reader';

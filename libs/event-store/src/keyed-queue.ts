@@ -25,3 +25,19 @@ export class KeyedQueue {
     }
   }
 }
+
+/**
+ * Runs `work` for every item, at most `limit` at a time, taking items in order as earlier ones finish. `work` handles
+ * its own failures: one that rejects rejects the whole run.
+ */
+export async function forEachConcurrently<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}

@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import type { CustomerCommand } from '@app/domain';
 import { AS_OF_SNAPSHOTS_COLLECTION, AsOfSnapshotStore, connectMongo } from '@app/read-models';
@@ -8,7 +9,6 @@ import { asOfFoldVersion } from './as-of-fold-version';
 import { AsOfSnapshots } from './as-of-snapshots';
 import { GetAsOfHandler, GetAsOfQuery } from './queries/get-as-of.query';
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const DAY = 86_400_000;
 const EVERY = 500;
 

@@ -5,11 +5,7 @@ import {
 } from '@app/domain';
 import type { Db } from 'mongodb';
 import { asCustomerEvent, customerIdOf, instant, isoWeek } from '../projection/customer-event';
-import {
-  bufferedFolds,
-  type DocumentFolder,
-  foldIntoCollection,
-} from '../projection/document-fold';
+import { documentFolds, type DocumentFolder } from '../projection/document-fold';
 import type { Projection, ProjectedEvent } from '../projection/projection';
 import {
   type ComplaintFact,
@@ -32,23 +28,10 @@ export function factsProjection(): Projection {
         ]);
       await db.collection(COMPLAINTS_COLLECTION).createIndexes([{ key: { openedAt: 1 } }]);
     },
-    async apply(db: Db, events: readonly ProjectedEvent[]) {
-      await foldIntoCollection(
-        db.collection<InteractionFact>(INTERACTIONS_COLLECTION),
-        events,
-        interactionFolder,
-      );
-      await foldIntoCollection(
-        db.collection<ComplaintFact>(COMPLAINTS_COLLECTION),
-        events,
-        complaintFolder,
-      );
-    },
-    buffered: () =>
-      bufferedFolds([
-        [INTERACTIONS_COLLECTION, interactionFolder],
-        [COMPLAINTS_COLLECTION, complaintFolder],
-      ]),
+    ...documentFolds([
+      [INTERACTIONS_COLLECTION, interactionFolder],
+      [COMPLAINTS_COLLECTION, complaintFolder],
+    ]),
   };
 }
 

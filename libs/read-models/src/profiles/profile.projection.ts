@@ -13,11 +13,7 @@ import {
   instant,
   utcDay,
 } from '../projection/customer-event';
-import {
-  bufferedFolds,
-  type DocumentFolder,
-  foldIntoCollection,
-} from '../projection/document-fold';
+import { documentFolds, type DocumentFolder } from '../projection/document-fold';
 import { type Projection, type ProjectedEvent, storedPosition } from '../projection/projection';
 import { type ProfileDocument, PROFILES_COLLECTION, type SealedField } from './profile.document';
 
@@ -45,10 +41,7 @@ export function profilesProjection(rules: ReviewThresholds): Projection {
           { key: { nextReviewAt: 1 } },
         ]);
     },
-    async apply(db: Db, events: readonly ProjectedEvent[]) {
-      await foldIntoCollection(db.collection<ProfileDocument>(PROFILES_COLLECTION), events, folder);
-    },
-    buffered: () => bufferedFolds([[PROFILES_COLLECTION, folder]]),
+    ...documentFolds([[PROFILES_COLLECTION, folder]]),
   };
 }
 

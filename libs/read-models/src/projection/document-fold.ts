@@ -4,7 +4,12 @@ import {
   type Filter,
   MongoBulkWriteError,
 } from 'mongodb';
-import { type BufferedProjection, type ProjectedEvent, storedPosition } from './projection';
+import {
+  type BufferedProjection,
+  type ProjectedEvent,
+  type Projection,
+  storedPosition,
+} from './projection';
 
 /** Every read-model document records the commit position of the last event applied to it. */
 export interface PositionedDocument {
@@ -102,10 +107,26 @@ export class DocumentBuffer<D extends PositionedDocument> {
   }
 }
 
-/** A projection's buffered form from its collections and the folder of each (see Projection.buffered). */
-export function bufferedFolds(
-  folds: ReadonlyArray<readonly [collection: string, folder: DocumentFolder<PositionedDocument>]>,
-): BufferedProjection {
+type CollectionFolds = ReadonlyArray<
+  readonly [collection: string, folder: DocumentFolder<PositionedDocument>]
+>;
+
+/**
+ * `apply` and `buffered` of a projection made of document folds, from its collections and the folder of each, in
+ * the order they are applied: a batch folds into each collection in turn (foldIntoCollection), or, buffered, into a
+ * DocumentBuffer per collection.
+ */
+export function documentFolds(folds: CollectionFolds): Pick<Projection, 'apply' | 'buffered'> {
+  return {
+    async apply(db, events) {
+      for (const [name, folder] of folds)
+        await foldIntoCollection(db.collection<PositionedDocument>(name), events, folder);
+    },
+    buffered: () => bufferedFolds(folds),
+  };
+}
+
+function bufferedFolds(folds: CollectionFolds): BufferedProjection {
   const buffers = folds.map(([name, folder]) => [name, new DocumentBuffer(folder)] as const);
   return {
     get pending() {

@@ -2,11 +2,10 @@ import type { Db } from 'mongodb';
 import { asCustomerEvent, customerIdOf } from '../projection/customer-event';
 import {
   type DocumentFolder,
-  bufferedFolds,
-  foldIntoCollection,
+  documentFolds,
   type PositionedDocument,
 } from '../projection/document-fold';
-import type { ProjectedEvent, Projection } from '../projection/projection';
+import type { Projection } from '../projection/projection';
 import { changesOf } from './transition.projection';
 import { type Dimension } from './transition.document';
 
@@ -134,14 +133,7 @@ export function timelinesProjection(): Projection {
           { key: { dimension: 1, position: 1 } },
         ]);
     },
-    async apply(db: Db, events: readonly ProjectedEvent[]) {
-      await foldIntoCollection(
-        db.collection<TimelineBucket>(TIMELINES_COLLECTION),
-        events,
-        timelineFolder,
-      );
-    },
-    buffered: () => bufferedFolds([[TIMELINES_COLLECTION, timelineFolder]]),
+    ...documentFolds([[TIMELINES_COLLECTION, timelineFolder]]),
   };
 }
 

@@ -1,10 +1,9 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import { NotFoundException } from '@nestjs/common';
 import { uniqueId } from '@app/testing';
 import { ApiStores } from '../../testing/api-stores';
 import { AsOfSnapshots } from '../as-of-snapshots';
 import { GetAsOfHandler, GetAsOfQuery } from './get-as-of.query';
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe(GetAsOfHandler.name, () => {
   let stores: ApiStores;

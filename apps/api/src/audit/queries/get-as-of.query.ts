@@ -131,7 +131,7 @@ export class GetAsOfHandler implements IQueryHandler<GetAsOfQuery> {
     let lastRevision = start?.revision ?? -1;
     let tip: AsOfSnapshot['tip'] = start?.tip ?? { eventId: '', chain: null };
     const taken: AsOfSnapshot[] = [];
-    // Sealed: the profile keeps personal values sealed like the read model; they are opened for the view below.
+    // Sealed: the profile keeps personal values sealed like the read model; the view `execute` builds opens them.
     // From the start's own last event, to check that it is still the one there.
     const events = this.reader.readStream(customerStreamId(customerId), {
       open: 'sealed',

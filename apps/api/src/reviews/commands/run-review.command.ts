@@ -1,7 +1,12 @@
 import { Inject, Logger, ServiceUnavailableException } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { CUSTOMER_STREAM_PREFIX } from '@app/domain';
-import { type CommandContext, type EventStoreDBClient, headOfStreams } from '@app/event-store';
+import {
+  type CommandContext,
+  type EventStoreDBClient,
+  forEachConcurrently,
+  headOfStreams,
+} from '@app/event-store';
 import { customersDueForReview, type MongoConnection, waitForPosition } from '@app/read-models';
 import type { CustomerStore } from '../../infrastructure/customer-store';
 import { CUSTOMER_STORE, EVENT_STORE, MONGO } from '../../infrastructure/tokens';
@@ -68,29 +73,24 @@ export class RunReviewHandler implements ICommandHandler<RunReviewCommand> {
       position: null,
     };
     const now = new Date().toISOString();
-    let next = 0;
-    const worker = async () => {
-      while (next < due.length) {
-        const customerId = due[next++];
-        try {
-          const result = await this.store.execute(customerId, {
-            command: { type: 'ReviewCustomer', customerId, asOf, now },
-            context,
-            now,
-          });
-          if (result.events.length === 0) continue;
-          report.changed += 1;
-          report.transitions += result.events.length;
-          for (const { event } of result.events)
-            report.byType[event.type] = (report.byType[event.type] ?? 0) + 1;
-          if (result.position !== undefined)
-            report.position = Math.max(report.position ?? 0, result.position);
-        } catch (error) {
-          report.failed.push({ customerId, error: (error as Error).message });
-        }
+    await forEachConcurrently(due, CONCURRENCY, async (customerId) => {
+      try {
+        const result = await this.store.execute(customerId, {
+          command: { type: 'ReviewCustomer', customerId, asOf, now },
+          context,
+          now,
+        });
+        if (result.events.length === 0) return;
+        report.changed += 1;
+        report.transitions += result.events.length;
+        for (const { event } of result.events)
+          report.byType[event.type] = (report.byType[event.type] ?? 0) + 1;
+        if (result.position !== undefined)
+          report.position = Math.max(report.position ?? 0, result.position);
+      } catch (error) {
+        report.failed.push({ customerId, error: (error as Error).message });
       }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    });
     this.logger.log(
       `review as of ${asOf}: ${report.visited} visited, ${report.transitions} transitions for ${report.changed} customers` +
         (report.failed.length > 0 ? `, ${report.failed.length} failed` : ''),

@@ -1,7 +1,7 @@
 import { Inject } from '@nestjs/common';
 import { Command, CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
 import { type CustomerEvent, type CustomerState, touchpointCarriesPersonalData } from '@app/domain';
-import type { CommandContext, DecisionResult } from '@app/event-store';
+import { type CommandContext, type DecisionResult, forEachConcurrently } from '@app/event-store';
 import type { TouchpointIdStore } from '@app/read-models';
 import type { CustomerStore } from '../../infrastructure/customer-store';
 import { CUSTOMER_STORE, TOUCHPOINT_IDS } from '../../infrastructure/tokens';
@@ -99,10 +99,10 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
     });
 
     let position: number | null = null;
-    const groups = [...byCustomer];
-    const worker = async () => {
-      for (let group = groups.shift(); group; group = groups.shift()) {
-        const [customerId, items] = group;
+    await forEachConcurrently(
+      [...byCustomer],
+      CONCURRENT_CUSTOMERS,
+      async ([customerId, items]) => {
         for (const chunk of chunks(items)) {
           try {
             const result = await this.store.executeMany(
@@ -121,10 +121,7 @@ export class RecordTouchpointBatchHandler implements ICommandHandler<RecordTouch
             for (const { position: at } of chunk) outcomes[at] = { status: 'failed', error };
           }
         }
-      }
-    };
-    await Promise.all(
-      Array.from({ length: Math.min(CONCURRENT_CUSTOMERS, groups.length) }, worker),
+      },
     );
     return { outcomes, position };
   }
