@@ -42,6 +42,8 @@ export function startProcess(
     [
       ...(NODE_FLAGS[script] ?? []),
       ...nodeArgs,
+      // e.g. BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where every child spends its time
+      ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '-r',
       join(ROOT, 'scripts/register-ts.js'),
       join(ROOT, script),

@@ -20,7 +20,14 @@ import {
   ReadResp,
 } from '@eventstore/db-client/generated/streams_pb';
 import { start } from '@app/embedded-eventstore';
-import { collect, connect, eventStoreUrl, testEvents, uniqueStream } from './conformance.helpers';
+import {
+  collect,
+  connect,
+  eventStoreUrl,
+  readAllRequest,
+  testEvents,
+  uniqueStream,
+} from './conformance.helpers';
 
 // Raw gRPC access for what the official client never sends: garbage bytes, missing fields. It
 // connects as the official client does: TLS with the CA file and the user of the connection string.
@@ -125,23 +132,6 @@ function proposed(id: string, metadata: Record<string, string>): Buffer {
   message.setData(Buffer.from('{}'));
   const request = new AppendReq();
   request.setProposedMessage(message);
-  return serialize(request);
-}
-
-function allRead(configure: (options: ReadReq.Options) => void): Buffer {
-  const options = new ReadReq.Options();
-  const all = new ReadReq.Options.AllOptions();
-  all.setStart(new Empty());
-  options.setAll(all);
-  options.setReadDirection(ReadReq.Options.ReadDirection.FORWARDS);
-  options.setCount('1000000');
-  const uuidOption = new ReadReq.Options.UUIDOption();
-  uuidOption.setString(new Empty());
-  options.setUuidOption(uuidOption);
-  options.setNoFilter(new Empty());
-  configure(options);
-  const request = new ReadReq();
-  request.setOptions(options);
   return serialize(request);
 }
 
@@ -293,7 +283,7 @@ describe('bad input', () => {
     ]);
     const filtered = await serverStream(
       grpc,
-      allRead((options) => {
+      readAllRequest((options) => {
         const expression = new ReadReq.Options.FilterOptions.Expression();
         expression.setPrefixList([type]);
         const filter = new ReadReq.Options.FilterOptions();
@@ -311,7 +301,7 @@ describe('bad input', () => {
 
     const invalid = await serverStream(
       grpc,
-      allRead((options) => {
+      readAllRequest((options) => {
         const expression = new ReadReq.Options.FilterOptions.Expression();
         expression.setRegex('(unclosed');
         const filter = new ReadReq.Options.FilterOptions();

@@ -6,6 +6,8 @@ import {
   type JSONEventType,
   type ResolvedEvent,
 } from '@eventstore/db-client';
+import { Empty } from '@eventstore/db-client/generated/shared_pb';
+import { ReadReq } from '@eventstore/db-client/generated/streams_pb';
 
 // The suites talk to whatever EVENTSTORE_URL points at: the embedded server started by jest's
 // globalSetup, or a real EventStoreDB. Stream names are unique per test so runs never collide.
@@ -64,4 +66,24 @@ export const APPEND_PATHS = appendPaths(process.env.EVENTSTORE_URL ?? '');
 
 export function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A raw Read request for `$all` from the start, forwards, unfiltered unless `configure` says otherwise. */
+export function readAllRequest(
+  configure: (options: ReadReq.Options) => void = () => undefined,
+): Buffer {
+  const options = new ReadReq.Options();
+  const all = new ReadReq.Options.AllOptions();
+  all.setStart(new Empty());
+  options.setAll(all);
+  options.setReadDirection(ReadReq.Options.ReadDirection.FORWARDS);
+  options.setCount('1000000');
+  const uuidOption = new ReadReq.Options.UUIDOption();
+  uuidOption.setString(new Empty());
+  options.setUuidOption(uuidOption);
+  options.setNoFilter(new Empty());
+  configure(options);
+  const request = new ReadReq();
+  request.setOptions(options);
+  return Buffer.from(request.serializeBinary());
 }

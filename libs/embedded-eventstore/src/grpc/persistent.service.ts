@@ -37,6 +37,7 @@ import {
   SubscriptionExists,
   SubscriptionNotFound,
 } from '../persistent/persistent-subscriptions';
+import { coalesceWrites } from './flow-control';
 import { grpcError } from './grpc-errors';
 import { BadRequest, streamNameOf, uint64Of, uuidOf } from './request-parsing';
 
@@ -391,6 +392,7 @@ function handleRead(
   subscriptions: PersistentSubscriptions,
   call: ServerDuplexStream<ReadReq, ReadResp>,
 ): void {
+  coalesceWrites(call);
   let disconnect: (() => void) | undefined;
   let group: ReturnType<PersistentSubscriptions['get']> | undefined;
   let structured = false;
