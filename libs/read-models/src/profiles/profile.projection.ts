@@ -62,9 +62,11 @@ export function profileFolder(rules: ReviewThresholds): DocumentFolder<ProfileDo
           ? current
           : structuredClone(current ?? emptyProfile(customerId));
       applyToProfile(doc, event);
-      doc.nextReviewAt = nextReviewAt(doc, rules);
       own.add(doc);
       return doc;
+    },
+    finish: (doc) => {
+      doc.nextReviewAt = nextReviewAt(doc, rules);
     },
   };
 }

@@ -11,6 +11,9 @@ import {
 interface Tally extends PositionedDocument {
   events: number;
   ns: number[];
+  /** Set by `finish`: what a document's final state alone decides. */
+  last?: number;
+  finished?: number;
 }
 
 /** Per stream: how many events, and their numbers. Changes its own documents in place, as folders may. */
@@ -31,6 +34,17 @@ function tallyFolder(): DocumentFolder<Tally> {
   };
 }
 
+/** tallyFolder with a `finish` that records the last number and counts its calls in the document. */
+function finishingTallyFolder(): DocumentFolder<Tally> {
+  return {
+    ...tallyFolder(),
+    finish: (doc) => {
+      doc.last = doc.ns[doc.ns.length - 1];
+      doc.finished = (doc.finished ?? 0) + 1;
+    },
+  };
+}
+
 function log(count: number, streams: number): ProjectedEvent[] {
   return Array.from({ length: count }, (_, i) => ({
     type: 'Touched',
@@ -40,6 +54,16 @@ function log(count: number, streams: number): ProjectedEvent[] {
     revision: Math.floor(i / streams),
     position: { commit: BigInt(1000 + i * 10), prepare: BigInt(1000 + i * 10) },
   }));
+}
+
+/** The same collection, recording the kind of each operation of each bulk write it passes on. */
+function recorded(collection: Collection<Tally>, sent: string[][]): Collection<Tally> {
+  const recording = Object.create(collection) as Collection<Tally>;
+  recording.bulkWrite = (operations, options) => {
+    sent.push(operations.map((op) => Object.keys(op)[0]));
+    return collection.bulkWrite(operations, options);
+  };
+  return recording;
 }
 
 const batchesOf = (events: ProjectedEvent[], size: number) =>
@@ -85,7 +109,7 @@ describe(DocumentBuffer.name, () => {
     const { buffered, perBatch } = collections();
     const events = log(200, 30);
     // Holds at most 10 documents past a flush: the 30 streams are loaded again from the collection.
-    const sut = new DocumentBuffer(tallyFolder(), 10);
+    const sut = new DocumentBuffer(tallyFolder(), { maxDocuments: 10 });
     for (const [i, batch] of batchesOf(events, 25).entries()) {
       await sut.fold(buffered, batch);
       if (i % 3 === 2) await sut.flush(buffered);
@@ -97,5 +121,66 @@ describe(DocumentBuffer.name, () => {
     const again = new DocumentBuffer(tallyFolder());
     await again.fold(buffered, events.slice(50));
     expect(again.pending).toBe(0);
+  });
+
+  it('finishes each changed document once per flush, after its last event, however many events changed it', async () => {
+    const { buffered } = collections();
+    const events = log(60, 3);
+    const sut = new DocumentBuffer(finishingTallyFolder());
+    for (const batch of batchesOf(events.slice(0, 30), 10)) await sut.fold(buffered, batch);
+    await sut.flush(buffered);
+    expect(
+      (await contents(buffered)).map(({ _id, events: n, last, finished }) => ({
+        _id,
+        n,
+        last,
+        finished,
+      })),
+    ).toEqual([
+      { _id: 's-0', n: 10, last: 27, finished: 1 },
+      { _id: 's-1', n: 10, last: 28, finished: 1 },
+      { _id: 's-2', n: 10, last: 29, finished: 1 },
+    ]);
+    // Only s-1 changes before the next flush: it alone is finished again.
+    await sut.fold(buffered, events.slice(31, 32));
+    await sut.flush(buffered);
+    expect((await contents(buffered)).map(({ last, finished }) => ({ last, finished }))).toEqual([
+      { last: 27, finished: 1 },
+      { last: 31, finished: 2 },
+      { last: 29, finished: 1 },
+    ]);
+  });
+
+  it('finishes the documents of a batch folded straight into a collection once each', async () => {
+    const { perBatch } = collections();
+    await foldIntoCollection(perBatch, log(40, 4), finishingTallyFolder());
+    expect((await contents(perBatch)).map(({ last, finished }) => ({ last, finished }))).toEqual([
+      { last: 36, finished: 1 },
+      { last: 37, finished: 1 },
+      { last: 38, finished: 1 },
+      { last: 39, finished: 1 },
+    ]);
+  });
+
+  it('inserts what it found missing and has not written yet, and replaces the rest guarded', async () => {
+    const { buffered } = collections();
+    const sent: string[][] = [];
+    const recording = recorded(buffered, sent);
+    const events = log(40, 4);
+    await buffered.insertOne({ _id: 's-3', position: 0, events: 0, ns: [] });
+    const sut = new DocumentBuffer(tallyFolder());
+    await sut.fold(recording, events.slice(0, 20));
+    await sut.flush(recording);
+    await sut.fold(recording, events.slice(20));
+    await sut.flush(recording);
+    expect(sent).toEqual([
+      ['insertOne', 'insertOne', 'insertOne', 'replaceOne'],
+      ['replaceOne', 'replaceOne', 'replaceOne', 'replaceOne'],
+    ]);
+    expect((await contents(buffered)).map((d) => d.events)).toEqual([10, 10, 10, 10]);
+    // Not the only writer (one batch folded straight in): nothing is assumed missing.
+    const { perBatch } = collections();
+    await foldIntoCollection(recorded(perBatch, sent), events, tallyFolder());
+    expect(sent[2]).toEqual(['replaceOne', 'replaceOne', 'replaceOne', 'replaceOne']);
   });
 });

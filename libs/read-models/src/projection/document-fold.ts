@@ -3,6 +3,7 @@ import {
   type Collection,
   type Filter,
   MongoBulkWriteError,
+  type OptionalId,
 } from 'mongodb';
 import {
   type BufferedProjection,
@@ -26,6 +27,11 @@ export interface PositionedDocument {
 export interface DocumentFolder<D extends PositionedDocument> {
   keys(event: ProjectedEvent): readonly string[];
   apply(current: D | null, event: ProjectedEvent, key: string): D | null;
+  /**
+   * What depends only on a document's final state, done once per changed document just before it is written
+   * rather than after every event (the document is the folder's own: change it in place).
+   */
+  finish?(doc: D): void;
 }
 
 /**
@@ -38,7 +44,8 @@ export async function foldIntoCollection<D extends PositionedDocument>(
   events: readonly ProjectedEvent[],
   folder: DocumentFolder<D>,
 ): Promise<number> {
-  const buffer = new DocumentBuffer(folder);
+  // Not the collection's only writer: every document is written guarded, also one it found missing.
+  const buffer = new DocumentBuffer(folder, { soleWriter: false });
   await buffer.fold(collection, events);
   return buffer.flush(collection);
 }
@@ -54,12 +61,22 @@ export class DocumentBuffer<D extends PositionedDocument> {
   /** Documents the folder returned, which it may change in place later: any such return is a change. */
   private readonly made = new Set<string>();
   private readonly dirty = new Set<string>();
+  /** Keys looked up and not found, not written since: a sole writer inserts these (cheaper than an upsert). */
+  private readonly absent = new Set<string>();
+  private readonly maxDocuments: number;
+  private readonly soleWriter: boolean;
 
-  /** Beyond this many documents held, a flush also forgets the ones it wrote (they are loaded again if needed). */
+  /**
+   * `maxDocuments`: beyond this many documents held, a flush also forgets the ones it wrote (they are loaded again if
+   * needed). `soleWriter` (default true): no one else writes the collection meanwhile.
+   */
   constructor(
     private readonly folder: DocumentFolder<D>,
-    private readonly maxDocuments = 100_000,
-  ) {}
+    options: { maxDocuments?: number; soleWriter?: boolean } = {},
+  ) {
+    this.maxDocuments = options.maxDocuments ?? 100_000;
+    this.soleWriter = options.soleWriter ?? true;
+  }
 
   /** Documents changed and not written yet. */
   get pending(): number {
@@ -72,8 +89,14 @@ export class DocumentBuffer<D extends PositionedDocument> {
       for (const key of this.folder.keys(event)) if (!this.docs.has(key)) missing.add(key);
     if (missing.size > 0) {
       const stored = await collection.find({ _id: { $in: [...missing] } } as Filter<D>).toArray();
-      for (const key of missing) this.docs.set(key, null);
-      for (const doc of stored) this.docs.set(doc._id, doc as D);
+      for (const key of missing) {
+        this.docs.set(key, null);
+        this.absent.add(key);
+      }
+      for (const doc of stored) {
+        this.docs.set(doc._id, doc as D);
+        this.absent.delete(doc._id);
+      }
     }
     for (const event of events) {
       const position = storedPosition(event.position);
@@ -94,14 +117,23 @@ export class DocumentBuffer<D extends PositionedDocument> {
   /** Writes every document changed since the last flush, guarded by position; answers how many. */
   async flush(collection: Collection<D>): Promise<number> {
     const changed = [...this.dirty];
+    if (this.folder.finish)
+      for (const key of changed) {
+        const doc = this.docs.get(key);
+        if (doc) this.folder.finish(doc);
+      }
     await writeGuarded(
       collection,
       changed.map((key) => [key, this.docs.get(key) ?? null]),
+      undefined,
+      this.soleWriter ? (key) => this.absent.has(key) : undefined,
     );
+    for (const key of changed) this.absent.delete(key);
     this.dirty.clear();
     if (this.docs.size > this.maxDocuments) {
       this.docs.clear();
       this.made.clear();
+      this.absent.clear();
     }
     return changed.length;
   }
@@ -146,14 +178,19 @@ function bufferedFolds(folds: CollectionFolds): BufferedProjection {
 /**
  * Replaces (or deletes) documents only where the stored one is older. An upsert whose guard does not match collides
  * with the newer document on `_id`: that duplicate-key error means "already applied" and is the expected outcome.
+ * `known absent` documents, which the collection's only writer found missing and has not written since, are inserted.
  */
 export async function writeGuarded<D extends PositionedDocument>(
   collection: Collection<D>,
   docs: ReadonlyArray<readonly [string, D | null]>,
   deletedPosition?: number,
+  knownAbsent?: (id: string) => boolean,
 ): Promise<void> {
   if (docs.length === 0) return;
   const operations = docs.map(([id, doc]): AnyBulkWriteOperation<D> => {
+    if (doc !== null && knownAbsent?.(id)) {
+      return { insertOne: { document: doc as OptionalId<D> } };
+    }
     if (doc === null) {
       const filter = { _id: id, position: { $lt: deletedPosition ?? Number.MAX_SAFE_INTEGER } };
       return { deleteOne: { filter: filter as Filter<D> } };
@@ -161,12 +198,23 @@ export async function writeGuarded<D extends PositionedDocument>(
     const filter = { _id: id, position: { $lt: doc.position } } as Filter<D>;
     return { replaceOne: { filter, replacement: doc, upsert: true } };
   });
-  try {
-    await collection.bulkWrite(operations, { ordered: false });
-  } catch (error) {
-    if (!(error instanceof MongoBulkWriteError) || !onlyDuplicateKeys(error)) throw error;
-  }
+  // In slices, two in flight: the server takes one while the next is serialized and sent, and no slice makes one
+  // huge message for both sides to hold in memory at once.
+  let next = 0;
+  const writer = async () => {
+    for (; next < operations.length;) {
+      const slice = operations.slice(next, (next += WRITE_SLICE));
+      try {
+        await collection.bulkWrite(slice, { ordered: false });
+      } catch (error) {
+        if (!(error instanceof MongoBulkWriteError) || !onlyDuplicateKeys(error)) throw error;
+      }
+    }
+  };
+  await Promise.all([writer(), writer()]);
 }
+
+const WRITE_SLICE = 1000;
 
 function onlyDuplicateKeys(error: MongoBulkWriteError): boolean {
   const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
