@@ -85,7 +85,7 @@ describe('npm start (the launcher)', () => {
     const mongo = childCommandLines(first.process.pid!).find((args) =>
       args.some((arg) => arg.includes('embedded-mongo')),
     );
-    expect(mongo).toEqual(expect.arrayContaining(['--max-semi-space-size=64']));
+    expect(mongo).toEqual(expect.arrayContaining(['--max-semi-space-size=128']));
     first.process.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.output).toEqual(expect.arrayContaining(['[launcher] everything stopped cleanly']));
