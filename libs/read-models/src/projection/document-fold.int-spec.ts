@@ -1,4 +1,4 @@
-import { type Collection, MongoClient } from 'mongodb';
+import { type Collection, type Filter, type FindOptions, MongoClient } from 'mongodb';
 import { testMetadata, uniqueId } from '@app/testing';
 import {
   DocumentBuffer,
@@ -56,13 +56,20 @@ function log(count: number, streams: number): ProjectedEvent[] {
   }));
 }
 
-/** The same collection, recording the kind of each operation of each bulk write it passes on. */
+/**
+ * The same collection, recording the kind of each operation of each bulk write it passes on, and its look-ups of
+ * documents by id (`find`; not a query for any document at all).
+ */
 function recorded(collection: Collection<Tally>, sent: string[][]): Collection<Tally> {
   const recording = Object.create(collection) as Collection<Tally>;
   recording.bulkWrite = (operations, options) => {
     sent.push(operations.map((op) => Object.keys(op)[0]));
     return collection.bulkWrite(operations, options);
   };
+  recording.find = ((filter: Filter<Tally>, options?: FindOptions) => {
+    if (filter._id !== undefined) sent.push(['find']);
+    return collection.find(filter, options);
+  }) as Collection<Tally>['find'];
   return recording;
 }
 
@@ -174,6 +181,7 @@ describe(DocumentBuffer.name, () => {
     await sut.fold(recording, events.slice(20));
     await sut.flush(recording);
     expect(sent).toEqual([
+      ['find'],
       ['insertOne', 'insertOne', 'insertOne', 'replaceOne'],
       ['replaceOne', 'replaceOne', 'replaceOne', 'replaceOne'],
     ]);
@@ -181,6 +189,31 @@ describe(DocumentBuffer.name, () => {
     // Not the only writer (one batch folded straight in): nothing is assumed missing.
     const { perBatch } = collections();
     await foldIntoCollection(recorded(perBatch, sent), events, tallyFolder());
-    expect(sent[2]).toEqual(['replaceOne', 'replaceOne', 'replaceOne', 'replaceOne']);
+    expect(sent.slice(3)).toEqual([
+      ['find'],
+      ['replaceOne', 'replaceOne', 'replaceOne', 'replaceOne'],
+    ]);
+  });
+
+  it('looks nothing up in a collection it found empty, until it forgets what it wrote', async () => {
+    const { buffered, perBatch } = collections();
+    const sent: string[][] = [];
+    const events = log(60, 20);
+    // At most 10 documents kept past a flush: the second half is looked up again.
+    const sut = new DocumentBuffer(tallyFolder(), { maxDocuments: 10 });
+    await sut.fold(recorded(buffered, sent), events.slice(0, 30));
+    await sut.flush(recorded(buffered, sent));
+    await sut.fold(recorded(buffered, sent), events.slice(30));
+    await sut.flush(recorded(buffered, sent));
+    expect(sent.map((ops) => ops[0])).toEqual(['insertOne', 'find', 'replaceOne']);
+    await foldIntoCollection(perBatch, events, tallyFolder());
+    expect(await contents(buffered)).toEqual(await contents(perBatch));
+    // A collection that holds documents already: the missing ones are looked up.
+    sent.length = 0;
+    const again = new DocumentBuffer(tallyFolder());
+    await again.fold(recorded(buffered, sent), log(80, 20).slice(60));
+    await again.flush(recorded(buffered, sent));
+    expect(sent.map((ops) => ops[0])).toEqual(['find', 'replaceOne']);
+    expect((await contents(buffered)).map((d) => d.events)).toEqual(Array(20).fill(4));
   });
 });

@@ -65,6 +65,11 @@ export class DocumentBuffer<D extends PositionedDocument> {
   private readonly absent = new Set<string>();
   private readonly maxDocuments: number;
   private readonly soleWriter: boolean;
+  /**
+   * A sole writer that found the collection empty and has forgotten nothing since holds every document there is:
+   * a key it does not hold is missing, no look-up needed (a rebuild into a fresh copy). Checked at the first fold.
+   */
+  private holdsAll: boolean | undefined;
 
   /**
    * `maxDocuments`: beyond this many documents held, a flush also forgets the ones it wrote (they are loaded again if
@@ -87,8 +92,12 @@ export class DocumentBuffer<D extends PositionedDocument> {
     const missing = new Set<string>();
     for (const event of events)
       for (const key of this.folder.keys(event)) if (!this.docs.has(key)) missing.add(key);
+    if (this.soleWriter && this.holdsAll === undefined)
+      this.holdsAll = (await collection.findOne({}, { projection: { _id: 1 } })) === null;
     if (missing.size > 0) {
-      const stored = await collection.find({ _id: { $in: [...missing] } } as Filter<D>).toArray();
+      const stored = this.holdsAll
+        ? []
+        : await collection.find({ _id: { $in: [...missing] } } as Filter<D>).toArray();
       for (const key of missing) {
         this.docs.set(key, null);
         this.absent.add(key);
@@ -134,6 +143,7 @@ export class DocumentBuffer<D extends PositionedDocument> {
       this.docs.clear();
       this.made.clear();
       this.absent.clear();
+      this.holdsAll = false;
     }
     return changed.length;
   }
