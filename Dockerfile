@@ -20,6 +20,9 @@ RUN npm run build && npm prune --omit=dev
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
+# READ_MODEL_NODE_FLAGS (libs/read-models/src/node-flags.ts) for every process of the image: the API, the projector
+# and the projections CLI fold events into read models.
+ENV NODE_OPTIONS=--max-semi-space-size=64
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

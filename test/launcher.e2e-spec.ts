@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { READ_MODEL_NODE_FLAGS } from '@app/read-models';
 
 const ROOT = join(__dirname, '..');
 
@@ -86,6 +87,13 @@ describe('npm start (the launcher)', () => {
       args.some((arg) => arg.includes('embedded-mongo')),
     );
     expect(mongo).toEqual(expect.arrayContaining(['--max-semi-space-size=128']));
+    // So do the API and the projector, with the read models' flags.
+    for (const app of ['apps/api', 'apps/projector']) {
+      const args = childCommandLines(first.process.pid!).find((line) =>
+        line.some((arg) => arg.includes(`${app}/src/main`)),
+      );
+      expect(args).toEqual(expect.arrayContaining([...READ_MODEL_NODE_FLAGS]));
+    }
     first.process.kill('SIGINT');
     expect(await first.exited).toBe(0);
     expect(first.output).toEqual(expect.arrayContaining(['[launcher] everything stopped cleanly']));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EMBEDDED_EVENTSTORE_NODE_FLAGS } from '@app/embedded-eventstore';
 import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
+import { READ_MODEL_NODE_FLAGS } from '@app/read-models';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -22,6 +23,8 @@ const stopping = new WeakSet<ChildProcess>();
 const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   'libs/embedded-mongo/src/cli.ts': EMBEDDED_MONGO_NODE_FLAGS,
   'libs/embedded-eventstore/src/cli.ts': EMBEDDED_EVENTSTORE_NODE_FLAGS,
+  'apps/api/src/main.ts': READ_MODEL_NODE_FLAGS,
+  'apps/projector/src/main.ts': READ_MODEL_NODE_FLAGS,
 };
 
 /**

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '@app/config';
 import { EMBEDDED_EVENTSTORE_NODE_FLAGS } from '@app/embedded-eventstore';
 import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
+import { READ_MODEL_NODE_FLAGS } from '@app/read-models';
 import { type Child, redact, startChild, stopChild } from './processes';
 
 /**
@@ -73,9 +74,20 @@ async function main(): Promise<void> {
       watch(child);
       env.MONGODB_URL = match[1];
     }
-    const api = await startChild('api', 'apps/api', [], env, /API listening on (\S+)/);
+    const api = await startChild('api', 'apps/api', [], env, /API listening on (\S+)/, {
+      nodeFlags: READ_MODEL_NODE_FLAGS,
+    });
     watch(api.child);
-    const projector = await startChild('projector', 'apps/projector', [], env, /projector running/);
+    const projector = await startChild(
+      'projector',
+      'apps/projector',
+      [],
+      env,
+      /projector running/,
+      {
+        nodeFlags: READ_MODEL_NODE_FLAGS,
+      },
+    );
     watch(projector.child);
 
     console.log('');

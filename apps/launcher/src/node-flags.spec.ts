@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EMBEDDED_EVENTSTORE_NODE_FLAGS } from '@app/embedded-eventstore';
 import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
+import { READ_MODEL_NODE_FLAGS } from '@app/read-models';
 
 // The launcher passes each server's constant itself; the npm scripts spell the flags out.
 describe('embedded servers node flags', () => {
@@ -14,10 +15,19 @@ describe('embedded servers node flags', () => {
   it.each([
     ['embedded:mongo', EMBEDDED_MONGO_NODE_FLAGS],
     ['embedded:eventstore', EMBEDDED_EVENTSTORE_NODE_FLAGS],
-  ])('are the flags `npm run %s` starts the server with', (name, constant) => {
+    ['projections', READ_MODEL_NODE_FLAGS],
+    // The benchmark process is the rebuilding process there.
+    ['bench:audit', READ_MODEL_NODE_FLAGS],
+  ])('are the flags `npm run %s` starts its process with', (name, constant) => {
     const script = pkg.scripts[name];
     const nodeCommand = script.slice(script.indexOf('&& node ') + '&& '.length);
     const flags = nodeCommand.split(' ').filter((part) => part.startsWith('--'));
     expect(flags).toEqual([...constant]);
+  });
+
+  it("are the image's NODE_OPTIONS for the apps", () => {
+    const dockerfile = readFileSync(join(__dirname, '..', '..', '..', 'Dockerfile'), 'utf8');
+    const options = /^ENV NODE_OPTIONS=(.*)$/m.exec(dockerfile)?.[1];
+    expect(options?.split(' ')).toEqual([...READ_MODEL_NODE_FLAGS]);
   });
 });

@@ -33,3 +33,4 @@ export * from './rebuild/projection-verify';
 export * from './rebuild/stored-event-source';
 export * from './as-of/as-of-snapshot.codec';
 export * from './as-of/as-of-snapshot.store';
+export { READ_MODEL_NODE_FLAGS } from './node-flags';
