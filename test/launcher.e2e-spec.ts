@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
 import { READ_MODEL_NODE_FLAGS } from '@app/read-models';
 
 const ROOT = join(__dirname, '..');
@@ -86,7 +87,7 @@ describe('npm start (the launcher)', () => {
     const mongo = childCommandLines(first.process.pid!).find((args) =>
       args.some((arg) => arg.includes('embedded-mongo')),
     );
-    expect(mongo).toEqual(expect.arrayContaining(['--max-semi-space-size=128']));
+    expect(mongo).toEqual(expect.arrayContaining([...EMBEDDED_MONGO_NODE_FLAGS]));
     // So do the API and the projector, with the read models' flags.
     for (const app of ['apps/api', 'apps/projector']) {
       const args = childCommandLines(first.process.pid!).find((line) =>

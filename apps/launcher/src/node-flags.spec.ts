@@ -5,7 +5,7 @@ import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
 import { READ_MODEL_NODE_FLAGS } from '@app/read-models';
 
 // The launcher passes each server's constant itself; the npm scripts spell the flags out.
-describe('embedded servers node flags', () => {
+describe('node flags of the servers and the read-model processes', () => {
   const pkg = JSON.parse(
     readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'),
   ) as {

@@ -18,7 +18,9 @@ function grpcFrame(message: Uint8Array): Buffer {
 }
 
 /** The DATA chunks the HTTP/2 stream delivered, and the gRPC messages they carried, decoded. */
-async function rawRead(port: number): Promise<{ chunks: number; messages: ReadResp[] }> {
+async function rawRead(
+  port: number,
+): Promise<{ chunks: number; messages: ReadResp[]; status: string | undefined }> {
   const session = http2Connect(`http://127.0.0.1:${port}`);
   try {
     const stream = session.request({
@@ -29,6 +31,10 @@ async function rawRead(port: number): Promise<{ chunks: number; messages: ReadRe
     });
     stream.end(grpcFrame(readAllRequest()));
     const received: Buffer[] = [];
+    let status: string | undefined;
+    stream.on('trailers', (trailers) => {
+      status = String(trailers['grpc-status']);
+    });
     await new Promise<void>((resolve, reject) => {
       stream.on('data', (chunk: Buffer) => received.push(chunk));
       stream.on('end', resolve);
@@ -41,7 +47,7 @@ async function rawRead(port: number): Promise<{ chunks: number; messages: ReadRe
       messages.push(ReadResp.deserializeBinary(body.subarray(at + 5, at + 5 + length)));
       at += 5 + length;
     }
-    return { chunks: received.length, messages };
+    return { chunks: received.length, messages, status };
   } finally {
     session.close();
   }
@@ -69,7 +75,7 @@ describe('a long read on the wire', () => {
   afterAll(() => server.stop());
 
   it('carries every event, in order, in far fewer DATA chunks than messages', async () => {
-    const { chunks, messages } = await rawRead(server.port);
+    const { chunks, messages, status } = await rawRead(server.port);
     const streamOf = (e: ReadResp.ReadEvent.RecordedEvent) =>
       Buffer.from(e.getStreamIdentifier()!.getStreamName_asU8()).toString();
     const events = messages
@@ -93,5 +99,7 @@ describe('a long read on the wire', () => {
     );
     // One message per event (plus the system events of the node's start) used to be one chunk each.
     expect(chunks).toBeLessThan(messages.length / 10);
+    // And the call still ends after its last message, with OK.
+    expect(status).toBe('0');
   });
 });

@@ -40,16 +40,17 @@ export function widenReceiveWindowsAfterBind(server: Server): void {
  * grpc-js hands a server stream's messages to HTTP/2 one at a time, each after the previous one's write completed:
  * every event of a read became a write, a DATA frame and a native call of its own (most of the server's CPU on a
  * long read). Given `_writev`, the messages queued meanwhile are passed on together, and HTTP/2 packs them into
- * full frames. The messages on the wire are the same; only their framing into DATA frames changes.
+ * full frames. The messages on the wire are the same; only their framing into DATA frames changes. The call counts
+ * the whole batch as buffered until the last one is written, so `writableLength` and 'drain' work as before.
+ * (grpc-js 1.14 never completes a message's write with an error: a message it cannot send ends the call with a
+ * status instead, and that write never completes.)
  */
 export function coalesceWrites(call: Writable): void {
   call._writev = (chunks, callback) => {
     let pending = chunks.length;
-    const written = (error?: Error | null) => {
-      if (pending === 0) return;
-      pending = error ? 0 : pending - 1;
-      if (error) callback(error);
-      else if (pending === 0) callback();
+    const written = () => {
+      pending -= 1;
+      if (pending === 0) callback();
     };
     for (const { chunk, encoding } of chunks) call._write(chunk, encoding, written);
   };

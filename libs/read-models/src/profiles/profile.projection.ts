@@ -65,9 +65,7 @@ export function profileFolder(rules: ReviewThresholds): DocumentFolder<ProfileDo
       own.add(doc);
       return doc;
     },
-    finish: (doc) => {
-      doc.nextReviewAt = nextReviewAt(doc, rules);
-    },
+    finish: (doc) => finishProfile(doc, rules),
   };
 }
 

@@ -205,7 +205,7 @@ describe(DocumentBuffer.name, () => {
     await sut.flush(recorded(buffered, sent));
     await sut.fold(recorded(buffered, sent), events.slice(30));
     await sut.flush(recorded(buffered, sent));
-    expect(sent.map((ops) => ops[0])).toEqual(['insertOne', 'find', 'replaceOne']);
+    expect(sent).toEqual([Array(20).fill('insertOne'), ['find'], Array(20).fill('replaceOne')]);
     await foldIntoCollection(perBatch, events, tallyFolder());
     expect(await contents(buffered)).toEqual(await contents(perBatch));
     // A collection that holds documents already: the missing ones are looked up.
@@ -213,7 +213,46 @@ describe(DocumentBuffer.name, () => {
     const again = new DocumentBuffer(tallyFolder());
     await again.fold(recorded(buffered, sent), log(80, 20).slice(60));
     await again.flush(recorded(buffered, sent));
-    expect(sent.map((ops) => ops[0])).toEqual(['find', 'replaceOne']);
+    expect(sent).toEqual([['find'], Array(20).fill('replaceOne')]);
     expect((await contents(buffered)).map((d) => d.events)).toEqual(Array(20).fill(4));
+  });
+
+  it('writes a large flush in slices of 1 000, every document once', async () => {
+    const { buffered, perBatch } = collections();
+    const sent: string[][] = [];
+    const events = log(2500, 2500);
+    const sut = new DocumentBuffer(tallyFolder());
+    await sut.fold(buffered, events);
+    expect(await sut.flush(recorded(buffered, sent))).toBe(2500);
+    expect(sent.map((ops) => ops.length).sort()).toEqual([1000, 1000, 500]);
+    await foldIntoCollection(perBatch, events, tallyFolder());
+    expect(await contents(buffered)).toEqual(await contents(perBatch));
+  });
+
+  it('writes an insert that finds its document there after all guarded, and sends no deletion of a missing one', async () => {
+    const { buffered } = collections();
+    const sent: string[][] = [];
+    // Deletes what it folds once the count reaches 3 (a document that ends up missing).
+    const deleting: DocumentFolder<Tally> = {
+      keys: (event) => [event.streamId],
+      apply: (current, event, key) => {
+        const events = (current?.events ?? 0) + 1;
+        return events >= 3 ? null : { _id: key, position: 0, events, ns: [event.data.n as number] };
+      },
+    };
+    const sut = new DocumentBuffer(deleting);
+    await sut.fold(buffered, log(4, 2));
+    await sut.fold(
+      buffered,
+      log(9, 3).filter((e) => e.streamId === 's-2'),
+    );
+    // Someone wrote s-0 meanwhile, older than what the buffer holds; s-2 (deleted) was never stored.
+    await buffered.insertOne({ _id: 's-0', position: 1, events: 99, ns: [] });
+    await sut.flush(recorded(buffered, sent));
+    expect(sent).toEqual([['insertOne', 'insertOne'], ['replaceOne']]);
+    expect((await contents(buffered)).map(({ _id, events }) => ({ _id, events }))).toEqual([
+      { _id: 's-0', events: 2 },
+      { _id: 's-1', events: 2 },
+    ]);
   });
 });

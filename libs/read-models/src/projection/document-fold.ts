@@ -35,9 +35,9 @@ export interface DocumentFolder<D extends PositionedDocument> {
 }
 
 /**
- * Applies a batch to a collection in two round trips: one query loads the touched documents, the events are folded
- * in memory in `$all` order, and one unordered bulk write stores each changed document guarded by its position.
- * A document already at or past an event's position is left as it is, so a batch applied twice changes nothing.
+ * Applies a batch to a collection: one query loads the touched documents, the events are folded in memory in `$all`
+ * order, and unordered bulk writes (writeGuarded) store each changed document guarded by its position. A document
+ * already at or past an event's position is left as it is, so a batch applied twice changes nothing.
  */
 export async function foldIntoCollection<D extends PositionedDocument>(
   collection: Collection<D>,
@@ -53,8 +53,9 @@ export async function foldIntoCollection<D extends PositionedDocument>(
 /**
  * foldIntoCollection over many batches with the documents kept in memory between them: each batch loads only the
  * documents the buffer does not hold yet, and `flush` writes each document changed since the last flush once,
- * however many batches changed it. Only for a writer that alone writes the collection (a rebuild's copy): what it
- * holds is then what is stored, plus its own changes.
+ * however many batches changed it. Over many batches only for a writer that alone writes the collection (a
+ * rebuild's copy): what it holds is then what is stored, plus its own changes. With `soleWriter: false` it is one
+ * batch's fold into a shared collection (foldIntoCollection).
  */
 export class DocumentBuffer<D extends PositionedDocument> {
   private readonly docs = new Map<string, D | null>();
@@ -131,13 +132,16 @@ export class DocumentBuffer<D extends PositionedDocument> {
         const doc = this.docs.get(key);
         if (doc) this.folder.finish(doc);
       }
-    await writeGuarded(
-      collection,
-      changed.map((key) => [key, this.docs.get(key) ?? null]),
-      undefined,
-      this.soleWriter ? (key) => this.absent.has(key) : undefined,
-    );
-    for (const key of changed) this.absent.delete(key);
+    try {
+      await writeGuarded(
+        collection,
+        changed.map((key) => [key, this.docs.get(key) ?? null]),
+        { knownAbsent: this.soleWriter ? (key) => this.absent.has(key) : undefined },
+      );
+    } finally {
+      // Written or perhaps written: either way no longer known to be missing (a deletion leaves it missing).
+      for (const key of changed) if (this.docs.get(key)) this.absent.delete(key);
+    }
     this.dirty.clear();
     if (this.docs.size > this.maxDocuments) {
       this.docs.clear();
@@ -185,48 +189,92 @@ function bufferedFolds(folds: CollectionFolds): BufferedProjection {
   };
 }
 
+/** Operations per bulk write: a flush of every changed document would otherwise be one huge message. */
+const WRITE_SLICE = 1000;
+
 /**
  * Replaces (or deletes) documents only where the stored one is older. An upsert whose guard does not match collides
  * with the newer document on `_id`: that duplicate-key error means "already applied" and is the expected outcome.
- * `known absent` documents, which the collection's only writer found missing and has not written since, are inserted.
+ * Documents `knownAbsent` (the collection's only writer found them missing and has not written them since) are
+ * inserted instead, which costs the server less; one that collides after all is written guarded like the others,
+ * and a deletion of one is not sent.
  */
 export async function writeGuarded<D extends PositionedDocument>(
   collection: Collection<D>,
   docs: ReadonlyArray<readonly [string, D | null]>,
-  deletedPosition?: number,
-  knownAbsent?: (id: string) => boolean,
+  options: { deletedPosition?: number; knownAbsent?: (id: string) => boolean } = {},
 ): Promise<void> {
-  if (docs.length === 0) return;
-  const operations = docs.map(([id, doc]): AnyBulkWriteOperation<D> => {
-    if (doc !== null && knownAbsent?.(id)) {
-      return { insertOne: { document: doc as OptionalId<D> } };
-    }
+  const { deletedPosition, knownAbsent } = options;
+  const guarded = (id: string, doc: D | null): AnyBulkWriteOperation<D> => {
     if (doc === null) {
       const filter = { _id: id, position: { $lt: deletedPosition ?? Number.MAX_SAFE_INTEGER } };
       return { deleteOne: { filter: filter as Filter<D> } };
     }
     const filter = { _id: id, position: { $lt: doc.position } } as Filter<D>;
     return { replaceOne: { filter, replacement: doc, upsert: true } };
-  });
-  // In slices, two in flight: the server takes one while the next is serialized and sent, and no slice makes one
-  // huge message for both sides to hold in memory at once.
+  };
+  const writes = docs.filter(([id, doc]) => doc !== null || !knownAbsent?.(id));
+  const operations = writes.map(([id, doc]) =>
+    doc !== null && knownAbsent?.(id)
+      ? { insertOne: { document: doc as OptionalId<D> } }
+      : guarded(id, doc),
+  );
+  // In slices, two in flight: the server takes one while the next is serialized and sent. After a failure neither
+  // writer starts another slice, and the failure is reported once both have stopped.
   let next = 0;
+  let failed = false;
   const writer = async () => {
-    for (; next < operations.length;) {
-      const slice = operations.slice(next, (next += WRITE_SLICE));
+    while (!failed && next < operations.length) {
+      const from = next;
+      next += WRITE_SLICE;
       try {
-        await collection.bulkWrite(slice, { ordered: false });
+        await writeSlice(collection, operations.slice(from, next), (index) => {
+          const [id, doc] = writes[from + index];
+          return guarded(id, doc);
+        });
       } catch (error) {
-        if (!(error instanceof MongoBulkWriteError) || !onlyDuplicateKeys(error)) throw error;
+        failed = true;
+        throw error;
       }
     }
   };
-  await Promise.all([writer(), writer()]);
+  const outcomes = await Promise.allSettled([writer(), writer()]);
+  for (const outcome of outcomes) if (outcome.status === 'rejected') throw outcome.reason;
 }
 
-const WRITE_SLICE = 1000;
+/**
+ * One slice. Duplicate keys of guarded writes mean "already applied"; an insert's means the document exists after
+ * all: that one is written again guarded (`asGuarded` of its index in the slice).
+ */
+async function writeSlice<D extends PositionedDocument>(
+  collection: Collection<D>,
+  operations: AnyBulkWriteOperation<D>[],
+  asGuarded: (index: number) => AnyBulkWriteOperation<D>,
+): Promise<void> {
+  const duplicates = await bulkWriteKeepingDuplicates(collection, operations);
+  const collided = duplicates.filter((index) => 'insertOne' in operations[index]);
+  if (collided.length > 0) await bulkWriteKeepingDuplicates(collection, collided.map(asGuarded));
+}
+
+/** An unordered bulk write; answers the indexes of the operations refused for a duplicate key (nothing else may fail). */
+async function bulkWriteKeepingDuplicates<D extends PositionedDocument>(
+  collection: Collection<D>,
+  operations: AnyBulkWriteOperation<D>[],
+): Promise<number[]> {
+  try {
+    await collection.bulkWrite(operations, { ordered: false });
+    return [];
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError) || !onlyDuplicateKeys(error)) throw error;
+    return writeErrorsOf(error).map((e) => e.index);
+  }
+}
+
+function writeErrorsOf(error: MongoBulkWriteError) {
+  return Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+}
 
 function onlyDuplicateKeys(error: MongoBulkWriteError): boolean {
-  const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+  const writeErrors = writeErrorsOf(error);
   return writeErrors.length > 0 && writeErrors.every((e) => e.code === 11000);
 }

@@ -7,7 +7,9 @@ import {
   type ProjectedEvent,
   ProjectionRunner,
   readModelVersions,
+  type RebuildSource,
   rebuildProjection,
+  versionedName,
 } from '@app/read-models';
 
 /** `count` events over a few streams, at increasing positions. */
@@ -24,6 +26,14 @@ function log(count: number): ProjectedEvent[] {
 
 const after = (events: ProjectedEvent[], position: EventPosition | undefined) =>
   events.filter((event) => !position || event.position.commit > position.commit);
+
+/** A rebuild's source over these events. */
+const sourceOf = (events: ProjectedEvent[]): RebuildSource => ({
+  readAfter: async function* (position) {
+    yield* after(events, position);
+  },
+  head: async () => events.at(-1)!.position.commit,
+});
 
 describe('rebuildProjection', () => {
   let client: MongoClient;
@@ -59,12 +69,7 @@ describe('rebuildProjection', () => {
       const result = await rebuildProjection({
         db,
         projection,
-        source: {
-          readAfter: async function* (position) {
-            yield* after(events, position);
-          },
-          head: async () => events.at(-1)!.position.commit,
-        },
+        source: sourceOf(events),
       });
       expect(result.switchMs).toBeLessThan(30_000);
       expect(await readModelVersions(db).live('counted')).toBe(2);
@@ -80,4 +85,33 @@ describe('rebuildProjection', () => {
       await db.dropDatabase();
     }
   }, 40_000);
+
+  it('starts from an empty copy, whatever an earlier attempt left in it', async () => {
+    const db = client.db(uniqueId('rebuild').replace(/-/g, '_'));
+    const events = log(60);
+    const projection = countingProjection('counted');
+    try {
+      // What a failed attempt at version 2 could have left: a document past every event, and one of no stream.
+      await db
+        .collection<{ _id: string; count: number; position: number }>(versionedName('counted', 2))
+        .insertMany([
+          { _id: 's-0', count: 1000, position: 1_000_000 },
+          { _id: 'stray', count: 1, position: 1 },
+        ]);
+      await rebuildProjection({
+        db,
+        projection,
+        source: sourceOf(events),
+      });
+      const counted = await db
+        .collection('counted')
+        .find({}, { sort: { _id: 1 } })
+        .toArray();
+      expect(counted.map((doc) => [doc._id, doc.count])).toEqual(
+        Array.from({ length: 7 }, (_, s) => [`s-${s}`, s < 4 ? 9 : 8]),
+      );
+    } finally {
+      await db.dropDatabase();
+    }
+  });
 });

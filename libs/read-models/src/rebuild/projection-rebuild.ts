@@ -241,6 +241,8 @@ async function runRebuild(
     await flush();
   };
   try {
+    // Every rebuild starts from position zero: what an earlier attempt left in its copy (one that failed) goes first.
+    await dropAll(db, copy.collections);
     await copy.setup(db);
     report('building', true);
     await drain('building');
@@ -541,4 +543,11 @@ export function projectionNamed(projections: readonly Projection[], name: string
       candidates.map((p) => p.name),
     );
   return found;
+}
+
+/** Drops these collections of `db`, those that exist. */
+export async function dropAll(db: Db, collections: readonly string[]): Promise<void> {
+  for (const name of collections) {
+    await db.dropCollection(name).catch(() => undefined);
+  }
 }

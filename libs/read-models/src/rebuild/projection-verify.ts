@@ -7,7 +7,7 @@ import {
   type Projection,
   storedPosition,
 } from '../projection/projection';
-import { applyInBatches, type RebuildSource } from './projection-rebuild';
+import { applyInBatches, dropAll, type RebuildSource } from './projection-rebuild';
 import { renamedProjection } from './renamed-projection';
 
 /** One document that differs between the live read model and the events folded again. */
@@ -281,11 +281,5 @@ async function* upTo(
     )
       return;
     yield event;
-  }
-}
-
-async function dropAll(db: Db, collections: readonly string[]): Promise<void> {
-  for (const name of collections) {
-    await db.dropCollection(name).catch(() => undefined);
   }
 }
