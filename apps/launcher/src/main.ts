@@ -1,9 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '@app/config';
-import { EMBEDDED_EVENTSTORE_NODE_FLAGS } from '@app/embedded-eventstore';
-import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
-import { READ_MODEL_NODE_FLAGS } from '@app/read-models';
 import { type Child, redact, startChild, stopChild } from './processes';
 
 /**
@@ -55,7 +52,6 @@ async function main(): Promise<void> {
         ['--port', '0', '--data', dir],
         env,
         /(esdb:\/\/\S+)/,
-        { nodeFlags: EMBEDDED_EVENTSTORE_NODE_FLAGS },
       );
       watch(child);
       env.EVENTSTORE_URL = match[1];
@@ -69,25 +65,13 @@ async function main(): Promise<void> {
         ['--port', '0', '--data', dir],
         env,
         /(mongodb:\/\/\S+)/,
-        { nodeFlags: EMBEDDED_MONGO_NODE_FLAGS },
       );
       watch(child);
       env.MONGODB_URL = match[1];
     }
-    const api = await startChild('api', 'apps/api', [], env, /API listening on (\S+)/, {
-      nodeFlags: READ_MODEL_NODE_FLAGS,
-    });
+    const api = await startChild('api', 'apps/api', [], env, /API listening on (\S+)/);
     watch(api.child);
-    const projector = await startChild(
-      'projector',
-      'apps/projector',
-      [],
-      env,
-      /projector running/,
-      {
-        nodeFlags: READ_MODEL_NODE_FLAGS,
-      },
-    );
+    const projector = await startChild('projector', 'apps/projector', [], env, /projector running/);
     watch(projector.child);
 
     console.log('');

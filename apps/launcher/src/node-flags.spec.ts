@@ -4,7 +4,7 @@ import { EMBEDDED_EVENTSTORE_NODE_FLAGS } from '@app/embedded-eventstore';
 import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
 import { READ_MODEL_NODE_FLAGS } from '@app/read-models';
 
-// The launcher passes each server's constant itself; the npm scripts spell the flags out.
+// The launcher takes each process's constant from its table; the npm scripts and the image spell the flags out.
 describe('node flags of the servers and the read-model processes', () => {
   const pkg = JSON.parse(
     readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8'),

@@ -2,15 +2,24 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { EMBEDDED_EVENTSTORE_NODE_FLAGS } from '@app/embedded-eventstore';
+import { EMBEDDED_MONGO_NODE_FLAGS } from '@app/embedded-mongo';
+import { READ_MODEL_NODE_FLAGS } from '@app/read-models';
 
 /** Where the built entry points are, relative to this file, in dist/ or (under the TS hook) in the sources. */
 const ROOT = resolve(__dirname, '..', '..', '..');
 const RUNNING_FROM_SOURCE = __filename.endsWith('.ts');
 
-export function entryPoint(
-  project: string,
-  nodeFlags: readonly string[] = [],
-): { command: string; args: string[] } {
+/** The V8 flags each project's process is started with (see each constant for why). */
+const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
+  'libs/embedded-eventstore': EMBEDDED_EVENTSTORE_NODE_FLAGS,
+  'libs/embedded-mongo': EMBEDDED_MONGO_NODE_FLAGS,
+  'apps/api': READ_MODEL_NODE_FLAGS,
+  'apps/projector': READ_MODEL_NODE_FLAGS,
+};
+
+export function entryPoint(project: string): { command: string; args: string[] } {
+  const nodeFlags = NODE_FLAGS[project] ?? [];
   const relative = `${project}/src/${project.startsWith('libs/') ? 'cli' : 'main'}`;
   if (RUNNING_FROM_SOURCE) {
     return {
@@ -46,10 +55,10 @@ export function startChild(
   args: string[],
   env: NodeJS.ProcessEnv,
   ready: RegExp,
-  options: { timeoutMs?: number; nodeFlags?: readonly string[] } = {},
+  options: { timeoutMs?: number } = {},
 ): Promise<{ child: Child; match: RegExpMatchArray }> {
   const timeoutMs = options.timeoutMs ?? 60_000;
-  const entry = entryPoint(project, options.nodeFlags);
+  const entry = entryPoint(project);
   const proc = spawn(entry.command, [...entry.args, ...args], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

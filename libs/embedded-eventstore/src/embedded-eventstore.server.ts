@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { type FileSystem } from '@app/embedded-storage';
 import { ServerFeaturesService } from '@eventstore/db-client/generated/serverfeatures_grpc_pb';
 import { StreamsService } from '@eventstore/db-client/generated/streams_grpc_pb';
@@ -14,7 +14,11 @@ import { PersistentSubscriptionsService } from '@eventstore/db-client/generated/
 import { persistentHandlers } from './grpc/persistent.service';
 import { PersistentSubscriptions } from './persistent/persistent-subscriptions';
 import { streamsHandlers } from './grpc/streams.service';
-import { widenReceiveWindowsAfterBind, widenReceiveWindowsBeforeBind } from './grpc/flow-control';
+import {
+  coalescingWrites,
+  widenReceiveWindowsAfterBind,
+  widenReceiveWindowsBeforeBind,
+} from './grpc/flow-control';
 import {
   ADMIN_USER,
   basicAuthChecker,
@@ -123,19 +127,14 @@ export async function start(options: StartOptions = {}): Promise<RunningEventSto
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 1000,
   });
-  const handlers = streamsHandlers(store);
-  server.addService(
-    streamsService,
-    secrets ? requireUser(handlers, basicAuthChecker(secrets.password)) : handlers,
-  );
-  server.addService(ServerFeaturesService, serverFeaturesHandlers());
-  const persistentService = persistentHandlers(persistent);
-  server.addService(
-    PersistentSubscriptionsService,
+  // Streamed answers framed together; calls for a user only, unless insecure.
+  const served = (handlers: UntypedServiceImplementation) =>
     secrets
-      ? requireUser(persistentService, basicAuthChecker(secrets.password))
-      : persistentService,
-  );
+      ? requireUser(coalescingWrites(handlers), basicAuthChecker(secrets.password))
+      : coalescingWrites(handlers);
+  server.addService(streamsService, served(streamsHandlers(store)));
+  server.addService(ServerFeaturesService, serverFeaturesHandlers());
+  server.addService(PersistentSubscriptionsService, served(persistentHandlers(persistent)));
   widenReceiveWindowsBeforeBind(server);
   let boundPort: number;
   try {

@@ -1,6 +1,6 @@
 import type { Http2Server, Http2Session } from 'node:http2';
-import type { Writable } from 'node:stream';
-import type { Server } from '@grpc/grpc-js';
+import { Writable } from 'node:stream';
+import type { Server, UntypedServiceImplementation } from '@grpc/grpc-js';
 
 // HTTP/2's default 64 KiB windows let a client have about one 50 KB append in flight on the single
 // BatchAppend stream the official client multiplexes all appends over, which leaves both sides idle
@@ -39,13 +39,27 @@ export function widenReceiveWindowsAfterBind(server: Server): void {
 /**
  * grpc-js hands a server stream's messages to HTTP/2 one at a time, each after the previous one's write completed:
  * every event of a read became a write, a DATA frame and a native call of its own (most of the server's CPU on a
- * long read). Given `_writev`, the messages queued meanwhile are passed on together, and HTTP/2 packs them into
- * full frames. The messages on the wire are the same; only their framing into DATA frames changes. The call counts
- * the whole batch as buffered until the last one is written, so `writableLength` and 'drain' work as before.
- * (grpc-js 1.14 never completes a message's write with an error: a message it cannot send ends the call with a
- * status instead, and that write never completes.)
+ * long read). Every handler of a service wrapped here gets, for a call that streams answers (reads, subscriptions,
+ * batch appends, persistent subscriptions), a `_writev` that passes the messages queued meanwhile on together, and
+ * HTTP/2 packs them into full frames. The messages on the wire are the same; only their framing into DATA frames
+ * changes. The call counts the whole batch as buffered until the last one is written, so `writableLength` and
+ * 'drain' work as before. (grpc-js 1.14 never completes a message's write with an error: a message it cannot send
+ * ends the call with a status instead, and that write never completes.)
  */
-export function coalesceWrites(call: Writable): void {
+export function coalescingWrites(
+  handlers: UntypedServiceImplementation,
+): UntypedServiceImplementation {
+  const wrapped: UntypedServiceImplementation = {};
+  for (const [name, handler] of Object.entries(handlers)) {
+    wrapped[name] = (call: unknown, callback?: unknown) => {
+      if (call instanceof Writable) coalesceWrites(call);
+      return (handler as (...args: unknown[]) => unknown)(call, callback);
+    };
+  }
+  return wrapped;
+}
+
+function coalesceWrites(call: Writable): void {
   call._writev = (chunks, callback) => {
     let pending = chunks.length;
     const written = () => {

@@ -37,7 +37,6 @@ import {
   SubscriptionExists,
   SubscriptionNotFound,
 } from '../persistent/persistent-subscriptions';
-import { coalesceWrites } from './flow-control';
 import { grpcError } from './grpc-errors';
 import { BadRequest, streamNameOf, uint64Of, uuidOf } from './request-parsing';
 
@@ -392,7 +391,6 @@ function handleRead(
   subscriptions: PersistentSubscriptions,
   call: ServerDuplexStream<ReadReq, ReadResp>,
 ): void {
-  coalesceWrites(call);
   let disconnect: (() => void) | undefined;
   let group: ReturnType<PersistentSubscriptions['get']> | undefined;
   let structured = false;

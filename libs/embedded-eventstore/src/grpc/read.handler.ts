@@ -10,7 +10,6 @@ import {
   encodeStreamNotFound,
   withStructuredId,
 } from '../protocol/read-response.encoder';
-import { coalesceWrites } from './flow-control';
 import { grpcError, invalidArgument, streamDeletedError } from './grpc-errors';
 import { BadRequest, streamNameOf, uint64Of } from './request-parsing';
 import { callDeadline, deadlineExceededError, hasExpired } from './deadline';
@@ -299,7 +298,6 @@ class CallWriter {
   private readonly cancelListeners: (() => void)[] = [];
 
   constructor(private readonly call: ReadCall) {
-    coalesceWrites(call);
     const stop = () => {
       this.cancelled = true;
       for (const listener of this.cancelListeners.splice(0)) listener();

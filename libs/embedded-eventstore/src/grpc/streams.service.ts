@@ -51,7 +51,6 @@ import {
   streamDeletedError,
   wrongExpectedVersionError,
 } from './grpc-errors';
-import { coalesceWrites } from './flow-control';
 import { handleRead } from './read.handler';
 import {
   assertBeforeDeadline,
@@ -223,7 +222,6 @@ function handleBatchAppend(
   store: EventStore,
   call: ServerDuplexStream<BatchAppendRequestView, BatchAppendResp>,
 ): void {
-  coalesceWrites(call);
   const pending = new Map<string, PendingBatch>();
   let inFlight = 0;
   let ended = false;

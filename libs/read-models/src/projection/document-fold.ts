@@ -90,9 +90,10 @@ export class DocumentBuffer<D extends PositionedDocument> {
   }
 
   async fold(collection: Collection<D>, events: readonly ProjectedEvent[]): Promise<void> {
+    // Each event's keys once: the folder may derive them from the event's effects.
+    const keysOf = events.map((event) => this.folder.keys(event));
     const missing = new Set<string>();
-    for (const event of events)
-      for (const key of this.folder.keys(event)) if (!this.docs.has(key)) missing.add(key);
+    for (const keys of keysOf) for (const key of keys) if (!this.docs.has(key)) missing.add(key);
     if (this.soleWriter && this.holdsAll === undefined)
       this.holdsAll = (await collection.findOne({}, { projection: { _id: 1 } })) === null;
     if (missing.size > 0) {
@@ -108,9 +109,9 @@ export class DocumentBuffer<D extends PositionedDocument> {
         this.absent.delete(doc._id);
       }
     }
-    for (const event of events) {
+    for (const [index, event] of events.entries()) {
       const position = storedPosition(event.position);
-      for (const key of this.folder.keys(event)) {
+      for (const key of keysOf[index]) {
         const before = this.docs.get(key) ?? null;
         if (before && before.position >= position) continue;
         const after = this.folder.apply(before, event, key);
@@ -213,12 +214,16 @@ export async function writeGuarded<D extends PositionedDocument>(
     const filter = { _id: id, position: { $lt: doc.position } } as Filter<D>;
     return { replaceOne: { filter, replacement: doc, upsert: true } };
   };
-  const writes = docs.filter(([id, doc]) => doc !== null || !knownAbsent?.(id));
-  const operations = writes.map(([id, doc]) =>
-    doc !== null && knownAbsent?.(id)
-      ? { insertOne: { document: doc as OptionalId<D> } }
-      : guarded(id, doc),
-  );
+  const writes: Array<readonly [string, D | null]> = [];
+  const operations: AnyBulkWriteOperation<D>[] = [];
+  for (const [id, doc] of docs) {
+    const absent = knownAbsent?.(id) ?? false;
+    if (doc === null && absent) continue;
+    writes.push([id, doc]);
+    operations.push(
+      doc !== null && absent ? { insertOne: { document: doc as OptionalId<D> } } : guarded(id, doc),
+    );
+  }
   // In slices, two in flight: the server takes one while the next is serialized and sent. After a failure neither
   // writer starts another slice, and the failure is reported once both have stopped.
   let next = 0;
