@@ -12,6 +12,10 @@
 // seals nothing and chains nothing (bench/support/baseline-api.main.ts), on the same stores in alternating rounds:
 // what encryption and chaining cost on the ingestion routes. BENCH_SEALING_ONLY=1 runs only that section and merges
 // it into the results file; BENCH_SEAL_ROUNDS (default 3) sets its rounds.
+// The `beforeHardening` section runs the API of a checkout of the commit before the ingestion hardening
+// (BENCH_BEFORE_ROOT, e.g. `git worktree add /tmp/before 3d9814d` with node_modules linked in), today's API and
+// today's without the touchpoint id claims side by side on the same servers; without BENCH_BEFORE_ROOT it is
+// recorded as not run. BENCH_BEFORE_ONLY=1 runs only it and merges it; BENCH_BEFORE_ROUNDS (default 3) sets its rounds.
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,6 +44,11 @@ const RESULTS_FILE = join(ROOT, 'bench/results/ingest.json');
 /** BENCH_SEALING_ONLY=1 runs only the sealing comparison and merges it into the results file. */
 const SEALING_ONLY = process.env.BENCH_SEALING_ONLY === '1';
 const SEAL_ROUNDS = Number(process.env.BENCH_SEAL_ROUNDS ?? 3);
+/** A checkout of the commit before the hardening (issue 10) with its node_modules, for `beforeHardening`. */
+const BEFORE_ROOT = process.env.BENCH_BEFORE_ROOT;
+/** BENCH_BEFORE_ONLY=1 runs only the before/now comparison and merges it into the results file. */
+const BEFORE_ONLY = process.env.BENCH_BEFORE_ONLY === '1';
+const BEFORE_ROUNDS = Number(process.env.BENCH_BEFORE_ROUNDS ?? 3);
 /** Issue 8's target: encryption plus chaining under 20 % of ingestion throughput. */
 const SEAL_TARGET_PERCENT = 20;
 const SEAL_MODES = ['sealed', 'baseline'] as const;
@@ -76,12 +85,14 @@ function post(url: URL, path: string, body: string): Promise<{ status: number; b
 }
 
 /**
- * Touchpoints as emitters send them: mostly purchases and visits, one in `noteEvery` (ten) with a free-text note.
+ * Touchpoints as emitters send them: purchases and visits (whose `page` is sealed) in turn, one in `noteEvery` (ten;
+ * 0: none) with a free-text note; purchases only without `visits`.
  */
 function makeTouchpoints(
   count: number,
   customers: string[],
   noteEvery = 10,
+  { visits = true } = {},
 ): Array<Record<string, unknown>> {
   return Array.from({ length: count }, (_, i) => {
     const customerId = customers[Math.floor(Math.random() * customers.length)];
@@ -94,9 +105,11 @@ function makeTouchpoints(
       direction: 'inbound',
       department: 'sales',
       region: 'north',
-      ...(i % noteEvery === 0 ? { note: 'Asked about delivery times for the new range' } : {}),
+      ...(noteEvery > 0 && i % noteEvery === 0
+        ? { note: 'Asked about delivery times for the new range' }
+        : {}),
     };
-    return i % 2 === 0
+    return i % 2 === 0 || !visits
       ? {
           ...common,
           kind: 'purchase',
@@ -244,8 +257,9 @@ async function single(
   count: number,
   pool = customers(5000),
   noteEvery = 10,
+  kinds: { visits?: boolean } = {},
 ): Promise<Row> {
-  const bodies = makeTouchpoints(count, pool, noteEvery).map((t) => JSON.stringify(t));
+  const bodies = makeTouchpoints(count, pool, noteEvery, kinds).map((t) => JSON.stringify(t));
   const measured = await drive(clients, bodies, async (body) => {
     const response = await post(stack.apiUrl, '/v1/touchpoints', body);
     if (response.status !== 201) throw new Error(`single: ${response.status} ${response.body}`);
@@ -439,6 +453,96 @@ async function tlsCost(work: string): Promise<Record<string, unknown>> {
   return { ...header, loadAverageAtEnd: loadavg(), comparisons };
 }
 
+interface ApiFigure {
+  rate: number;
+  /** CPU µs per touchpoint of this load generator, the API under test and each server. */
+  cpu: Record<string, number>;
+}
+
+/**
+ * One workload against several APIs on the same stores, `rounds` times, each round starting with the next API in
+ * turn; the median rate of each API over the rounds, and every round's figures.
+ */
+async function alternateApis<M extends string>(
+  metric: string,
+  apis: Record<M, Stack>,
+  rounds: number,
+  run: (stack: Stack, name: M) => Promise<Row>,
+): Promise<{ medians: Record<M, number>; rounds: Record<M, ApiFigure[]> }> {
+  const names = Object.keys(apis) as M[];
+  const figures = Object.fromEntries(names.map((name) => [name, []])) as unknown as Record<
+    M,
+    ApiFigure[]
+  >;
+  for (let round = 0; round < rounds; round += 1) {
+    const order = names.map((_, i) => names[(i + round) % names.length]);
+    for (const name of order) {
+      const { es, mongo, api } = apis[name].pids;
+      const named = { client: process.pid, api, eventstore: es, mongo };
+      const { result: row, cpuMsByPid } = await withOtherCpuShare(Object.values(named), () =>
+        run(apis[name], name),
+      );
+      const cpu = Object.fromEntries(
+        Object.keys(named).map((key, i) => [
+          key,
+          Math.round((cpuMsByPid[i] * 1000) / row.touchpoints),
+        ]),
+      );
+      figures[name].push({ rate: row.touchpointsPerSec, cpu });
+      console.log(
+        `  ${metric} [${name}] round ${round + 1}/${rounds}: ${Math.round(row.touchpointsPerSec)} touchpoints/s, CPU µs per touchpoint ${JSON.stringify(cpu)}`,
+      );
+    }
+  }
+  const medianOf = (values: number[]) =>
+    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  const medians = Object.fromEntries(
+    names.map((name) => [name, medianOf(figures[name].map((figure) => figure.rate))]),
+  ) as Record<M, number>;
+  return { medians, rounds: figures };
+}
+
+/** How much lower `value` is than `reference`, in percent with one decimal (negative: higher). */
+function percentLess(value: number, reference: number): number {
+  return Math.round((1 - value / reference) * 1000) / 10;
+}
+
+/** A second API process on a stack's stores, built by bench/support/baseline-api.main.ts without `leftOut`. */
+async function startBaselineApi(
+  stack: Stack,
+  leftOut: string,
+  children: ChildProcess[],
+  database = 'bench',
+): Promise<Stack> {
+  const api = await startProcess(
+    'bench/support/baseline-api.main.ts',
+    [],
+    {
+      EVENTSTORE_URL: stack.eventStoreUrl,
+      MONGODB_URL: stack.mongoUrl,
+      PORT: '0',
+      MONGODB_DB: database,
+      BENCH_API_BASELINE: leftOut,
+    },
+    /API listening on (\S+)/,
+  );
+  children.push(api.child);
+  return { ...stack, apiUrl: new URL(api.match[1]), pids: { ...stack.pids, api: api.child.pid! } };
+}
+
+/** Sends each customer of `pool` one touchpoint with a note, 100 a batch: known, with a key, before timed rounds. */
+async function makeKnown(stack: Stack, pool: string[]): Promise<void> {
+  const firsts = pool.map((id) => makeTouchpoints(1, [id], 1)[0]);
+  for (let at = 0; at < firsts.length; at += 100) {
+    const response = await post(
+      stack.apiUrl,
+      '/v1/touchpoints/batch',
+      JSON.stringify({ touchpoints: firsts.slice(at, at + 100) }),
+    );
+    if (response.status !== 200) throw new Error(`warm-up: ${response.status} ${response.body}`);
+  }
+}
+
 /**
  * What sealing personal fields and chaining cost on the ingestion routes themselves: one stack, and beside its API
  * (as main.ts composes it) a second API process on the same stores whose decider store is built with the
@@ -458,25 +562,9 @@ async function sealingCost(work: string): Promise<Record<string, unknown>> {
   };
   try {
     const stack = await startStack(work, 'insecure', children);
-    const baselineApi = await startProcess(
-      'bench/support/baseline-api.main.ts',
-      [],
-      {
-        EVENTSTORE_URL: stack.eventStoreUrl,
-        MONGODB_URL: stack.mongoUrl,
-        PORT: '0',
-        MONGODB_DB: 'bench',
-      },
-      /API listening on (\S+)/,
-    );
-    children.push(baselineApi.child);
     const stacks: Record<SealMode, Stack> = {
       sealed: stack,
-      baseline: {
-        ...stack,
-        apiUrl: new URL(baselineApi.match[1]),
-        pids: { ...stack.pids, api: baselineApi.child.pid! },
-      },
+      baseline: await startBaselineApi(stack, 'sealing,chaining', children),
     };
     const pools: Record<SealMode, string[]> = {
       sealed: customers(2000),
@@ -484,55 +572,21 @@ async function sealingCost(work: string): Promise<Record<string, unknown>> {
     };
     for (const mode of SEAL_MODES) {
       await warmUp(stacks[mode]);
-      // Every customer known, with a key: one batch of 100 first touchpoints (each with a note) at a time.
-      const firsts = pools[mode].map((id) => makeTouchpoints(1, [id], 1)[0]);
-      for (let at = 0; at < firsts.length; at += 100) {
-        const response = await post(
-          stacks[mode].apiUrl,
-          '/v1/touchpoints/batch',
-          JSON.stringify({ touchpoints: firsts.slice(at, at + 100) }),
-        );
-        if (response.status !== 200) throw new Error(`warm-up: ${response.status}`);
-      }
+      await makeKnown(stacks[mode], pools[mode]);
     }
     const compare = async (metric: string, run: (stack: Stack, pool: string[]) => Promise<Row>) => {
-      const figures: Record<SealMode, Array<{ rate: number; cpu: Record<string, number> }>> = {
-        sealed: [],
-        baseline: [],
-      };
-      for (let round = 0; round < SEAL_ROUNDS; round += 1) {
-        const order: SealMode[] = round % 2 === 0 ? ['sealed', 'baseline'] : ['baseline', 'sealed'];
-        for (const mode of order) {
-          const { es, mongo, api } = stacks[mode].pids;
-          const named = { client: process.pid, api, eventstore: es, mongo };
-          const { result: row, cpuMsByPid } = await withOtherCpuShare(Object.values(named), () =>
-            run(stacks[mode], pools[mode]),
-          );
-          const cpu = Object.fromEntries(
-            Object.keys(named).map((name, i) => [
-              name,
-              Math.round((cpuMsByPid[i] * 1000) / row.touchpoints),
-            ]),
-          );
-          figures[mode].push({ rate: row.touchpointsPerSec, cpu });
-          console.log(
-            `  ${metric} [${mode}] round ${round + 1}/${SEAL_ROUNDS}: ${Math.round(row.touchpointsPerSec)} touchpoints/s, CPU µs per touchpoint ${JSON.stringify(cpu)}`,
-          );
-        }
-      }
-      const medianOf = (values: number[]) =>
-        [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-      const sealed = medianOf(figures.sealed.map((f) => f.rate));
-      const baseline = medianOf(figures.baseline.map((f) => f.rate));
-      const costPercent = Math.round((1 - sealed / baseline) * 1000) / 10;
+      const { medians, rounds } = await alternateApis(metric, stacks, SEAL_ROUNDS, (stack, mode) =>
+        run(stack, pools[mode]),
+      );
+      const costPercent = percentLess(medians.sealed, medians.baseline);
       comparisons.push({
         metric,
-        sealedPerSecond: Math.round(sealed),
-        baselinePerSecond: Math.round(baseline),
+        sealedPerSecond: Math.round(medians.sealed),
+        baselinePerSecond: Math.round(medians.baseline),
         costPercent,
         targetPercent: SEAL_TARGET_PERCENT,
         withinTarget: costPercent < SEAL_TARGET_PERCENT,
-        rounds: figures,
+        rounds,
       });
     };
     await compare(
@@ -562,6 +616,116 @@ async function sealingCost(work: string): Promise<Record<string, unknown>> {
   return { ...header, loadAverageAtEnd: loadavg(), comparisons };
 }
 
+const BEFORE_MODES = ['before', 'now', 'nowWithoutClaims'] as const;
+type BeforeMode = (typeof BEFORE_MODES)[number];
+
+/**
+ * The ingestion routes before the hardening (issue 10) and now, side by side: the API of a checkout of the commit
+ * before it (BENCH_BEFORE_ROOT, with its node_modules), today's API, and today's without the touchpoint id claims
+ * (bench/support/baseline-api.main.ts), each with its own database on the same two servers, started with the same
+ * node flags; rounds rotate which API goes first; medians. Customers are new (the routes' usual workload: most
+ * touchpoints register their customer) or known (each sent one touchpoint with a note beforehand: stream and key
+ * exist, as for most of a CRM's touchpoints).
+ */
+async function beforeHardening(work: string, beforeRoot: string): Promise<Record<string, unknown>> {
+  const children: ChildProcess[] = [];
+  const comparisons: Array<Record<string, unknown>> = [];
+  const header = {
+    date: new Date().toISOString(),
+    loadAverageAtStart: loadavg(),
+    rounds: BEFORE_ROUNDS,
+    scale: SCALE,
+    beforeRoot,
+    how: 'Three API processes on the same event store and MongoDB (servers --insecure), each with its own MongoDB database: before = apps/api/src/main.ts of BENCH_BEFORE_ROOT (the commit before the hardening), now = apps/api/src/main.ts of this checkout, nowWithoutClaims = bench/support/baseline-api.main.ts with BENCH_API_BASELINE=claims (the id store claims nothing, no round trip). Same node flags for all three. Rounds rotate which API goes first; medians. changePercent = now / before - 1; claimsCostPercent = 1 - now / nowWithoutClaims. New customers: random ids of a fresh 5 000 (single) or 20 000 (batch) pool per run; known: 500 customers per API sent one touchpoint with a note before the timed rounds.',
+  };
+  try {
+    const stack = await startStack(work, 'insecure', children);
+    const before = await startProcess(
+      'apps/api/src/main.ts',
+      [],
+      {
+        EVENTSTORE_URL: stack.eventStoreUrl,
+        MONGODB_URL: stack.mongoUrl,
+        PORT: '0',
+        MONGODB_DB: 'bench_before',
+      },
+      /API listening on (\S+)/,
+      [],
+      beforeRoot,
+    );
+    children.push(before.child);
+    const apis: Record<BeforeMode, Stack> = {
+      before: {
+        ...stack,
+        apiUrl: new URL(before.match[1]),
+        pids: { ...stack.pids, api: before.child.pid! },
+      },
+      now: stack,
+      nowWithoutClaims: await startBaselineApi(stack, 'claims', children, 'bench_unclaimed'),
+    };
+    const known = Object.fromEntries(BEFORE_MODES.map((mode) => [mode, customers(500)])) as Record<
+      BeforeMode,
+      string[]
+    >;
+    for (const mode of BEFORE_MODES) {
+      await warmUp(apis[mode]);
+      await makeKnown(apis[mode], known[mode]);
+    }
+    const compare = async (
+      metric: string,
+      run: (stack: Stack, mode: BeforeMode) => Promise<Row>,
+    ) => {
+      const { medians, rounds } = await alternateApis(metric, apis, BEFORE_ROUNDS, run);
+      comparisons.push({
+        metric,
+        beforePerSecond: Math.round(medians.before),
+        nowPerSecond: Math.round(medians.now),
+        nowWithoutClaimsPerSecond: Math.round(medians.nowWithoutClaims),
+        changePercent: -percentLess(medians.now, medians.before),
+        withoutClaimsChangePercent: -percentLess(medians.nowWithoutClaims, medians.before),
+        claimsCostPercent: percentLess(medians.now, medians.nowWithoutClaims),
+        rounds,
+      });
+    };
+    await compare('POST /v1/touchpoints, 1 client, new customers', (s) => single(s, 1, n(1000)));
+    // Purchases without notes: nothing to seal, so a new customer needs no key (as before the hardening).
+    await compare('POST /v1/touchpoints, 1 client, new customers, no free text', (s) =>
+      single(s, 1, n(1000), customers(5000), 0, { visits: false }),
+    );
+    await compare('POST /v1/touchpoints, 1 client, known customers', (s, mode) =>
+      single(s, 1, n(1000), known[mode]),
+    );
+    await compare('POST /v1/touchpoints, 32 clients, new customers', (s) => single(s, 32, n(3000)));
+    await compare('POST /v1/touchpoints, 32 clients, known customers', (s, mode) =>
+      single(s, 32, n(3000), known[mode]),
+    );
+    await compare('POST /v1/touchpoints/batch, 1 client x 100, new customers', (s) =>
+      batch(s, 1, 100, n(60)),
+    );
+    await compare('POST /v1/touchpoints/batch, 32 clients x 100, new customers', (s) =>
+      batch(s, 32, 100, n(96)),
+    );
+    await compare('POST /v1/touchpoints/batch, 1 client x 1 000, new customers', (s) =>
+      batch(s, 1, 1000, n(8)),
+    );
+  } finally {
+    await stopAll(children);
+  }
+  console.log('\nbefore the hardening and now: medians, touchpoints/s');
+  console.table(
+    comparisons.map((c) => ({
+      metric: c.metric,
+      before: c.beforePerSecond,
+      now: c.nowPerSecond,
+      'change %': c.changePercent,
+      'now without claims': c.nowWithoutClaimsPerSecond,
+      'its change %': c.withoutClaimsChangePercent,
+      'claims cost %': c.claimsCostPercent,
+    })),
+  );
+  return { ...header, loadAverageAtEnd: loadavg(), comparisons };
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'crm-bench-ingest-'));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
@@ -570,6 +734,12 @@ async function main(): Promise<void> {
     if (SEALING_ONLY) {
       mergeIntoResults(RESULTS_FILE, 'sealingCost', await sealingCost(work));
       console.log('sealingCost merged into bench/results/ingest.json (other figures kept)');
+      return;
+    }
+    if (BEFORE_ONLY) {
+      if (!BEFORE_ROOT) throw new Error('BENCH_BEFORE_ONLY=1 needs BENCH_BEFORE_ROOT');
+      mergeIntoResults(RESULTS_FILE, 'beforeHardening', await beforeHardening(work, BEFORE_ROOT));
+      console.log('beforeHardening merged into bench/results/ingest.json (other figures kept)');
       return;
     }
     if (TLS_ONLY) {
@@ -639,6 +809,13 @@ async function main(): Promise<void> {
     const sealWork = join(work, 'sealing');
     mkdirSync(sealWork);
     const sealingCostResult = wanted('sealing') || !only ? await sealingCost(sealWork) : undefined;
+    const beforeWork = join(work, 'before');
+    mkdirSync(beforeWork);
+    const beforeResult = !(wanted('before') || !only)
+      ? undefined
+      : BEFORE_ROOT
+        ? await beforeHardening(beforeWork, BEFORE_ROOT)
+        : 'not run: BENCH_BEFORE_ROOT names no checkout of the commit before the hardening';
     const result = {
       date: new Date().toISOString(),
       node: process.version,
@@ -656,6 +833,7 @@ async function main(): Promise<void> {
       rows,
       ...(tlsCostResult ? { tlsCost: tlsCostResult } : {}),
       ...(sealingCostResult ? { sealingCost: sealingCostResult } : {}),
+      ...(beforeResult ? { beforeHardening: beforeResult } : {}),
     };
     writeFileSync(RESULTS_FILE, `${JSON.stringify(result, null, 2)}\n`);
     console.log('written to bench/results/ingest.json');

@@ -24,6 +24,7 @@ const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
   'libs/embedded-mongo/src/cli.ts': EMBEDDED_MONGO_NODE_FLAGS,
   'libs/embedded-eventstore/src/cli.ts': EMBEDDED_EVENTSTORE_NODE_FLAGS,
   'apps/api/src/main.ts': READ_MODEL_NODE_FLAGS,
+  'bench/support/baseline-api.main.ts': READ_MODEL_NODE_FLAGS,
   'apps/projector/src/main.ts': READ_MODEL_NODE_FLAGS,
 };
 
@@ -32,6 +33,7 @@ const NODE_FLAGS: Readonly<Record<string, readonly string[]>> = {
  * matches `ready`. A process that exits before that rejects with its last output; one that exits later without being
  * stopped is reported on stderr with its last lines, so a benchmark that then fails says which server died and how.
  * Every line also goes to a log file in the temp directory (named on stderr at start), for failures found later.
+ * `root` is the checkout the script runs from (another one to compare with an earlier version).
  */
 export function startProcess(
   script: string,
@@ -39,6 +41,7 @@ export function startProcess(
   env: NodeJS.ProcessEnv,
   ready: RegExp,
   nodeArgs: string[] = [],
+  root = ROOT,
 ): Promise<Started> {
   const child = spawn(
     process.execPath,
@@ -48,8 +51,8 @@ export function startProcess(
       // e.g. BENCH_CHILD_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where every child spends its time
       ...(process.env.BENCH_CHILD_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       '-r',
-      join(ROOT, 'scripts/register-ts.js'),
-      join(ROOT, script),
+      join(root, 'scripts/register-ts.js'),
+      join(root, script),
       ...args,
     ],
     { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },

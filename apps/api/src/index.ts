@@ -2,5 +2,10 @@
 export { ApiModule } from './api.module';
 export { configureHttp } from './http/setup';
 export { createCustomerStore } from './infrastructure/customer-store';
-export { CUSTOMER_KEYS, CUSTOMER_STORE, EVENT_STORE } from './infrastructure/tokens';
+export {
+  CUSTOMER_KEYS,
+  CUSTOMER_STORE,
+  EVENT_STORE,
+  TOUCHPOINT_IDS,
+} from './infrastructure/tokens';
 export { serveApi } from './serve';
