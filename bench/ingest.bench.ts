@@ -16,9 +16,9 @@
 // (BENCH_BEFORE_ROOT, e.g. `git worktree add /tmp/before 3d9814d` with node_modules linked in), today's API and
 // today's without the touchpoint id claims side by side on the same servers; without BENCH_BEFORE_ROOT it is
 // recorded as not run. BENCH_BEFORE_ONLY=1 runs only it and merges it; BENCH_BEFORE_ROUNDS (default 3) sets its rounds.
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,9 +46,12 @@ const SEALING_ONLY = process.env.BENCH_SEALING_ONLY === '1';
 const SEAL_ROUNDS = Number(process.env.BENCH_SEAL_ROUNDS ?? 3);
 /** A checkout of the commit before the hardening (issue 10) with its node_modules, for `beforeHardening`. */
 const BEFORE_ROOT = process.env.BENCH_BEFORE_ROOT;
+/** The commit before the hardening. */
+const BEFORE_COMMIT = '3d9814d';
 /** BENCH_BEFORE_ONLY=1 runs only the before/now comparison and merges it into the results file. */
 const BEFORE_ONLY = process.env.BENCH_BEFORE_ONLY === '1';
-const BEFORE_ROUNDS = Number(process.env.BENCH_BEFORE_ROUNDS ?? 3);
+// Six: with three APIs, each goes first twice and follows each of the others as often (see roundOrder).
+const BEFORE_ROUNDS = Number(process.env.BENCH_BEFORE_ROUNDS ?? 6);
 /** Issue 8's target: encryption plus chaining under 20 % of ingestion throughput. */
 const SEAL_TARGET_PERCENT = 20;
 const SEAL_MODES = ['sealed', 'baseline'] as const;
@@ -214,8 +217,7 @@ async function startStack(work: string, mode: Mode, children: ChildProcess[]): P
     [],
     { EVENTSTORE_URL: es.match[1], MONGODB_URL: mongo.match[1], PORT: '0', MONGODB_DB: 'bench' },
     /API listening on (\S+)/,
-    // e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where the API spends its time
-    process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean),
+    apiNodeArgs(),
   );
   children.push(api.child);
   const secure = es.match[1].includes('tls=true') && /^mongodb:\/\/[^@/]+@/.test(mongo.match[1]);
@@ -235,6 +237,11 @@ async function startStack(work: string, mode: Mode, children: ChildProcess[]): P
     pids: { es: es.child.pid!, mongo: mongo.child.pid!, api: api.child.pid! },
     children: [es.child, mongo.child, api.child],
   };
+}
+
+/** e.g. BENCH_API_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where every API process spends its time. */
+function apiNodeArgs(): string[] {
+  return process.env.BENCH_API_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
 }
 
 const customers = (n: number) =>
@@ -457,49 +464,82 @@ interface ApiFigure {
   rate: number;
   /** CPU µs per touchpoint of this load generator, the API under test and each server. */
   cpu: Record<string, number>;
+  /** Share of the machine's CPU that other processes used meanwhile. */
+  otherCpuShare: number;
 }
 
+const PROCESSES = ['client', 'api', 'eventstore', 'mongo'] as const;
+
 /**
- * One workload against several APIs on the same stores, `rounds` times, each round starting with the next API in
- * turn; the median rate of each API over the rounds, and every round's figures.
+ * The order of the APIs in a round: rotated each round and, for more than two, reversed every other pass, so each
+ * goes first as often as the others and follows each of them as often when `rounds` is a multiple of twice their
+ * number; two APIs alternate.
+ */
+function roundOrder<M>(names: readonly M[], round: number): M[] {
+  const rotated = names.map((_, i) => names[(i + round) % names.length]);
+  const reversed = names.length > 2 && Math.floor(round / names.length) % 2 === 1;
+  return reversed ? rotated.reverse() : rotated;
+}
+
+const medianOf = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * One workload against several APIs on the same stores, `rounds` times in `roundOrder`; the median rate of each
+ * API and the median CPU per touchpoint of each process while it ran, and every round's figures.
  */
 async function alternateApis<M extends string>(
   metric: string,
   apis: Record<M, Stack>,
   rounds: number,
   run: (stack: Stack, name: M) => Promise<Row>,
-): Promise<{ medians: Record<M, number>; rounds: Record<M, ApiFigure[]> }> {
+): Promise<{
+  medians: Record<M, number>;
+  cpuMedians: Record<M, Record<string, number>>;
+  rounds: Record<M, ApiFigure[]>;
+}> {
   const names = Object.keys(apis) as M[];
   const figures = Object.fromEntries(names.map((name) => [name, []])) as unknown as Record<
     M,
     ApiFigure[]
   >;
   for (let round = 0; round < rounds; round += 1) {
-    const order = names.map((_, i) => names[(i + round) % names.length]);
-    for (const name of order) {
+    for (const name of roundOrder(names, round)) {
       const { es, mongo, api } = apis[name].pids;
-      const named = { client: process.pid, api, eventstore: es, mongo };
-      const { result: row, cpuMsByPid } = await withOtherCpuShare(Object.values(named), () =>
-        run(apis[name], name),
+      const pids = { client: process.pid, api, eventstore: es, mongo };
+      const {
+        result: row,
+        cpuMsByPid,
+        otherCpuShare,
+      } = await withOtherCpuShare(
+        PROCESSES.map((key) => pids[key]),
+        () => run(apis[name], name),
       );
       const cpu = Object.fromEntries(
-        Object.keys(named).map((key, i) => [
-          key,
-          Math.round((cpuMsByPid[i] * 1000) / row.touchpoints),
-        ]),
+        PROCESSES.map((key, i) => [key, Math.round((cpuMsByPid[i] * 1000) / row.touchpoints)]),
       );
-      figures[name].push({ rate: row.touchpointsPerSec, cpu });
+      figures[name].push({
+        rate: row.touchpointsPerSec,
+        cpu,
+        otherCpuShare: Math.round(otherCpuShare * 1000) / 1000,
+      });
       console.log(
-        `  ${metric} [${name}] round ${round + 1}/${rounds}: ${Math.round(row.touchpointsPerSec)} touchpoints/s, CPU µs per touchpoint ${JSON.stringify(cpu)}`,
+        `  ${metric} [${name}] round ${round + 1}/${rounds}: ${Math.round(row.touchpointsPerSec)} touchpoints/s, CPU µs per touchpoint ${JSON.stringify(cpu)}, others' CPU ${Math.round(otherCpuShare * 100)} %`,
       );
     }
   }
-  const medianOf = (values: number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const medians = Object.fromEntries(
     names.map((name) => [name, medianOf(figures[name].map((figure) => figure.rate))]),
   ) as Record<M, number>;
-  return { medians, rounds: figures };
+  const cpuMedians = Object.fromEntries(
+    names.map((name) => [
+      name,
+      Object.fromEntries(
+        PROCESSES.map((key) => [key, medianOf(figures[name].map((figure) => figure.cpu[key]))]),
+      ),
+    ]),
+  ) as Record<M, Record<string, number>>;
+  return { medians, cpuMedians, rounds: figures };
 }
 
 /** How much lower `value` is than `reference`, in percent with one decimal (negative: higher). */
@@ -525,6 +565,7 @@ async function startBaselineApi(
       BENCH_API_BASELINE: leftOut,
     },
     /API listening on (\S+)/,
+    apiNodeArgs(),
   );
   children.push(api.child);
   return { ...stack, apiUrl: new URL(api.match[1]), pids: { ...stack.pids, api: api.child.pid! } };
@@ -558,7 +599,7 @@ async function sealingCost(work: string): Promise<Record<string, unknown>> {
     loadAverageAtStart: loadavg(),
     rounds: SEAL_ROUNDS,
     scale: SCALE,
-    how: 'One stack (event store, MongoDB, API as main.ts composes it, servers --insecure) and a second API process on the same stores built by bench/support/baseline-api.main.ts: the same modules with the customer store constructed with benchmarkBaseline { plaintext, unchained } (a constructor option only this bench entry passes). Each API has its own 2 000 customers, each sent one touchpoint with a note before the timed rounds (keys exist: the steady state). Rounds alternate which API goes first; medians over the rounds; costPercent = 1 - sealed/baseline. cpuUsPerTouchpoint: CPU of this load generator, the API under test and each server.',
+    how: 'One stack (event store, MongoDB, API as main.ts composes it, servers --insecure) and a second API process on the same stores built by bench/support/baseline-api.main.ts: the same modules with the customer store constructed with benchmarkBaseline { plaintext, unchained } (a constructor option only this bench entry passes). Each API has its own 2 000 customers, each sent one touchpoint with a note before the timed rounds (keys exist: the steady state). Both API processes start with the same node flags (before 2026-11-26 13:54 the baseline lacked READ_MODEL_NODE_FLAGS). Rounds alternate which API goes first; medians over the rounds; costPercent = 1 - sealed/baseline. cpuUsPerTouchpoint: median CPU per touchpoint of this load generator, the API under test and each server; otherCpuShare per round: the share of the machine other processes used.',
   };
   try {
     const stack = await startStack(work, 'insecure', children);
@@ -575,8 +616,11 @@ async function sealingCost(work: string): Promise<Record<string, unknown>> {
       await makeKnown(stacks[mode], pools[mode]);
     }
     const compare = async (metric: string, run: (stack: Stack, pool: string[]) => Promise<Row>) => {
-      const { medians, rounds } = await alternateApis(metric, stacks, SEAL_ROUNDS, (stack, mode) =>
-        run(stack, pools[mode]),
+      const { medians, cpuMedians, rounds } = await alternateApis(
+        metric,
+        stacks,
+        SEAL_ROUNDS,
+        (stack, mode) => run(stack, pools[mode]),
       );
       const costPercent = percentLess(medians.sealed, medians.baseline);
       comparisons.push({
@@ -586,6 +630,7 @@ async function sealingCost(work: string): Promise<Record<string, unknown>> {
         costPercent,
         targetPercent: SEAL_TARGET_PERCENT,
         withinTarget: costPercent < SEAL_TARGET_PERCENT,
+        cpuUsPerTouchpoint: cpuMedians,
         rounds,
       });
     };
@@ -616,6 +661,43 @@ async function sealingCost(work: string): Promise<Record<string, unknown>> {
   return { ...header, loadAverageAtEnd: loadavg(), comparisons };
 }
 
+interface BeforeRoot {
+  path: string;
+  /** The commit checked out there, as git names it. */
+  commit: string;
+  /** Whether it is the commit before the hardening with no local changes. */
+  asExpected: boolean;
+}
+
+/**
+ * Checks BENCH_BEFORE_ROOT before anything runs, so that a wrong path fails at once rather than after the other
+ * sections, and records which commit it holds: a checkout of another commit is measured but said to be one.
+ */
+function resolveBeforeRoot(path: string): BeforeRoot {
+  for (const needed of [
+    'apps/api/src/main.ts',
+    'scripts/register-ts.js',
+    'node_modules/@nestjs/core',
+  ]) {
+    if (!existsSync(join(path, needed))) {
+      throw new Error(
+        `BENCH_BEFORE_ROOT=${path} has no ${needed}: it must be a checkout of ${BEFORE_COMMIT} with node_modules linked in`,
+      );
+    }
+  }
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-C', path, ...args], { encoding: 'utf8' }).trim();
+  const commit = git('rev-parse', 'HEAD');
+  const clean = git('status', '--porcelain', '--untracked-files=no') === '';
+  const asExpected = commit.startsWith(BEFORE_COMMIT) && clean;
+  if (!asExpected) {
+    console.warn(
+      `BENCH_BEFORE_ROOT holds ${commit}${clean ? '' : ' with local changes'}, not ${BEFORE_COMMIT}: "before" is that`,
+    );
+  }
+  return { path, commit, asExpected };
+}
+
 const BEFORE_MODES = ['before', 'now', 'nowWithoutClaims'] as const;
 type BeforeMode = (typeof BEFORE_MODES)[number];
 
@@ -623,20 +705,25 @@ type BeforeMode = (typeof BEFORE_MODES)[number];
  * The ingestion routes before the hardening (issue 10) and now, side by side: the API of a checkout of the commit
  * before it (BENCH_BEFORE_ROOT, with its node_modules), today's API, and today's without the touchpoint id claims
  * (bench/support/baseline-api.main.ts), each with its own database on the same two servers, started with the same
- * node flags; rounds rotate which API goes first; medians. Customers are new (the routes' usual workload: most
+ * node flags; rounds in `roundOrder`; medians. Customers are new (the routes' usual workload: most
  * touchpoints register their customer) or known (each sent one touchpoint with a note beforehand: stream and key
  * exist, as for most of a CRM's touchpoints).
  */
-async function beforeHardening(work: string, beforeRoot: string): Promise<Record<string, unknown>> {
+async function beforeHardening(
+  work: string,
+  beforeRoot: BeforeRoot,
+): Promise<Record<string, unknown>> {
   const children: ChildProcess[] = [];
   const comparisons: Array<Record<string, unknown>> = [];
   const header = {
     date: new Date().toISOString(),
     loadAverageAtStart: loadavg(),
+    node: process.version,
+    cpus: cpus().length,
     rounds: BEFORE_ROUNDS,
     scale: SCALE,
     beforeRoot,
-    how: 'Three API processes on the same event store and MongoDB (servers --insecure), each with its own MongoDB database: before = apps/api/src/main.ts of BENCH_BEFORE_ROOT (the commit before the hardening), now = apps/api/src/main.ts of this checkout, nowWithoutClaims = bench/support/baseline-api.main.ts with BENCH_API_BASELINE=claims (the id store claims nothing, no round trip). Same node flags for all three. Rounds rotate which API goes first; medians. changePercent = now / before - 1; claimsCostPercent = 1 - now / nowWithoutClaims. New customers: random ids of a fresh 5 000 (single) or 20 000 (batch) pool per run; known: 500 customers per API sent one touchpoint with a note before the timed rounds.',
+    how: 'Three API processes on the same event store and MongoDB (servers --insecure), each with its own MongoDB database: before = apps/api/src/main.ts of BENCH_BEFORE_ROOT (the commit before the hardening), now = apps/api/src/main.ts of this checkout, nowWithoutClaims = bench/support/baseline-api.main.ts with BENCH_API_BASELINE=claims (the same modules composed through the testing module, the id store overridden: every id first and claimed for the customer sent, no round trip, so neither the claim before an append nor the check after it, nor the read-back that would otherwise confirm an append of caller-chosen ids: neither TOUCHPOINT_ID_REUSED nor exactly-one-201 across processes, as before the hardening). Same node flags for all three. Each round rotates the order, every other pass reversed (roundOrder): with 6 rounds each API goes first twice and follows each other API as often; medians; cpuUsPerTouchpoint: median CPU per touchpoint of each process. changePercent = now / before - 1; claimsCostPercent = 1 - now / nowWithoutClaims. New customers: random ids of a fresh 5 000 (single) or 20 000 (batch) pool per run; known: 500 customers per API sent one touchpoint with a note before the timed rounds.',
   };
   try {
     const stack = await startStack(work, 'insecure', children);
@@ -650,8 +737,8 @@ async function beforeHardening(work: string, beforeRoot: string): Promise<Record
         MONGODB_DB: 'bench_before',
       },
       /API listening on (\S+)/,
-      [],
-      beforeRoot,
+      apiNodeArgs(),
+      beforeRoot.path,
     );
     children.push(before.child);
     const apis: Record<BeforeMode, Stack> = {
@@ -675,7 +762,7 @@ async function beforeHardening(work: string, beforeRoot: string): Promise<Record
       metric: string,
       run: (stack: Stack, mode: BeforeMode) => Promise<Row>,
     ) => {
-      const { medians, rounds } = await alternateApis(metric, apis, BEFORE_ROUNDS, run);
+      const { medians, cpuMedians, rounds } = await alternateApis(metric, apis, BEFORE_ROUNDS, run);
       comparisons.push({
         metric,
         beforePerSecond: Math.round(medians.before),
@@ -684,6 +771,7 @@ async function beforeHardening(work: string, beforeRoot: string): Promise<Record
         changePercent: -percentLess(medians.now, medians.before),
         withoutClaimsChangePercent: -percentLess(medians.nowWithoutClaims, medians.before),
         claimsCostPercent: percentLess(medians.now, medians.nowWithoutClaims),
+        cpuUsPerTouchpoint: cpuMedians,
         rounds,
       });
     };
@@ -726,6 +814,14 @@ async function beforeHardening(work: string, beforeRoot: string): Promise<Record
   return { ...header, loadAverageAtEnd: loadavg(), comparisons };
 }
 
+/** A section of the results file as the last run that measured it left it, marked as such. */
+function earlierSection(key: string): Record<string, unknown> | undefined {
+  if (!existsSync(RESULTS_FILE)) return undefined;
+  const earlier = (JSON.parse(readFileSync(RESULTS_FILE, 'utf8')) as Record<string, unknown>)[key];
+  if (typeof earlier !== 'object' || earlier === null) return undefined;
+  return { ...earlier, notRerun: 'kept from an earlier run: this run did not measure it' };
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'crm-bench-ingest-'));
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
@@ -736,9 +832,10 @@ async function main(): Promise<void> {
       console.log('sealingCost merged into bench/results/ingest.json (other figures kept)');
       return;
     }
+    const beforeRoot = BEFORE_ROOT ? resolveBeforeRoot(BEFORE_ROOT) : undefined;
     if (BEFORE_ONLY) {
-      if (!BEFORE_ROOT) throw new Error('BENCH_BEFORE_ONLY=1 needs BENCH_BEFORE_ROOT');
-      mergeIntoResults(RESULTS_FILE, 'beforeHardening', await beforeHardening(work, BEFORE_ROOT));
+      if (!beforeRoot) throw new Error('BENCH_BEFORE_ONLY=1 needs BENCH_BEFORE_ROOT');
+      mergeIntoResults(RESULTS_FILE, 'beforeHardening', await beforeHardening(work, beforeRoot));
       console.log('beforeHardening merged into bench/results/ingest.json (other figures kept)');
       return;
     }
@@ -751,7 +848,7 @@ async function main(): Promise<void> {
     const rows: Row[] = [];
     await warmUp(stack);
 
-    // BENCH_ONLY=batch (or single, raw, claims, tls) runs a subset, e.g. while profiling.
+    // BENCH_ONLY=batch (or single, raw, claims, tls, sealing, before) runs a subset, e.g. while profiling.
     const only = process.env.BENCH_ONLY;
     const wanted = (kind: string) => !only || only.split(',').includes(kind);
     if (wanted('single')) {
@@ -811,11 +908,11 @@ async function main(): Promise<void> {
     const sealingCostResult = wanted('sealing') || !only ? await sealingCost(sealWork) : undefined;
     const beforeWork = join(work, 'before');
     mkdirSync(beforeWork);
-    const beforeResult = !(wanted('before') || !only)
-      ? undefined
-      : BEFORE_ROOT
-        ? await beforeHardening(beforeWork, BEFORE_ROOT)
-        : 'not run: BENCH_BEFORE_ROOT names no checkout of the commit before the hardening';
+    // Without a checkout to compare with, the last comparison stays in the results file, marked as not rerun.
+    const beforeResult =
+      (wanted('before') || !only) && beforeRoot
+        ? await beforeHardening(beforeWork, beforeRoot)
+        : earlierSection('beforeHardening');
     const result = {
       date: new Date().toISOString(),
       node: process.version,
