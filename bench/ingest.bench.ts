@@ -14,8 +14,9 @@
 // it into the results file; BENCH_SEAL_ROUNDS (default 3) sets its rounds.
 // The `beforeHardening` section runs the API of a checkout of the commit before the ingestion hardening
 // (BENCH_BEFORE_ROOT, e.g. `git worktree add /tmp/before 3d9814d` with node_modules linked in), today's API and
-// today's without the touchpoint id claims side by side on the same servers; without BENCH_BEFORE_ROOT it is
-// recorded as not run. BENCH_BEFORE_ONLY=1 runs only it and merges it; BENCH_BEFORE_ROUNDS (default 3) sets its rounds.
+// today's without the touchpoint id claims side by side on the same servers; without BENCH_BEFORE_ROOT the last
+// comparison is kept, marked as not rerun. BENCH_BEFORE_ONLY=1 runs only it and merges it; BENCH_BEFORE_ROUNDS
+// (default 6) sets its rounds.
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -547,29 +548,35 @@ function percentLess(value: number, reference: number): number {
   return Math.round((1 - value / reference) * 1000) / 10;
 }
 
-/** A second API process on a stack's stores, built by bench/support/baseline-api.main.ts without `leftOut`. */
-async function startBaselineApi(
+/**
+ * Another API process on a stack's stores, with the connection strings its servers printed: `script` of `root` (a
+ * checkout, this one by default) with `database` and `env`. Answers the stack with that API in place of its own.
+ */
+async function startApiBeside(
   stack: Stack,
-  leftOut: string,
   children: ChildProcess[],
-  database = 'bench',
+  options: { script: string; database: string; env?: NodeJS.ProcessEnv; root?: string },
 ): Promise<Stack> {
   const api = await startProcess(
-    'bench/support/baseline-api.main.ts',
+    options.script,
     [],
     {
       EVENTSTORE_URL: stack.eventStoreUrl,
       MONGODB_URL: stack.mongoUrl,
       PORT: '0',
-      MONGODB_DB: database,
-      BENCH_API_BASELINE: leftOut,
+      MONGODB_DB: options.database,
+      ...options.env,
     },
     /API listening on (\S+)/,
     apiNodeArgs(),
+    options.root,
   );
   children.push(api.child);
   return { ...stack, apiUrl: new URL(api.match[1]), pids: { ...stack.pids, api: api.child.pid! } };
 }
+
+/** The API without what `leftOut` names (bench/support/baseline-api.main.ts). */
+const BASELINE_API = 'bench/support/baseline-api.main.ts';
 
 /** Sends each customer of `pool` one touchpoint with a note, 100 a batch: known, with a key, before timed rounds. */
 async function makeKnown(stack: Stack, pool: string[]): Promise<void> {
@@ -605,7 +612,11 @@ async function sealingCost(work: string): Promise<Record<string, unknown>> {
     const stack = await startStack(work, 'insecure', children);
     const stacks: Record<SealMode, Stack> = {
       sealed: stack,
-      baseline: await startBaselineApi(stack, 'sealing,chaining', children),
+      baseline: await startApiBeside(stack, children, {
+        script: BASELINE_API,
+        database: 'bench',
+        env: { BENCH_API_BASELINE: 'sealing,chaining' },
+      }),
     };
     const pools: Record<SealMode, string[]> = {
       sealed: customers(2000),
@@ -713,6 +724,7 @@ async function beforeHardening(
   work: string,
   beforeRoot: BeforeRoot,
 ): Promise<Record<string, unknown>> {
+  mkdirSync(work, { recursive: true });
   const children: ChildProcess[] = [];
   const comparisons: Array<Record<string, unknown>> = [];
   const header = {
@@ -727,28 +739,18 @@ async function beforeHardening(
   };
   try {
     const stack = await startStack(work, 'insecure', children);
-    const before = await startProcess(
-      'apps/api/src/main.ts',
-      [],
-      {
-        EVENTSTORE_URL: stack.eventStoreUrl,
-        MONGODB_URL: stack.mongoUrl,
-        PORT: '0',
-        MONGODB_DB: 'bench_before',
-      },
-      /API listening on (\S+)/,
-      apiNodeArgs(),
-      beforeRoot.path,
-    );
-    children.push(before.child);
     const apis: Record<BeforeMode, Stack> = {
-      before: {
-        ...stack,
-        apiUrl: new URL(before.match[1]),
-        pids: { ...stack.pids, api: before.child.pid! },
-      },
+      before: await startApiBeside(stack, children, {
+        script: 'apps/api/src/main.ts',
+        database: 'bench_before',
+        root: beforeRoot.path,
+      }),
       now: stack,
-      nowWithoutClaims: await startBaselineApi(stack, 'claims', children, 'bench_unclaimed'),
+      nowWithoutClaims: await startApiBeside(stack, children, {
+        script: BASELINE_API,
+        database: 'bench_unclaimed',
+        env: { BENCH_API_BASELINE: 'claims' },
+      }),
     };
     const known = Object.fromEntries(BEFORE_MODES.map((mode) => [mode, customers(500)])) as Record<
       BeforeMode,
@@ -906,12 +908,10 @@ async function main(): Promise<void> {
     const sealWork = join(work, 'sealing');
     mkdirSync(sealWork);
     const sealingCostResult = wanted('sealing') || !only ? await sealingCost(sealWork) : undefined;
-    const beforeWork = join(work, 'before');
-    mkdirSync(beforeWork);
     // Without a checkout to compare with, the last comparison stays in the results file, marked as not rerun.
     const beforeResult =
       (wanted('before') || !only) && beforeRoot
-        ? await beforeHardening(beforeWork, beforeRoot)
+        ? await beforeHardening(join(work, 'before'), beforeRoot)
         : earlierSection('beforeHardening');
     const result = {
       date: new Date().toISOString(),

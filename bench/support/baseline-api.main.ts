@@ -3,8 +3,10 @@
 // ingestion routes:
 // - sealing, chaining: the customer store is constructed with the decider store's benchmark baseline (personal
 //   fields in plaintext, no hash chain);
-// - claims: the touchpoint id store claims nothing and finds no other send (every id first and its customer's,
-//   with no round trip), so appends go as they did before the claims existed.
+// - claims: the touchpoint id store claims nothing and finds no other send (every id first and claimed for the
+//   customer sent, with no round trip), so there is no claim before an append, no check after it and no read-back
+//   of an append of caller-chosen ids either: neither TOUCHPOINT_ID_REUSED nor exactly one 201 across processes, as
+//   before the ingestion hardening.
 // It lives under bench/, which the build leaves out, so no deployed process can start it: production has no way to
 // turn any of them off.
 import 'reflect-metadata';

@@ -7,6 +7,7 @@ import {
   MongoServerClosedError,
   MongoServerError,
   MongoServerSelectionError,
+  type WriteError,
 } from 'mongodb';
 
 export interface MongoConnection {
@@ -56,6 +57,12 @@ export function isMongoUnavailable(error: unknown): boolean {
       error.code === undefined &&
       (Array.isArray(error.writeErrors) ? error.writeErrors.length === 0 : !error.writeErrors))
   );
+}
+
+/** The refused operations of a bulk write, one or many, as a list. */
+export function writeErrorsOf(error: MongoBulkWriteError): readonly WriteError[] {
+  const { writeErrors } = error;
+  return Array.isArray(writeErrors) ? writeErrors : [writeErrors as WriteError];
 }
 
 /** A write refused only because some documents' `_id`s were taken (by a concurrent writer): those stand. */

@@ -1,5 +1,5 @@
 import { type Collection, type Db, MongoBulkWriteError } from 'mongodb';
-import { isOnlyDuplicateKeys } from './mongo';
+import { isOnlyDuplicateKeys, writeErrorsOf } from './mongo';
 import { Rounds } from './rounds';
 
 export const TOUCHPOINT_IDS_COLLECTION = 'touchpoint_ids';
@@ -108,11 +108,7 @@ export class TouchpointIdStore {
       // counted nothing. Sent again they find the document, so that every send is counted.
       if (!(error instanceof MongoBulkWriteError && isOnlyDuplicateKeys(error))) throw error;
       inserted = new Set(Object.keys(error.result.upsertedIds).map(Number));
-      const failed = new Set(
-        (Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]).map(
-          ({ index }) => index,
-        ),
-      );
+      const failed = new Set(writeErrorsOf(error).map(({ index }) => index));
       await this.upsert(entries.filter((_, index) => failed.has(index)));
     }
     for (const index of inserted) {

@@ -11,6 +11,7 @@ import {
   type Projection,
   storedPosition,
 } from './projection';
+import { writeErrorsOf } from '../mongo';
 
 /** Every read-model document records the commit position of the last event applied to it. */
 export interface PositionedDocument {
@@ -273,10 +274,6 @@ async function bulkWriteKeepingDuplicates<D extends PositionedDocument>(
     if (!(error instanceof MongoBulkWriteError) || !onlyDuplicateKeys(error)) throw error;
     return writeErrorsOf(error).map((e) => e.index);
   }
-}
-
-function writeErrorsOf(error: MongoBulkWriteError) {
-  return Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
 }
 
 function onlyDuplicateKeys(error: MongoBulkWriteError): boolean {
